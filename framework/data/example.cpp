@@ -1,0 +1,2 @@
+// Readers live beside this file; see mtlab/data/*.h.
+#include "mtlab/data/example.h"

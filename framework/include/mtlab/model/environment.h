@@ -1,0 +1,30 @@
+#pragma once
+// Facts about this process's build and machine, for `mtlab --version` and for
+// every run record: what produced a number matters as much as the number.
+#include <string>
+
+namespace mtlab {
+
+struct Environment {
+  std::string mtlab_version;
+  std::string git_commit;
+  std::string torch_version;
+  std::string blas;          // the BLAS shared library actually mapped into the process
+  std::string blas_details;  // e.g. OpenBLAS's own config string and core name
+  bool blas_optimized = false;  // false for the reference (netlib) BLAS
+  std::string matmul_path;   // which kernel family linear layers use
+  int threads = 1;           // LibTorch intra-op threads
+  std::string host;
+  std::string os;
+  std::string cpu;
+};
+
+Environment describe_environment();
+
+// One line per fact, "name: value", as `mtlab --version` prints them.
+std::string format_environment(const Environment& env);
+
+// Sets LibTorch's intra-op thread count (0 keeps the default).
+void set_threads(int threads);
+
+}  // namespace mtlab

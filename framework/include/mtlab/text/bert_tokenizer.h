@@ -1,0 +1,97 @@
+#pragma once
+// Hugging Face-exact BERT tokenizer (BertTokenizer, slow, as `from_pretrained`
+// builds it): clean → CJK split → NFC → whitespace split → lower/strip accents →
+// punctuation split → greedy WordPiece; special tokens, pairs, truncation, padding.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mtlab/text/vocab.h"
+
+namespace mtlab {
+
+struct TokenizerOptions {
+  bool do_lower_case = true;
+  // Hugging Face's tri-state: unset follows do_lower_case.
+  std::optional<bool> strip_accents;
+  bool tokenize_chinese_chars = true;
+  std::int64_t max_input_chars_per_word = 100;
+  std::int64_t model_max_length = 512;
+  std::string unk_token = "[UNK]";
+  std::string cls_token = "[CLS]";
+  std::string sep_token = "[SEP]";
+  std::string pad_token = "[PAD]";
+  std::string mask_token = "[MASK]";
+  std::vector<std::string> never_split;  // extra never-split tokens
+};
+
+// One encoded input, with Hugging Face's field names.
+struct Encoding {
+  std::vector<std::string> tokens;
+  std::vector<std::int64_t> input_ids;
+  std::vector<std::int64_t> token_type_ids;
+  std::vector<std::int64_t> attention_mask;
+  // Index of the word each token came from (-1 for special and padding tokens);
+  // for encode_words() this is the index into the given word list. Token
+  // classification aligns word labels through it.
+  std::vector<std::int64_t> word_ids;
+  std::size_t size() const { return input_ids.size(); }
+};
+
+struct EncodeOptions {
+  bool add_special_tokens = true;
+  // 0 = no truncation; otherwise truncate to this many tokens in total
+  // (specials included), `longest_first` for pairs.
+  std::int64_t max_length = 0;
+  // Pad to this length (0 = no padding) with pad id, type id 0 and mask 0.
+  std::int64_t pad_to = 0;
+};
+
+class BertTokenizer {
+ public:
+  BertTokenizer(Vocab vocab, TokenizerOptions options);
+
+  // Reads vocab.txt and, when present, tokenizer_config.json and
+  // special_tokens_map.json from a Hugging Face folder.
+  static BertTokenizer from_folder(const std::filesystem::path& folder);
+  // Writes vocab.txt, tokenizer_config.json and special_tokens_map.json.
+  void save(const std::filesystem::path& folder) const;
+
+  // Word pieces of `text` without special tokens (tokenizer.tokenize()).
+  // Throws mtlab::Error on invalid UTF-8, giving the byte offset.
+  std::vector<std::string> tokenize(std::string_view text) const;
+
+  Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
+  Encoding encode_pair(std::string_view text, std::string_view pair, const EncodeOptions& options = {}) const;
+  // Pre-split words (tagging data): each word is tokenized on its own, and
+  // word_ids say which word each piece belongs to.
+  Encoding encode_words(const std::vector<std::string>& words, const EncodeOptions& options = {}) const;
+
+  // Pads every encoding to the longest (or to `length` when larger) in place.
+  void pad(std::vector<Encoding>& batch, std::int64_t length = 0) const;
+
+  const Vocab& vocab() const { return vocab_; }
+  const TokenizerOptions& options() const { return options_; }
+  std::int64_t pad_id() const { return pad_id_; }
+  std::int64_t cls_id() const { return cls_id_; }
+  std::int64_t sep_id() const { return sep_id_; }
+  std::int64_t unk_id() const { return unk_id_; }
+
+ private:
+  Vocab vocab_;
+  TokenizerOptions options_;
+  std::int64_t pad_id_ = 0, cls_id_ = 0, sep_id_ = 0, unk_id_ = 0;
+};
+
+// Builds a WordPiece vocabulary from training text for from-scratch backbones:
+// special tokens first ([PAD], [UNK], [CLS], [SEP], [MASK]), then every
+// character seen (and its ## form), then whole words by frequency (ties broken
+// alphabetically) with count >= min_frequency, up to max_size entries in total.
+// Texts go through the same basic tokenization as BertTokenizer.
+Vocab build_vocab(const std::vector<std::string>& texts, const TokenizerOptions& options,
+                  std::int64_t min_frequency, std::int64_t max_size);
+
+}  // namespace mtlab

@@ -1,0 +1,98 @@
+#include "mtlab/model/environment.h"
+
+#include <dlfcn.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "mtlab/build_info.h"
+
+namespace mtlab {
+namespace {
+
+std::string mapped_blas_library() {
+  // Make sure LibTorch has touched its BLAS, then look at what is mapped.
+  (void)torch::mm(torch::ones({2, 2}), torch::ones({2, 2}));
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  std::set<std::string> found;
+  while (std::getline(maps, line)) {
+    const auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string path = line.substr(slash);
+    const std::string name = std::filesystem::path(path).filename().string();
+    if (name.find("blas") != std::string::npos || name.find("mkl_rt") != std::string::npos) {
+      std::error_code ec;
+      auto real = std::filesystem::canonical(path, ec);
+      found.insert(ec ? path : real.string());
+    }
+  }
+  std::string out;
+  for (const auto& f : found) out += (out.empty() ? "" : ", ") + f;
+  return out.empty() ? "none found" : out;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(colon + 2);
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+Environment describe_environment() {
+  Environment env;
+  env.mtlab_version = build_info::kVersion;
+  env.git_commit = build_info::kGitCommit;
+  env.torch_version = TORCH_VERSION;
+  env.blas = mapped_blas_library();
+  env.blas_optimized = env.blas.find("openblas") != std::string::npos || env.blas.find("mkl") != std::string::npos ||
+                       env.blas.find("blis") != std::string::npos;
+  using ConfigFn = char* (*)();
+  if (auto config = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    env.blas_details = config();
+    if (auto core = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
+      env.blas_details += std::string(" core=") + core();
+    }
+  }
+  env.matmul_path = "blas";
+  env.threads = at::get_num_threads();
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  env.host = host;
+  utsname u{};
+  if (uname(&u) == 0) env.os = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+  env.cpu = fmt::format("{} ({} logical cores)", cpu_model(), sysconf(_SC_NPROCESSORS_ONLN));
+  return env;
+}
+
+std::string format_environment(const Environment& env) {
+  std::string out;
+  out += fmt::format("mtlab {} (git {})\n", env.mtlab_version, env.git_commit);
+  out += fmt::format("libtorch: {}\n", env.torch_version);
+  out += fmt::format("blas: {}{}\n", env.blas, env.blas_optimized ? "" : " (reference BLAS: slow)");
+  if (!env.blas_details.empty()) out += fmt::format("blas config: {}\n", env.blas_details);
+  out += fmt::format("matmul path: {}\n", env.matmul_path);
+  out += fmt::format("threads: {}\n", env.threads);
+  out += fmt::format("host: {} · {} · {}\n", env.host, env.os, env.cpu);
+  return out;
+}
+
+void set_threads(int threads) {
+  if (threads > 0) at::set_num_threads(threads);
+}
+
+}  // namespace mtlab

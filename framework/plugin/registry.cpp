@@ -1,0 +1,215 @@
+#include "mtlab/plugin/registry.h"
+
+#include <fmt/format.h>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "mtlab/core/hash.h"
+#include "mtlab/core/suggest.h"
+
+namespace mtlab::plugin {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Loaded libraries live until the process ends, on purpose: objects, deleters
+// and exceptions from a plugin must never outlive its code. The vector itself is
+// leaked so that static destruction order cannot unload anything either.
+std::vector<boost::dll::shared_library>& loaded_libraries() {
+  static auto* libraries = new std::vector<boost::dll::shared_library>();
+  return *libraries;
+}
+
+std::string str(const char* s) { return s ? std::string(s) : std::string(); }
+
+}  // namespace
+
+const char* kind_name(Kind kind) {
+  switch (kind) {
+    case Kind::backbone: return "backbone";
+    case Kind::head: return "head";
+    case Kind::loss: return "loss";
+    case Kind::optimizer: return "optimizer";
+  }
+  return "unknown";
+}
+
+Kind kind_from_name(const std::string& name) {
+  for (Kind k : {Kind::backbone, Kind::head, Kind::loss, Kind::optimizer}) {
+    if (name == kind_name(k)) return k;
+  }
+  throw Error(fmt::format("'{}' is not a plugin kind; expected one of backbone, head, loss, optimizer", name));
+}
+
+std::vector<std::string> PluginInfo::key_names() const {
+  std::vector<std::string> out;
+  for (const auto& k : keys) out.push_back(k.name);
+  return out;
+}
+
+std::vector<fs::path> Registry::default_search_path() {
+  std::vector<fs::path> out;
+  if (const char* env = std::getenv("MTLAB_PLUGIN_PATH")) {
+    std::stringstream ss(env);
+    std::string item;
+    while (std::getline(ss, item, ':')) {
+      if (!item.empty()) out.emplace_back(item);
+    }
+  }
+  const fs::path exe_dir = boost::dll::program_location().parent_path().string();
+  out.push_back((exe_dir / ".." / "lib" / "mtlab" / "plugins").lexically_normal());
+  return out;
+}
+
+void Registry::scan(const std::vector<fs::path>& paths) {
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) {
+      load(path);
+      continue;
+    }
+    if (!fs::is_directory(path, ec)) continue;  // a missing folder on the path is not an error
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      try {
+        load(file);
+      } catch (const Error& e) {
+        const std::string message = e.what();
+        // Two libraries claiming one name is a configuration error, not a stray file.
+        if (message.find("both offer") != std::string::npos) throw;
+        warnings_.push_back(message);
+      }
+    }
+  }
+}
+
+const PluginInfo& Registry::load(const fs::path& file) {
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(file, ec);
+  for (std::size_t i = 0; i < plugins_.size(); ++i) {
+    if (fs::equivalent(plugins_[i].file, canonical, ec)) return plugins_[i];
+  }
+  if (!fs::exists(canonical, ec)) throw Error(fmt::format("{}: no such plugin file", file.string()));
+
+  boost::dll::shared_library library;
+  try {
+    library.load(canonical.string(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: not a loadable shared library ({})", file.string(), e.what()));
+  }
+  if (!library.has(MTLAB_PLUGIN_SYMBOL)) {
+    throw Error(fmt::format("{}: not an mtlab plugin (it exports no '{}' descriptor; define one with MTLAB_PLUGIN)",
+                            file.string(), MTLAB_PLUGIN_SYMBOL));
+  }
+  const Descriptor* descriptor = nullptr;
+  try {
+    descriptor = library.get<const Descriptor*()>(MTLAB_PLUGIN_SYMBOL)();
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: reading its descriptor failed: {}", file.string(), e.what()));
+  }
+  if (descriptor == nullptr) throw Error(fmt::format("{}: its descriptor function returned null", file.string()));
+  // Read the ABI version before any other field: a different ABI may lay them out differently.
+  if (descriptor->abi_version != kAbiVersion) {
+    throw Error(fmt::format("{}: plugin ABI version {} does not match this mtlab's ABI version {}; rebuild the plugin "
+                            "against this mtlab",
+                            file.string(), descriptor->abi_version, kAbiVersion));
+  }
+  const auto kind_value = static_cast<std::uint32_t>(descriptor->kind);
+  if (kind_value > static_cast<std::uint32_t>(Kind::optimizer)) {
+    throw Error(fmt::format("{}: unknown plugin kind {}", file.string(), kind_value));
+  }
+  if (descriptor->name == nullptr || *descriptor->name == '\0' || descriptor->create == nullptr) {
+    throw Error(fmt::format("{}: descriptor has no name or no factory", file.string()));
+  }
+
+  PluginInfo info;
+  info.kind = descriptor->kind;
+  info.name = descriptor->name;
+  info.version = str(descriptor->version);
+  info.description = str(descriptor->description);
+  for (std::size_t i = 0; i < descriptor->key_count; ++i) {
+    const KeySpec& k = descriptor->keys[i];
+    if (k.name == nullptr || *k.name == '\0') continue;
+    info.keys.push_back({str(k.name), str(k.type), str(k.default_value), str(k.help)});
+  }
+  info.file = canonical;
+  info.sha256 = sha256_file(canonical);
+
+  for (const auto& other : plugins_) {
+    if (other.kind == info.kind && other.name == info.name) {
+      throw Error(fmt::format("{} and {} both offer the {} plugin '{}'; remove one from the plugin path",
+                              other.file.string(), file.string(), kind_name(info.kind), info.name));
+    }
+  }
+  loaded_libraries().push_back(std::move(library));
+  factories_.push_back(descriptor->create);
+  plugins_.push_back(std::move(info));
+  return plugins_.back();
+}
+
+const std::vector<PluginInfo>& Registry::plugins() const { return plugins_; }
+const std::vector<std::string>& Registry::warnings() const { return warnings_; }
+
+const PluginInfo& Registry::find(Kind kind, const std::string& name) const {
+  std::vector<std::string> names;
+  for (const auto& p : plugins_) {
+    if (p.kind != kind) continue;
+    if (p.name == name) return p;
+    names.push_back(p.name);
+  }
+  std::sort(names.begin(), names.end());
+  throw Error(fmt::format("no {} plugin named '{}'{}; available {} plugins: {}", kind_name(kind), name,
+                          did_you_mean(name, names), kind_name(kind), names.empty() ? "none" : join(names)));
+}
+
+const PluginInfo& Registry::find(const std::string& name) const {
+  const PluginInfo* found = nullptr;
+  std::vector<std::string> names;
+  for (const auto& p : plugins_) {
+    names.push_back(p.name);
+    if (p.name != name) continue;
+    if (found) {
+      throw Error(fmt::format("'{}' names both a {} plugin and a {} plugin; say which kind", name,
+                              kind_name(found->kind), kind_name(p.kind)));
+    }
+    found = &p;
+  }
+  if (!found) {
+    std::sort(names.begin(), names.end());
+    throw Error(fmt::format("no plugin named '{}'{}; available plugins: {}", name, did_you_mean(name, names),
+                            names.empty() ? "none" : join(names)));
+  }
+  return *found;
+}
+
+std::shared_ptr<PluginObject> Registry::create_object(Kind kind, const std::string& name,
+                                                      const Config& config) const {
+  const PluginInfo& info = find(kind, name);
+  config.reject_unknown(info.key_names());
+  const std::size_t index = static_cast<std::size_t>(&info - plugins_.data());
+  std::shared_ptr<PluginObject> object;
+  try {
+    object = factories_[index](config);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{} plugin '{}' ({}) failed to start: {}", kind_name(kind), name, info.file.string(),
+                            e.what()));
+  } catch (...) {
+    throw Error(fmt::format("{} plugin '{}' ({}) failed to start: unknown exception", kind_name(kind), name,
+                            info.file.string()));
+  }
+  if (!object) {
+    throw Error(fmt::format("{} plugin '{}' ({}) returned no object", kind_name(kind), name, info.file.string()));
+  }
+  return object;
+}
+
+}  // namespace mtlab::plugin

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "mtlab/build_info.h"
 #include "mtlab/core/hash.h"
 #include "mtlab/core/suggest.h"
 
@@ -62,7 +63,8 @@ std::vector<fs::path> Registry::default_search_path() {
     }
   }
   const fs::path exe_dir = boost::dll::program_location().parent_path().string();
-  out.push_back((exe_dir / ".." / "lib" / "mtlab" / "plugins").lexically_normal());
+  // The build tree and the install tree both keep plugins at <prefix>/<plugin dir>.
+  out.push_back((exe_dir / ".." / build_info::kPluginInstallDir).lexically_normal());
   return out;
 }
 
@@ -161,10 +163,16 @@ const std::vector<std::string>& Registry::warnings() const { return warnings_; }
 
 const PluginInfo& Registry::find(Kind kind, const std::string& name) const {
   std::vector<std::string> names;
+  const PluginInfo* other_kind = nullptr;
   for (const auto& p : plugins_) {
+    if (p.name == name && p.kind != kind) other_kind = &p;
     if (p.kind != kind) continue;
     if (p.name == name) return p;
     names.push_back(p.name);
+  }
+  if (other_kind) {
+    throw Error(fmt::format("'{}' ({}) is a {} plugin, but a {} plugin was asked for", name,
+                            other_kind->file.string(), kind_name(other_kind->kind), kind_name(kind)));
   }
   std::sort(names.begin(), names.end());
   throw Error(fmt::format("no {} plugin named '{}'{}; available {} plugins: {}", kind_name(kind), name,

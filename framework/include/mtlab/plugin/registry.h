@@ -35,7 +35,8 @@ class Registry {
   Registry() = default;
 
   // The default search path: the folders in MTLAB_PLUGIN_PATH (colon-separated),
-  // then the plugin folder next to the running executable (<exe>/../lib/mtlab/plugins).
+  // then the plugin folder of the build or install tree the executable is in
+  // (<exe>/../lib/mtlab/plugins).
   static std::vector<std::filesystem::path> default_search_path();
 
   // Loads every *.so in each folder (a file path is loaded as is). Problems that

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up and builds mtlab (scripts/setup.sh), then runs the whole test suite
+# through CTest. Usage: scripts/test.sh [--sanitize] [extra ctest arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake_args=()
+if [[ "${1:-}" == "--sanitize" ]]; then
+  shift
+  export MTLAB_BUILD_DIR="${MTLAB_BUILD_DIR:-build-sanitize}"
+  cmake_args+=(-DMTLAB_SANITIZE=ON -DMTLAB_BUILD_BENCH=OFF)
+fi
+scripts/setup.sh "${cmake_args[@]}"
+build="${MTLAB_BUILD_DIR:-build}"
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" "$@"

@@ -1,0 +1,152 @@
+#include "mtlab/data/dataset.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <functional>
+
+#include "mtlab/core/config.h"
+#include "mtlab/core/error.h"
+#include "mtlab/core/suggest.h"
+#include "mtlab/data/conll_reader.h"
+#include "mtlab/data/delimited_reader.h"
+#include "mtlab/data/joint_reader.h"
+#include "mtlab/data/jsonl_reader.h"
+#include "mtlab/data/synthetic_data.h"
+#include "rng.h"
+
+namespace mtlab {
+
+bool Dataset::has_labels() const { return !train.empty() && train.front().label.has_value(); }
+bool Dataset::has_tags() const { return !train.empty() && !train.front().tags.empty(); }
+
+std::vector<std::string> dataset_formats() { return {"joint", "conll", "tsv", "csv", "jsonl", "synthetic"}; }
+
+namespace {
+
+const std::vector<std::string> kCommonKeys = {"format", "train", "dev", "test", "dev_fraction", "split_seed",
+                                              "limit_train", "limit_dev", "limit_test"};
+
+// ${NAME} from the environment; the spec loader normally expands these already.
+std::string expand_env(const std::string& value, const std::string& where) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '{') {
+      const std::size_t close = value.find('}', i + 2);
+      if (close == std::string::npos) throw Error(fmt::format("{}: unterminated ${{ in '{}'", where, value));
+      const std::string name = value.substr(i + 2, close - i - 2);
+      const char* env = std::getenv(name.c_str());
+      if (!env) throw Error(fmt::format("{}: environment variable {} is not set (used in '{}')", where, name, value));
+      out += env;
+      i = close;
+    } else {
+      out += value[i];
+    }
+  }
+  return out;
+}
+
+// Every example of every split must have the same shape as the first one of
+// train: a label or not, tags or not.
+void check_shape(const Dataset& d) {
+  const bool labels = d.has_labels(), tags = d.has_tags();
+  for (const auto* split : {&d.train, &d.dev, &d.test}) {
+    for (const auto& ex : *split) {
+      if (ex.label.has_value() != labels || ex.tags.empty() == tags) {
+        throw Error(fmt::format("{}: this example has {} and {}, unlike the first training example ({}); every "
+                                "example must have the same fields",
+                                ex.source, ex.label ? "a sentence label" : "no sentence label",
+                                ex.tags.empty() ? "no word tags" : "word tags", d.train.front().source));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> dataset_keys(std::string_view format) {
+  std::vector<std::string> keys = kCommonKeys;
+  std::vector<std::string> own;
+  if (format == "joint") own = joint_keys();
+  else if (format == "conll") own = conll_keys();
+  else if (format == "tsv" || format == "csv") own = delimited_keys();
+  else if (format == "jsonl") own = jsonl_keys();
+  else if (format == "synthetic") return [] { auto k = synthetic_keys(); k.insert(k.begin(), "format"); return k; }();
+  else throw Error(fmt::format("unknown data format '{}', expected one of {}{}", format, join(dataset_formats()),
+                               did_you_mean(format, dataset_formats())));
+  keys.insert(keys.end(), own.begin(), own.end());
+  return keys;
+}
+
+Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir) {
+  const std::string format = table.get_choice("format", "", dataset_formats());
+  table.reject_unknown(dataset_keys(format));
+
+  if (format == "synthetic") {
+    Dataset d = generate_synthetic(synthetic_options(table));
+    check_shape(d);
+    return d;
+  }
+
+  std::function<std::vector<Example>(const std::filesystem::path&)> read;
+  if (format == "joint") {
+    read = [o = joint_options(table)](const auto& p) { return read_joint(p, o); };
+  } else if (format == "conll") {
+    read = [o = conll_options(table)](const auto& p) { return read_conll(p, o); };
+  } else if (format == "tsv" || format == "csv") {
+    read = [o = delimited_options(table, format == "csv")](const auto& p) { return read_delimited(p, o); };
+  } else {
+    read = [o = jsonl_options(table)](const auto& p) { return read_jsonl(p, o); };
+  }
+
+  Dataset d;
+  d.format = format;
+  std::vector<std::string> parts;
+  const auto read_split = [&](const char* key, std::vector<Example>& into, bool required) {
+    if (!table.has(key)) {
+      if (required) table.get_string(key);  // throws "key 'train': expected a string, got nothing"
+      return;
+    }
+    std::filesystem::path path = expand_env(table.get_string(key), table.location(key));
+    if (path.is_relative() && !base_dir.empty()) path = base_dir / path;
+    into = read(path);
+    if (into.empty()) throw Error(fmt::format("{}: no examples in the {} split (empty file?)", path.string(), key));
+    const std::int64_t limit = table.get_int(std::string("limit_") + key, 0, 0);
+    if (limit > 0 && static_cast<std::size_t>(limit) < into.size()) into.resize(static_cast<std::size_t>(limit));
+    parts.push_back(fmt::format("{}={}", key, path.string()));
+  };
+  read_split("train", d.train, true);
+  read_split("dev", d.dev, false);
+  read_split("test", d.test, false);
+
+  const double dev_fraction = table.get_double("dev_fraction", 0.0, 0.0, 0.5);
+  if (dev_fraction > 0) {
+    if (table.has("dev")) {
+      throw Error(fmt::format("{}: key 'dev_fraction' carves dev out of train, but 'dev' is given too; keep one",
+                              table.location("dev_fraction")));
+    }
+    const auto seed = static_cast<std::uint64_t>(table.get_int("split_seed", 13));
+    std::vector<std::size_t> order(d.train.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    detail::Rng rng(seed);
+    rng.shuffle(order);
+    const auto n_dev = static_cast<std::size_t>(dev_fraction * static_cast<double>(d.train.size()) + 0.5);
+    if (n_dev == 0 || n_dev >= d.train.size()) {
+      throw Error(fmt::format("{}: dev_fraction {} of {} training examples leaves an empty split",
+                              table.location("dev_fraction"), dev_fraction, d.train.size()));
+    }
+    std::vector<bool> to_dev(d.train.size(), false);
+    for (std::size_t i = 0; i < n_dev; ++i) to_dev[order[i]] = true;
+    std::vector<Example> train;
+    for (std::size_t i = 0; i < d.train.size(); ++i) (to_dev[i] ? d.dev : train).push_back(std::move(d.train[i]));
+    d.train = std::move(train);  // both keep file order
+    parts.push_back(fmt::format("dev={:g} of train (seed {})", dev_fraction, seed));
+  } else if (table.has("split_seed")) {
+    throw Error(fmt::format("{}: key 'split_seed' needs dev_fraction > 0", table.location("split_seed")));
+  }
+  d.source = fmt::format("{}: {}", format, fmt::join(parts, ", "));
+  check_shape(d);
+  return d;
+}
+
+}  // namespace mtlab

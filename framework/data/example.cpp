@@ -1,2 +1,0 @@
-// Readers live beside this file; see mtlab/data/*.h.
-#include "mtlab/data/example.h"

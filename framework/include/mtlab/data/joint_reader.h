@@ -1,0 +1,32 @@
+#pragma once
+// `format = "joint"`: the ATIS/SNIPS layout, one folder per split holding three
+// line-aligned files: words (seq.in), one tag per word (seq.out) and one sentence
+// label per line (label). Words and tags split on runs of spaces; leading and
+// trailing spaces are ignored.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "mtlab/data/example.h"
+#include "mtlab/data/tag_scheme.h"
+#include "mtlab/data/text_lines.h"
+
+namespace mtlab {
+
+class Config;
+
+struct JointOptions {
+  std::string words_file = "seq.in";
+  std::string tags_file = "seq.out";
+  std::string label_file = "label";
+  TagScheme scheme = TagScheme::bio;
+  TextEncoding encoding = TextEncoding::utf8;
+};
+
+// Keys: words_file, tags_file, label_file, scheme, encoding.
+JointOptions joint_options(const Config& table);
+std::vector<std::string> joint_keys();
+
+std::vector<Example> read_joint(const std::filesystem::path& folder, const JointOptions& options);
+
+}  // namespace mtlab

@@ -1,0 +1,36 @@
+#pragma once
+// `format = "synthetic"`: a generated joint intent + slot dataset (the
+// quickstart's data): 7 intents over shared words, multi-word slot values, BIO
+// tags, deterministic for a seed, with train/dev/test splits that share no
+// sentence. See docs/data.md for the intents and slot types.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mtlab/data/dataset.h"
+
+namespace mtlab {
+
+class Config;
+
+struct SyntheticOptions {
+  std::uint64_t seed = 13;
+  std::int64_t train_size = 2000;
+  std::int64_t dev_size = 300;
+  std::int64_t test_size = 300;
+  // Probability that a sentence gets one surface perturbation (a filler word
+  // inserted, a function word dropped, or a word misspelt). Tags stay right.
+  double noise = 0.05;
+};
+
+// Keys: seed, train_size, dev_size, test_size, noise.
+SyntheticOptions synthetic_options(const Config& table);
+std::vector<std::string> synthetic_keys();
+
+Dataset generate_synthetic(const SyntheticOptions& options);
+
+// The intent and slot-type inventories the generator draws from (sorted).
+std::vector<std::string> synthetic_intents();
+std::vector<std::string> synthetic_slot_types();
+
+}  // namespace mtlab

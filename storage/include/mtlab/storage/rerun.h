@@ -1,0 +1,45 @@
+#pragma once
+// Which trials a re-run of an experiment against the same database runs again.
+// Default: skip a trial that already completed with the same config hash, and
+// leave failed/interrupted ones alone (reported); --rerun-failed runs those
+// again; --force runs everything. A new attempt is always a new run row: history
+// is never overwritten.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mtlab/storage/run_status.h"
+
+namespace mtlab::storage {
+
+class Database;
+
+enum class RerunPolicy { skip_done, rerun_failed, force };
+
+struct TrialDecision {
+  bool run = true;
+  std::string reason;                       // one line for the log
+  std::optional<std::int64_t> previous_run;  // the run the decision is about
+  std::optional<RunStatus> previous_status;
+};
+
+// The most recent completed run of `trial` in `experiment` whose config hash matches.
+std::optional<std::int64_t> find_completed_run(const Database& db, std::string_view experiment,
+                                               std::string_view trial, std::string_view config_hash);
+
+// Decides from the latest run with the same experiment, trial and config hash
+// (a trial whose config changed always runs). A run still pending/running with a
+// fresh heartbeat is left to its owner (not run twice).
+TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
+                           std::string_view config_hash, RerunPolicy policy,
+                           std::chrono::seconds stale_after = std::chrono::seconds(300));
+
+// Marks pending/running runs of `experiment` (all experiments when empty) whose
+// heartbeat (or creation) is older than `stale_after` as interrupted, with an
+// explanatory error. Returns how many. Call before deciding trials after a crash.
+int mark_stale_runs_interrupted(const Database& db, std::string_view experiment,
+                                std::chrono::seconds stale_after = std::chrono::seconds(300));
+
+}  // namespace mtlab::storage

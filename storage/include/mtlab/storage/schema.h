@@ -1,0 +1,33 @@
+#pragma once
+// The schema version this build writes, and the ordered migrations that bring
+// an older database up to it. Versions live in the `schema_version` table (one
+// row per applied migration); the current version is its largest.
+#include <string>
+#include <vector>
+
+namespace mtlab::storage {
+
+class Database;
+
+struct Migration {
+  int version;          // the version the database has after this step
+  std::string summary;  // recorded in schema_version.description
+  std::string sql;      // DDL only
+};
+
+// Every migration, in order; migrations()[i].version == i + 1.
+const std::vector<Migration>& migrations();
+int current_schema_version();
+
+// 0 for an empty database; throws when the file holds tables but no
+// schema_version (not an mtlab database).
+int schema_version(const Database& db);
+
+// Applies the missing migrations in one write transaction. Refuses a database
+// written by a newer mtlab (a schema it does not know) with a clear error.
+void migrate(const Database& db);
+
+// Throws unless the database is exactly at current_schema_version() (read-only users).
+void require_current_schema(const Database& db);
+
+}  // namespace mtlab::storage

@@ -1,0 +1,73 @@
+#pragma once
+// A prepared statement (RAII). Values go in only through bind(); reads go out
+// through typed getters. Indices: bind() is 1-based, columns are 0-based (as in SQLite).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace mtlab::storage {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::string purpose);
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, double value);  // NaN is stored as NULL (SQLite has no NaN)
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+  Statement& bind(int index, std::nullptr_t);
+  template <class T>
+  Statement& bind(int index, const std::optional<T>& value) {
+    return value ? bind(index, *value) : bind(index, nullptr);
+  }
+  // Binds all arguments to ?1, ?2, ...
+  template <class... Args>
+  Statement& bind_all(const Args&... args) {
+    int i = 0;
+    (bind(++i, args), ...);
+    return *this;
+  }
+
+  // Advances; true when a row is available. Throws on any error.
+  bool step();
+  // Steps to completion (INSERT/UPDATE/DELETE), then resets for reuse.
+  void run();
+  // Resets for reuse and clears bindings.
+  void reset();
+
+  int column_count() const;
+  std::string column_name(int column) const;
+  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
+  int column_type(int column) const;
+  bool is_null(int column) const;
+  std::int64_t get_int(int column) const;
+  double get_double(int column) const;
+  std::string get_text(int column) const;  // NULL → ""
+  std::optional<std::int64_t> get_optional_int(int column) const;
+  std::optional<double> get_optional_double(int column) const;
+  std::optional<std::string> get_optional_text(int column) const;
+
+  // True when the statement cannot change the database (sqlite3_stmt_readonly).
+  bool read_only() const;
+  const std::string& purpose() const { return purpose_; }
+  sqlite3_stmt* handle() const { return stmt_; }
+
+ private:
+  [[noreturn]] void fail(int rc) const;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  std::string purpose_;
+};
+
+}  // namespace mtlab::storage

@@ -1,0 +1,103 @@
+#include "mtlab/storage/rerun.h"
+
+#include <fmt/core.h>
+
+#include "mtlab/storage/database.h"
+#include "mtlab/storage/statement.h"
+#include "mtlab/storage/transaction.h"
+
+namespace mtlab::storage {
+namespace {
+
+// Seconds since the run last showed life (heartbeat, start or creation).
+constexpr const char* age_sql =
+    "(julianday('now') - julianday(coalesce(r.heartbeat_at, r.started_at, r.created_at))) * 86400.0";
+
+}  // namespace
+
+std::optional<std::int64_t> find_completed_run(const Database& db, std::string_view experiment,
+                                               std::string_view trial, std::string_view config_hash) {
+  auto q = db.prepare(
+      "SELECT r.id FROM runs AS r JOIN experiments AS e ON e.id = r.experiment_id "
+      "WHERE e.name = ?1 AND r.trial = ?2 AND r.config_hash = ?3 AND r.status = 'completed' "
+      "ORDER BY r.id DESC LIMIT 1",
+      "find a completed run of the trial");
+  q.bind_all(experiment, trial, config_hash);
+  if (!q.step()) return std::nullopt;
+  return q.get_int(0);
+}
+
+TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
+                           std::string_view config_hash, RerunPolicy policy, std::chrono::seconds stale_after) {
+  TrialDecision d;
+  if (auto done = find_completed_run(db, experiment, trial, config_hash)) {
+    d.previous_run = done;
+    d.previous_status = RunStatus::completed;
+    if (policy == RerunPolicy::force) {
+      d.run = true;
+      d.reason = fmt::format("completed as run {}, running again (--force)", *done);
+    } else {
+      d.run = false;
+      d.reason = fmt::format("already completed with the same config as run {} (--force runs it again)", *done);
+    }
+    return d;
+  }
+  auto q = db.prepare(fmt::format("SELECT r.id, r.status, {}, r.pid, r.host FROM runs AS r "
+                                  "JOIN experiments AS e ON e.id = r.experiment_id "
+                                  "WHERE e.name = ?1 AND r.trial = ?2 AND r.config_hash = ?3 "
+                                  "ORDER BY r.id DESC LIMIT 1",
+                                  age_sql),
+                      "find the latest run of the trial");
+  q.bind_all(experiment, trial, config_hash);
+  if (!q.step()) {
+    d.run = true;
+    d.reason = "new trial";
+    return d;
+  }
+  const auto id = q.get_int(0);
+  auto status = parse_run_status(q.get_text(1));
+  const double age = q.get_double(2);
+  d.previous_run = id;
+  d.previous_status = status;
+  const bool stale = age > static_cast<double>(stale_after.count());
+  if (policy == RerunPolicy::force) {
+    d.run = true;
+    d.reason = fmt::format("run {} is {}, running again (--force)", id, to_string(status));
+    return d;
+  }
+  if ((status == RunStatus::pending || status == RunStatus::running) && !stale) {
+    d.run = false;
+    d.reason = fmt::format("run {} is {} (pid {} on {}, alive {:.0f} s ago); left to it", id, to_string(status),
+                           q.is_null(3) ? std::string("?") : std::to_string(q.get_int(3)), q.get_text(4), age);
+    return d;
+  }
+  const std::string what = (status == RunStatus::pending || status == RunStatus::running)
+                               ? fmt::format("stopped without finishing (no sign of life for {:.0f} s)", age)
+                               : std::string(to_string(status));
+  d.run = policy == RerunPolicy::rerun_failed;
+  d.reason = d.run ? fmt::format("run {} {}, running again (--rerun-failed)", id, what)
+                   : fmt::format("run {} {} (--rerun-failed runs it again)", id, what);
+  return d;
+}
+
+int mark_stale_runs_interrupted(const Database& db, std::string_view experiment, std::chrono::seconds stale_after) {
+  Transaction tx(db, "mark stale runs interrupted");
+  auto q = db.prepare(
+      fmt::format("UPDATE runs AS r SET status = 'interrupted', "
+                  "ended_at = coalesce(r.heartbeat_at, r.started_at, r.created_at), "
+                  "duration_s = (julianday(coalesce(r.heartbeat_at, r.started_at, r.created_at)) - "
+                  "julianday(r.started_at)) * 86400.0, "
+                  "error = coalesce(r.error || char(10), '') || 'interrupted: no heartbeat since ' || "
+                  "coalesce(r.heartbeat_at, r.started_at, r.created_at) || ' (process ' || coalesce(r.pid, '?') || "
+                  "' on ' || coalesce(r.host, '?') || ' is gone)' "
+                  "WHERE r.status IN ('pending', 'running') AND {} > ?1 "
+                  "AND (?2 = '' OR r.experiment_id = (SELECT id FROM experiments WHERE name = ?2))",
+                  age_sql),
+      "mark stale runs interrupted");
+  q.bind_all(static_cast<double>(stale_after.count()), experiment).run();
+  const auto n = db.changes();
+  tx.commit();
+  return static_cast<int>(n);
+}
+
+}  // namespace mtlab::storage

@@ -1,0 +1,218 @@
+#include "mtlab/storage/schema.h"
+
+#include <string>
+
+#include "mtlab/core/error.h"
+#include "mtlab/storage/database.h"
+#include "mtlab/storage/statement.h"
+#include "mtlab/storage/transaction.h"
+
+namespace mtlab::storage {
+namespace {
+
+// Migrations are history: never edit one that has shipped, append a new one.
+// Times are ISO-8601 UTC text, durations and values plain numbers, so that any
+// SQLite client (sqlite3, Python, pandas) reads them without mtlab.
+const char* const v1_base_tables = R"sql(
+CREATE TABLE schema_version (
+  version     INTEGER PRIMARY KEY,
+  applied_at  TEXT NOT NULL,
+  description TEXT NOT NULL
+);
+CREATE TABLE experiments (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  created_at  TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  trial         TEXT NOT NULL,
+  status        TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'running', 'completed', 'failed', 'interrupted')),
+  seed          INTEGER,
+  config_hash   TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  started_at    TEXT,
+  ended_at      TEXT,
+  duration_s    REAL,
+  host          TEXT,
+  os            TEXT,
+  cpu           TEXT,
+  threads       INTEGER,
+  mtlab_version TEXT,
+  git_commit    TEXT,
+  torch_version TEXT,
+  blas          TEXT,
+  config_toml   TEXT NOT NULL DEFAULT '',
+  config_json   TEXT NOT NULL DEFAULT '{}',
+  error         TEXT
+);
+CREATE INDEX runs_by_trial ON runs(experiment_id, trial, config_hash);
+CREATE TABLE params (
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key        TEXT NOT NULL,
+  value_type TEXT NOT NULL CHECK (value_type IN ('int', 'real', 'bool', 'text', 'array', 'null')),
+  value_text TEXT,
+  value_int  INTEGER,
+  value_real REAL,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX params_by_key ON params(key, value_text);
+CREATE TABLE metrics (
+  id        INTEGER PRIMARY KEY,
+  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  task      TEXT NOT NULL DEFAULT '',
+  split     TEXT NOT NULL,
+  name      TEXT NOT NULL,
+  step      INTEGER NOT NULL,
+  epoch     REAL,
+  value     REAL,
+  wall_time REAL NOT NULL
+);
+CREATE INDEX metrics_by_series ON metrics(run_id, task, split, name, step);
+CREATE TABLE artifacts (
+  id         INTEGER PRIMARY KEY,
+  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind       TEXT NOT NULL,
+  path       TEXT NOT NULL,
+  size_bytes INTEGER,
+  sha256     TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX artifacts_by_run ON artifacts(run_id);
+CREATE TABLE plugins (
+  run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind    TEXT NOT NULL,
+  name    TEXT NOT NULL,
+  version TEXT,
+  file    TEXT,
+  sha256  TEXT,
+  PRIMARY KEY (run_id, kind, name)
+) WITHOUT ROWID;
+CREATE VIEW final_metrics AS
+SELECT run_id, task, split, name, step, epoch, value, wall_time
+FROM (SELECT m.*, row_number() OVER (PARTITION BY run_id, task, split, name ORDER BY step DESC, id DESC) AS rn
+      FROM metrics AS m)
+WHERE rn = 1;
+)sql";
+
+// v2: liveness (pid, heartbeat) so a crashed run can be told from a running
+// one, lineage (which run/checkpoint a run started from), and richer views.
+const char* const v2_liveness_lineage_views = R"sql(
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+ALTER TABLE runs ADD COLUMN parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+ALTER TABLE runs ADD COLUMN init_checkpoint TEXT;
+ALTER TABLE runs ADD COLUMN init_checkpoint_sha256 TEXT;
+CREATE INDEX runs_by_status ON runs(status);
+DROP VIEW final_metrics;
+CREATE VIEW final_metrics AS
+SELECT r.experiment_id AS experiment_id, e.name AS experiment, f.run_id AS run_id, r.trial AS trial,
+       r.seed AS seed, r.status AS status, f.task AS task, f.split AS split, f.name AS name,
+       CASE WHEN f.task = '' THEN f.split || '.' || f.name ELSE f.task || '.' || f.split || '.' || f.name END
+         AS metric,
+       f.step AS step, f.epoch AS epoch, f.value AS value, f.wall_time AS wall_time
+FROM (SELECT m.*, row_number() OVER (PARTITION BY run_id, task, split, name ORDER BY step DESC, id DESC) AS rn
+      FROM metrics AS m) AS f
+JOIN runs AS r ON r.id = f.run_id
+JOIN experiments AS e ON e.id = r.experiment_id
+WHERE f.rn = 1;
+CREATE VIEW best_runs AS
+SELECT experiment_id, experiment, task, split, name, metric, direction, run_id, trial, seed, value
+FROM (SELECT f.*, d.direction AS direction,
+             row_number() OVER (PARTITION BY f.experiment_id, f.task, f.split, f.name
+                                ORDER BY CASE WHEN d.direction = 'lower' THEN f.value ELSE -f.value END, f.run_id)
+               AS rank
+      FROM final_metrics AS f
+      JOIN (SELECT DISTINCT name,
+                   CASE WHEN lower(name) LIKE '%loss%' OR lower(name) LIKE '%error%'
+                          OR lower(name) LIKE '%perplexity%'
+                          OR lower(name) IN ('mse', 'mae', 'rmse', 'wer', 'cer', 'ppl')
+                        THEN 'lower' ELSE 'higher' END AS direction
+            FROM metrics) AS d ON d.name = f.name
+      WHERE f.status = 'completed' AND f.value IS NOT NULL)
+WHERE rank = 1;
+)sql";
+
+std::string now_sql() { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"; }
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1, "base tables: experiments, runs, params, metrics, artifacts, plugins; final_metrics view",
+       v1_base_tables},
+      {2, "runs: pid, heartbeat_at, parent_run_id, init_checkpoint(_sha256); best_runs view",
+       v2_liveness_lineage_views},
+  };
+  return all;
+}
+
+int current_schema_version() { return migrations().back().version; }
+
+int schema_version(const Database& db) {
+  auto has_table = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+                              "look for the schema_version table");
+  has_table.step();
+  if (has_table.get_int(0) == 0) {
+    auto any = db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'", "list tables");
+    any.step();
+    if (any.get_int(0) > 0) {
+      throw Error(db.path().string() +
+                  ": not an mtlab results database (it has tables but no schema_version table; expected a file "
+                  "written by mtlab, or a new file)");
+    }
+    return 0;
+  }
+  auto version = db.prepare("SELECT coalesce(max(version), 0) FROM schema_version", "read the schema version");
+  version.step();
+  return static_cast<int>(version.get_int(0));
+}
+
+namespace {
+void refuse_newer(const Database& db, int found) {
+  throw Error(db.path().string() + ": the database has schema version " + std::to_string(found) +
+              ", newer than this mtlab understands (expected at most version " +
+              std::to_string(current_schema_version()) +
+              "); it was written by a newer mtlab: use that version, or a new database file");
+}
+}  // namespace
+
+void migrate(const Database& db) {
+  // Cheap check first so that an up-to-date database takes no write lock.
+  const int before = schema_version(db);
+  if (before > current_schema_version()) refuse_newer(db, before);
+  if (before == current_schema_version()) return;
+  Transaction tx(db, "migrate the schema");
+  // Another process may have migrated while we waited for the lock.
+  const int found = schema_version(db);
+  if (found > current_schema_version()) refuse_newer(db, found);
+  for (const auto& m : migrations()) {
+    if (m.version <= found) continue;
+    db.execute(m.sql, "migrate the schema to version " + std::to_string(m.version));
+    auto record = db.prepare("INSERT INTO schema_version (version, applied_at, description) VALUES (?1, " + now_sql() +
+                                 ", ?2)",
+                             "record schema version " + std::to_string(m.version));
+    record.bind_all(m.version, m.summary).run();
+  }
+  tx.commit();
+}
+
+void require_current_schema(const Database& db) {
+  const int found = schema_version(db);
+  if (found > current_schema_version()) refuse_newer(db, found);
+  if (found == 0) {
+    throw Error(db.path().string() + ": empty database (expected an mtlab results database with schema version " +
+                std::to_string(current_schema_version()) + ")");
+  }
+  if (found < current_schema_version()) {
+    throw Error(db.path().string() + ": the database has schema version " + std::to_string(found) +
+                ", older than this mtlab's version " + std::to_string(current_schema_version()) +
+                "; read-only commands do not migrate: open it once for writing (e.g. `mtlab run` against it) to "
+                "upgrade it, or use `mtlab query`, which reads any version");
+  }
+}
+
+}  // namespace mtlab::storage

@@ -1,0 +1,297 @@
+#include "mtlab/storage/writer.h"
+
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "mtlab/core/error.h"
+#include "mtlab/core/hash.h"
+#include "mtlab/core/log.h"
+#include "mtlab/storage/clock.h"
+#include "mtlab/storage/database.h"
+#include "mtlab/storage/params.h"
+#include "mtlab/storage/statement.h"
+#include "mtlab/storage/transaction.h"
+
+namespace mtlab::storage {
+namespace {
+
+std::optional<std::string> non_empty(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  return std::string(s);
+}
+
+std::int64_t insert_run(const Database& db, std::int64_t experiment_id, const NewRun& run) {
+  if (run.trial.empty()) throw Error("create run: the trial name is empty (expected a readable trial name)");
+  if (run.config_hash.empty()) {
+    throw Error("create run '" + run.trial + "': config_hash is empty (expected the hash of the resolved config)");
+  }
+  const std::string config_json = run.config_json.empty() ? "{}" : run.config_json;
+  // Parse before inserting anything, so a bad config leaves no half-made run.
+  const std::vector<Param> params = run.params.empty() ? flatten_params_json(config_json) : run.params;
+  const auto& env = run.environment;
+  auto insert = db.prepare(
+      "INSERT INTO runs (experiment_id, trial, status, seed, config_hash, created_at, host, os, cpu, threads, "
+      "mtlab_version, git_commit, torch_version, blas, config_toml, config_json, parent_run_id, init_checkpoint, "
+      "init_checkpoint_sha256) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18)",
+      "insert run '" + run.trial + "'");
+  insert.bind_all(experiment_id, run.trial, run.seed, run.config_hash, iso_utc_now(), non_empty(env.host),
+                  non_empty(env.os), non_empty(env.cpu),
+                  env.threads > 0 ? std::optional<std::int64_t>(env.threads) : std::nullopt,
+                  non_empty(env.mtlab_version), non_empty(env.git_commit), non_empty(env.torch_version),
+                  non_empty(env.blas), run.config_toml, config_json, run.parent_run_id,
+                  non_empty(run.init_checkpoint), non_empty(run.init_checkpoint_sha256));
+  insert.run();
+  const std::int64_t run_id = db.last_insert_id();
+  auto param = db.prepare(
+      "INSERT INTO params (run_id, key, value_type, value_text, value_int, value_real) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+      "insert params of run '" + run.trial + "'");
+  for (const auto& p : params) {
+    param.bind_all(run_id, p.key, to_string(p.type), p.text, p.integer, p.real).run();
+  }
+  return run_id;
+}
+
+}  // namespace
+
+struct Writer::Impl {
+  Database db;
+  WriterOptions options;
+  mutable std::mutex mutex;
+  std::vector<MetricPoint> buffer;
+  std::optional<Statement> insert_metric;
+
+  Impl(const std::filesystem::path& path, WriterOptions o)
+      : db(Database::open(path, OpenOptions{OpenMode::read_write, o.busy_timeout_ms, true})), options(o) {}
+
+  void flush_locked() {
+    if (buffer.empty()) return;
+    // The batch leaves the buffer whatever happens: on error it is reported by
+    // the exception rather than retried (and failing) on every later flush.
+    std::vector<MetricPoint> batch;
+    batch.swap(buffer);
+    if (!insert_metric) {
+      insert_metric.emplace(db.prepare("INSERT INTO metrics (run_id, task, split, name, step, epoch, value, wall_time) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                       "insert metric rows"));
+    }
+    Transaction tx(db, fmt::format("write a batch of {} metric rows", batch.size()));
+    std::set<std::int64_t> runs;
+    for (const auto& m : batch) {
+      insert_metric->bind_all(m.run_id, m.task, m.split, m.name, m.step, m.epoch, m.value, m.wall_time).run();
+      runs.insert(m.run_id);
+    }
+    auto beat = db.prepare("UPDATE runs SET heartbeat_at = ?1 WHERE id = ?2", "refresh run heartbeat");
+    const auto now = iso_utc_now();
+    for (auto id : runs) beat.bind_all(now, id).run();
+    tx.commit();
+  }
+};
+
+Writer::Writer(const std::filesystem::path& path, WriterOptions options)
+    : impl_(std::make_unique<Impl>(path, options)) {}
+
+Writer::~Writer() {
+  try {
+    std::lock_guard lock(impl_->mutex);
+    impl_->flush_locked();
+  } catch (const std::exception& e) {
+    log::warn("results database {}: buffered metrics lost: {}", impl_->db.path().string(), e.what());
+  }
+}
+
+const Database& Writer::database() const { return impl_->db; }
+
+std::int64_t Writer::begin_experiment(std::string_view name, std::string_view description) {
+  if (name.empty()) throw Error("begin experiment: the name is empty (expected [experiment] name)");
+  std::lock_guard lock(impl_->mutex);
+  const auto& db = impl_->db;
+  Transaction tx(db, "begin experiment");
+  db.prepare("INSERT INTO experiments (name, created_at, description) VALUES (?1, ?2, ?3) "
+             "ON CONFLICT (name) DO UPDATE SET description = excluded.description "
+             "WHERE excluded.description <> '' AND experiments.description = ''",
+             "create experiment '" + std::string(name) + "'")
+      .bind_all(name, iso_utc_now(), description)
+      .run();
+  auto q = db.prepare("SELECT id FROM experiments WHERE name = ?1", "look up experiment");
+  q.bind_all(name);
+  q.step();
+  const auto id = q.get_int(0);
+  tx.commit();
+  return id;
+}
+
+std::int64_t Writer::create_run(std::int64_t experiment_id, const NewRun& run) {
+  std::lock_guard lock(impl_->mutex);
+  Transaction tx(impl_->db, "create run");
+  const auto id = insert_run(impl_->db, experiment_id, run);
+  tx.commit();
+  return id;
+}
+
+TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
+                               std::chrono::seconds stale_after) {
+  std::lock_guard lock(impl_->mutex);
+  const auto& db = impl_->db;
+  Transaction tx(db, "claim trial '" + run.trial + "'");
+  auto q = db.prepare("SELECT name FROM experiments WHERE id = ?1", "look up experiment");
+  q.bind_all(experiment_id);
+  if (!q.step()) throw Error(fmt::format("claim trial '{}': no experiment with id {}", run.trial, experiment_id));
+  TrialClaim claim;
+  claim.decision = storage::decide_trial(db, q.get_text(0), run.trial, run.config_hash, policy, stale_after);
+  if (claim.decision.run) {
+    // A stale pending/running run being replaced is, by now, known to be dead.
+    if (claim.decision.previous_run &&
+        (claim.decision.previous_status == RunStatus::pending || claim.decision.previous_status == RunStatus::running)) {
+      db.prepare("UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, started_at, created_at), "
+                 "error = coalesce(error || char(10), '') || 'interrupted: replaced by a new attempt' "
+                 "WHERE id = ?1 AND status IN ('pending', 'running')",
+                 "mark replaced run interrupted")
+          .bind_all(*claim.decision.previous_run)
+          .run();
+    }
+    claim.run_id = insert_run(db, experiment_id, run);
+  }
+  tx.commit();
+  return claim;
+}
+
+void Writer::set_status(std::int64_t run_id, RunStatus status, std::string_view error) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->flush_locked();
+  const auto& db = impl_->db;
+  const auto now = iso_utc_now();
+  Transaction tx(db, fmt::format("set run {} {}", run_id, to_string(status)));
+  std::optional<Statement> update;
+  if (status == RunStatus::pending) {
+    update.emplace(db.prepare("UPDATE runs SET status = 'pending' WHERE id = ?1 AND status = 'pending'",
+                              "set run status"));
+    update->bind_all(run_id);
+  } else if (status == RunStatus::running) {
+    update.emplace(db.prepare("UPDATE runs SET status = 'running', started_at = ?2, heartbeat_at = ?2, pid = ?3, "
+                              "error = coalesce(?4, error) WHERE id = ?1 AND status IN ('pending', 'running')",
+                              "set run status"));
+    update->bind_all(run_id, now, static_cast<std::int64_t>(getpid()), non_empty(error));
+  } else {
+    update.emplace(db.prepare(
+        "UPDATE runs SET status = ?2, ended_at = ?3, heartbeat_at = ?3, "
+        "duration_s = (julianday(?3) - julianday(started_at)) * 86400.0, error = coalesce(?4, error) "
+        "WHERE id = ?1 AND status IN ('pending', 'running')",
+        "set run status"));
+    update->bind_all(run_id, to_string(status), now, non_empty(error));
+  }
+  update->run();
+  if (db.changes() == 0) {
+    auto q = db.prepare("SELECT status FROM runs WHERE id = ?1", "look up run status");
+    q.bind_all(run_id);
+    if (!q.step()) throw Error(fmt::format("set status of run {}: no such run", run_id));
+    throw Error(fmt::format("set status of run {} to {}: the run is already {} (expected pending or running; a "
+                            "finished run never changes status)",
+                            run_id, to_string(status), q.get_text(0)));
+  }
+  tx.commit();
+}
+
+void Writer::set_error(std::int64_t run_id, std::string_view error) {
+  std::lock_guard lock(impl_->mutex);
+  const auto& db = impl_->db;
+  Transaction tx(db, "set run error");
+  db.prepare("UPDATE runs SET error = ?2 WHERE id = ?1", "set run error").bind_all(run_id, error).run();
+  if (db.changes() == 0) throw Error(fmt::format("set error of run {}: no such run", run_id));
+  tx.commit();
+}
+
+void Writer::log_metric(std::int64_t run_id, std::string_view task, std::string_view split, std::string_view name,
+                        std::int64_t step, double value, std::optional<double> epoch) {
+  log_metric(MetricPoint{run_id, std::string(task), std::string(split), std::string(name), step, epoch, value, 0});
+}
+
+void Writer::log_metric(MetricPoint point) {
+  if (point.split.empty() || point.name.empty()) {
+    throw Error(fmt::format("log metric of run {}: split and name must be non-empty (got split '{}', name '{}')",
+                            point.run_id, point.split, point.name));
+  }
+  if (point.wall_time == 0) point.wall_time = unix_seconds_now();
+  std::lock_guard lock(impl_->mutex);
+  impl_->buffer.push_back(std::move(point));
+  if (impl_->buffer.size() >= impl_->options.metric_batch) impl_->flush_locked();
+}
+
+void Writer::flush() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->flush_locked();
+}
+
+std::size_t Writer::buffered() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->buffer.size();
+}
+
+std::int64_t Writer::record_artifact(std::int64_t run_id, const ArtifactRecord& a) {
+  if (a.kind.empty() || a.path.empty()) {
+    throw Error(fmt::format("record artifact of run {}: kind and path must be non-empty", run_id));
+  }
+  std::lock_guard lock(impl_->mutex);
+  const auto& db = impl_->db;
+  Transaction tx(db, "record artifact");
+  db.prepare("INSERT INTO artifacts (run_id, kind, path, size_bytes, sha256, created_at) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             "record artifact '" + a.path + "'")
+      .bind_all(run_id, a.kind, a.path, a.size_bytes, non_empty(a.sha256), iso_utc_now())
+      .run();
+  const auto id = db.last_insert_id();
+  tx.commit();
+  return id;
+}
+
+std::int64_t Writer::record_artifact_file(std::int64_t run_id, std::string_view kind,
+                                          const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) throw Error(file.string() + ": cannot record artifact: " + ec.message());
+  return record_artifact(run_id, {std::string(kind), file.string(), static_cast<std::int64_t>(size),
+                                  sha256_file(file)});
+}
+
+void Writer::record_plugin(std::int64_t run_id, const PluginRecord& p) {
+  std::lock_guard lock(impl_->mutex);
+  const auto& db = impl_->db;
+  Transaction tx(db, "record plugin");
+  db.prepare("INSERT INTO plugins (run_id, kind, name, version, file, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+             "ON CONFLICT (run_id, kind, name) DO UPDATE SET version = excluded.version, file = excluded.file, "
+             "sha256 = excluded.sha256",
+             "record plugin '" + p.name + "'")
+      .bind_all(run_id, p.kind, p.name, non_empty(p.version), non_empty(p.file), non_empty(p.sha256))
+      .run();
+  tx.commit();
+}
+
+void Writer::heartbeat(std::int64_t run_id) {
+  std::lock_guard lock(impl_->mutex);
+  const auto& db = impl_->db;
+  Transaction tx(db, "heartbeat");
+  db.prepare("UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1", "refresh run heartbeat")
+      .bind_all(run_id, iso_utc_now())
+      .run();
+  tx.commit();
+}
+
+std::optional<std::int64_t> Writer::find_completed_run(std::string_view experiment, std::string_view trial,
+                                                       std::string_view config_hash) const {
+  std::lock_guard lock(impl_->mutex);
+  return storage::find_completed_run(impl_->db, experiment, trial, config_hash);
+}
+
+TrialDecision Writer::decide_trial(std::string_view experiment, std::string_view trial, std::string_view config_hash,
+                                   RerunPolicy policy, std::chrono::seconds stale_after) const {
+  std::lock_guard lock(impl_->mutex);
+  return storage::decide_trial(impl_->db, experiment, trial, config_hash, policy, stale_after);
+}
+
+}  // namespace mtlab::storage

@@ -77,6 +77,7 @@ TEST_CASE("synthetic: well-formed, disjoint splits, every intent and slot used",
   CHECK(std::vector<std::string>(intents.begin(), intents.end()) == synthetic_intents());
   CHECK(std::vector<std::string>(slot_types.begin(), slot_types.end()) == synthetic_slot_types());
   CHECK(synthetic_intents().size() == 7);
+  CHECK(synthetic_slot_types().size() == 18);
   // Multi-word values are common, not an exception.
   CHECK(multi_word_spans * 5 > spans);
   // Not trivial: words shared across intents ("book", "play", "to" occur under several).

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "mtlab/build_info.h"
+#include "mtlab/model/fast_linear.h"
 
 namespace mtlab {
 namespace {
@@ -68,7 +69,8 @@ Environment describe_environment() {
       env.blas_details += std::string(" core=") + core();
     }
   }
-  env.matmul_path = "blas";
+  // Linear layers in inference; autograd (training) uses LibTorch's BLAS path.
+  env.matmul_path = matmul_path_name(matmul_path());
   env.threads = at::get_num_threads();
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);

@@ -1,0 +1,64 @@
+#pragma once
+// The backbone plugin interface: a tokenizer plus an encoder that turns token ids
+// into token states and a pooled vector. The forward pass is also offered in
+// slices (embed → run_layers → pool) so that a frozen prefix can be computed once
+// and cached, and the parameters are offered in named blocks ("embeddings",
+// "layer.0" … "layer.{L-1}", "pooler") so freezing and layer-wise learning rates
+// are generic.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/nn/module.h>
+
+#include "mtlab/model/encoder_output.h"
+#include "mtlab/plugin/descriptor.h"
+
+namespace mtlab {
+
+class BertTokenizer;
+
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+class Backbone : public plugin::PluginObject, public torch::nn::Module {
+ public:
+  // The tokenizer that matches the embeddings. Throws while the vocabulary still
+  // has to be built (needs_texts()).
+  virtual const BertTokenizer& tokenizer() const = 0;
+  virtual std::int64_t hidden_size() const = 0;
+  virtual std::int64_t num_layers() const = 0;
+  // The longest input (special tokens included) the backbone takes.
+  virtual std::int64_t max_length() const = 0;
+
+  // True for a from-scratch backbone whose vocabulary is built from training
+  // text (`vocab = "build"`): the trainer must call fit_texts() before anything else.
+  virtual bool needs_texts() const { return false; }
+  virtual void fit_texts(const std::vector<std::string>& /*texts*/) {}
+
+  // All tensors [B, T] int64 (any device; they are moved to the backbone's).
+  virtual EncoderOutput forward(const at::Tensor& input_ids, const at::Tensor& token_type_ids,
+                                const at::Tensor& attention_mask) = 0;
+
+  // The forward in slices: forward() == pool(run_layers(embed(...), mask, 0, num_layers())).
+  virtual at::Tensor embed(const at::Tensor& input_ids, const at::Tensor& token_type_ids) = 0;
+  // Runs layers [from, to) on hidden states [B, T, H].
+  virtual at::Tensor run_layers(const at::Tensor& hidden, const at::Tensor& attention_mask, std::int64_t from,
+                                std::int64_t to) = 0;
+  virtual at::Tensor pool(const at::Tensor& hidden) = 0;
+
+  // "embeddings", "layer.0" … "layer.{L-1}", "pooler", bottom to top.
+  virtual std::vector<std::string> block_names() const = 0;
+  // The parameters of one block, with their full names (Hugging Face keys).
+  virtual NamedTensors block_parameters(const std::string& block) = 0;
+
+  // The device the parameters live on.
+  virtual at::Device device() const = 0;
+
+  // Writes a Hugging Face folder (config.json, model.safetensors, vocab.txt,
+  // tokenizer_config.json) that `transformers` loads unchanged.
+  virtual void save(const std::filesystem::path& folder) const = 0;
+};
+
+}  // namespace mtlab

@@ -1,0 +1,39 @@
+#pragma once
+// BERT's hyper-parameters: the fields of Hugging Face's BertConfig (config.json).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace mtlab {
+
+struct BertConfig {
+  std::int64_t vocab_size = 30522;
+  std::int64_t hidden_size = 768;
+  std::int64_t num_hidden_layers = 12;
+  std::int64_t num_attention_heads = 12;
+  std::int64_t intermediate_size = 3072;
+  std::string hidden_act = "gelu";  // gelu (erf) | gelu_new | gelu_pytorch_tanh | gelu_fast | relu
+  double hidden_dropout_prob = 0.1;
+  double attention_probs_dropout_prob = 0.1;
+  std::int64_t max_position_embeddings = 512;
+  std::int64_t type_vocab_size = 2;
+  double initializer_range = 0.02;
+  double layer_norm_eps = 1e-12;
+  std::int64_t pad_token_id = 0;
+  std::string position_embedding_type = "absolute";
+
+  // Throws mtlab::Error naming the field when a value is impossible
+  // (hidden size not divisible by the heads, unknown activation, …).
+  void validate(const std::string& where) const;
+
+  // Missing fields keep BertConfig's defaults, as transformers does; `where` names the source.
+  static BertConfig from_json(const nlohmann::json& json, const std::string& where);
+  static BertConfig from_file(const std::filesystem::path& file);
+  // Every BERT field plus model_type "bert" and architectures ["BertModel"].
+  nlohmann::json to_json() const;
+  void save(const std::filesystem::path& file) const;
+};
+
+}  // namespace mtlab

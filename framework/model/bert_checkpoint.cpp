@@ -1,0 +1,141 @@
+// BertModel ↔ Hugging Face checkpoint folders: key mapping, shape checks, save.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/torch.h>
+
+#include <map>
+#include <set>
+
+#include "mtlab/core/error.h"
+#include "mtlab/core/log.h"
+#include "mtlab/io/checkpoint_weights.h"
+#include "mtlab/io/safetensors.h"
+#include "mtlab/model/bert_model.h"
+
+namespace mtlab {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The name a checkpoint key has in BertModel: task models store the encoder under
+// `bert.`, and old checkpoints name LayerNorm parameters gamma/beta (Hugging
+// Face's _fix_key renames any key containing them).
+std::string model_key(std::string key) {
+  if (key.rfind("bert.", 0) == 0) key = key.substr(5);
+  for (const auto& [from, to] : {std::pair{"gamma", "weight"}, std::pair{"beta", "bias"}}) {
+    const auto at = key.find(from);
+    if (at != std::string::npos) key.replace(at, std::string(from).size(), to);
+  }
+  return key;
+}
+
+std::string shape(at::IntArrayRef s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+
+std::string list_some(const std::vector<std::string>& names, std::size_t limit = 8) {
+  std::vector<std::string> head(names.begin(), names.begin() + std::min(limit, names.size()));
+  auto out = fmt::format("{}", fmt::join(head, ", "));
+  if (names.size() > limit) out += fmt::format(" and {} more", names.size() - limit);
+  return out;
+}
+
+}  // namespace
+
+BertLoadReport BertModel::load_weights(const io::CheckpointWeights& weights, const std::string& where) {
+  // Map every checkpoint key to the model key it feeds; an exact model key wins over a renamed one.
+  std::map<std::string, std::string> source;  // model key → checkpoint key
+  const auto names = weights.names();
+  for (const auto& name : names) {
+    const auto key = model_key(name);
+    auto it = source.find(key);
+    if (it == source.end() || name == key) source[key] = name;
+  }
+  BertLoadReport report;
+  std::set<std::string> used;
+  std::vector<std::string> problems;
+  bool pooler_missing = false;
+  torch::NoGradGuard no_grad;
+  for (auto& p : named_parameters()) {
+    auto it = source.find(p.key());
+    if (it == source.end()) {
+      if (p.key().rfind("pooler.", 0) == 0) {
+        pooler_missing = true;
+        continue;
+      }
+      problems.push_back(fmt::format("missing tensor '{}' (expected shape {})", p.key(), shape(p.value().sizes())));
+      continue;
+    }
+    const auto& info = weights.info(it->second);
+    if (info.shape != p.value().sizes().vec()) {
+      problems.push_back(fmt::format("tensor '{}' has shape {} in {} but the model (config.json) expects {}",
+                                     it->second, shape(info.shape), weights.file_of(it->second).filename().string(),
+                                     shape(p.value().sizes())));
+      continue;
+    }
+    used.insert(it->second);
+  }
+  if (!problems.empty()) {
+    throw Error(fmt::format("{}: {}", where, fmt::join(problems, "; ")));
+  }
+  for (auto& p : named_parameters()) {
+    auto it = source.find(p.key());
+    if (it == source.end()) continue;
+    p.value().copy_(weights.load(it->second, p.value().scalar_type()));
+  }
+  for (const auto& name : names) {
+    if (!used.count(name)) report.unused.push_back(name);
+  }
+  if (!report.unused.empty()) {
+    log::warn("{}: {} checkpoint tensor(s) not used by the BERT backbone: {}", where, report.unused.size(),
+              list_some(report.unused));
+  }
+  if (pooler_missing) {
+    for (auto& p : named_parameters()) {
+      if (p.key().rfind("pooler.", 0) != 0) continue;
+      if (p.key().find("bias") != std::string::npos) {
+        p.value().zero_();
+      } else {
+        p.value().normal_(0.0, config_.initializer_range);
+      }
+    }
+    report.pooler_initialized = true;
+    log::warn("{}: the checkpoint has no pooler (pooler.dense.*); it is freshly initialised, so pooler outputs are "
+              "random until trained",
+              where);
+  }
+  return report;
+}
+
+std::shared_ptr<BertModel> BertModel::from_folder(const fs::path& folder, BertModelOptions options,
+                                                  BertLoadReport* report) {
+  try {
+    auto config = BertConfig::from_file(folder / "config.json");
+    auto weights = io::CheckpointWeights::open(folder);
+    auto tokenizer = BertTokenizer::from_folder(folder);
+    // Build on the CPU in float32, load, then move: loading converts F16/BF16 files.
+    auto target = options;
+    options.device = "cpu";
+    options.dtype = "float32";
+    auto model = std::make_shared<BertModel>(std::move(config), std::move(tokenizer), options);
+    auto r = model->load_weights(weights, folder.string());
+    if (report) *report = r;
+    model->options_ = target;
+    model->place();
+    model->eval();
+    return model;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: {}", folder.string(), e.what()));
+  }
+}
+
+void BertModel::save(const fs::path& folder) const {
+  fs::create_directories(folder);
+  config_.save(folder / "config.json");
+  NamedTensors tensors;
+  for (const auto& p : named_parameters()) tensors.emplace_back(p.key(), p.value().detach().to(torch::kCPU));
+  io::save_safetensors(folder / "model.safetensors", tensors);
+  tokenizer().save(folder);
+}
+
+}  // namespace mtlab

@@ -38,7 +38,7 @@ void Vocab::save(const std::filesystem::path& file) const {
 }
 
 std::optional<std::int64_t> Vocab::find(std::string_view token) const {
-  auto it = ids_.find(std::string(token));
+  auto it = ids_.find(token);
   if (it == ids_.end()) return std::nullopt;
   return it->second;
 }

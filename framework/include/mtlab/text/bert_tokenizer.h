@@ -4,6 +4,7 @@
 // punctuation split → greedy WordPiece; special tokens, pairs, truncation, padding.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,11 +14,19 @@
 
 namespace mtlab {
 
+namespace text {
+class PreTokenizer;
+}
+
+// The settings of tokenizer_config.json / special_tokens_map.json, with
+// Hugging Face's defaults.
 struct TokenizerOptions {
   bool do_lower_case = true;
   // Hugging Face's tri-state: unset follows do_lower_case.
   std::optional<bool> strip_accents;
   bool tokenize_chinese_chars = true;
+  // false: no BasicTokenizer at all, WordPiece runs on whitespace-split text.
+  bool do_basic_tokenize = true;
   std::int64_t max_input_chars_per_word = 100;
   std::int64_t model_max_length = 512;
   std::string unk_token = "[UNK]";
@@ -25,7 +34,12 @@ struct TokenizerOptions {
   std::string sep_token = "[SEP]";
   std::string pad_token = "[PAD]";
   std::string mask_token = "[MASK]";
-  std::vector<std::string> never_split;  // extra never-split tokens
+  // Whole words the BasicTokenizer neither lowercases nor splits. As in HF
+  // v4.33, they are matched after the raw text was lowercased, so with
+  // do_lower_case an upper-case entry never matches.
+  std::vector<std::string> never_split;
+  // Cut out of the raw text like [CLS] (special_tokens_map.json's list).
+  std::vector<std::string> additional_special_tokens;
 };
 
 // One encoded input, with Hugging Face's field names.
@@ -44,7 +58,9 @@ struct Encoding {
 struct EncodeOptions {
   bool add_special_tokens = true;
   // 0 = no truncation; otherwise truncate to this many tokens in total
-  // (specials included), `longest_first` for pairs.
+  // (specials included), `longest_first` for pairs: one token at a time from
+  // the longer sequence, from the second when they are equally long. Throws
+  // when the special tokens alone need more (HF would return the input uncut).
   std::int64_t max_length = 0;
   // Pad to this length (0 = no padding) with pad id, type id 0 and mask 0.
   std::int64_t pad_to = 0;
@@ -79,11 +95,29 @@ class BertTokenizer {
   std::int64_t cls_id() const { return cls_id_; }
   std::int64_t sep_id() const { return sep_id_; }
   std::int64_t unk_id() const { return unk_id_; }
+  std::int64_t mask_id() const { return mask_id_; }
+  // Id of any token; the [UNK] id for tokens not in the vocabulary (as HF).
+  std::int64_t token_to_id(std::string_view token) const;
+  // The strings cut out of raw text as single tokens: the five named special
+  // tokens and additional_special_tokens.
+  const std::vector<std::string>& special_tokens() const { return special_tokens_; }
 
  private:
+  struct Pieces {
+    std::vector<std::string> tokens;
+    std::vector<std::int64_t> word_ids;
+  };
+  // Appends the word pieces of one text. Each gets `word` when given, else the
+  // index in this text of its word (a BasicTokenizer word, or a special token
+  // cut from the text).
+  void append_pieces(std::string_view text, std::optional<std::int64_t> word, Pieces& out) const;
+  Encoding assemble(Pieces a, std::optional<Pieces> b, const EncodeOptions& options) const;
+
   Vocab vocab_;
   TokenizerOptions options_;
-  std::int64_t pad_id_ = 0, cls_id_ = 0, sep_id_ = 0, unk_id_ = 0;
+  std::vector<std::string> special_tokens_;
+  std::shared_ptr<const text::PreTokenizer> pre_tokenizer_;  // immutable, shared by copies
+  std::int64_t pad_id_ = 0, cls_id_ = 0, sep_id_ = 0, unk_id_ = 0, mask_id_ = 0;
 };
 
 // Builds a WordPiece vocabulary from training text for from-scratch backbones:

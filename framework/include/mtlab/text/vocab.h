@@ -2,6 +2,7 @@
 // A WordPiece vocabulary: vocab.txt, one token per line, id = line number.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +26,13 @@ class Vocab {
   const std::vector<std::string>& tokens() const { return tokens_; }
 
  private:
+  // Transparent hashing lets find() look up a string_view without a copy.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   std::vector<std::string> tokens_;
-  std::unordered_map<std::string, std::int64_t> ids_;
+  std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>> ids_;
 };
 
 }  // namespace mtlab

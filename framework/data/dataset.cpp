@@ -20,6 +20,23 @@ namespace mtlab {
 bool Dataset::has_labels() const { return !train.empty() && train.front().label.has_value(); }
 bool Dataset::has_tags() const { return !train.empty() && !train.front().tags.empty(); }
 
+std::vector<std::string> split_labels(const std::vector<Example>& split) {
+  std::vector<std::string> out;
+  out.reserve(split.size());
+  for (const auto& ex : split) {
+    if (!ex.label) throw Error(fmt::format("{}: this example has no sentence label", ex.source));
+    out.push_back(*ex.label);
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> split_tags(const std::vector<Example>& split) {
+  std::vector<std::vector<std::string>> out;
+  out.reserve(split.size());
+  for (const auto& ex : split) out.push_back(ex.tags);
+  return out;
+}
+
 std::vector<std::string> dataset_formats() { return {"joint", "conll", "tsv", "csv", "jsonl", "synthetic"}; }
 
 namespace {

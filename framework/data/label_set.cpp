@@ -135,16 +135,8 @@ EncodedTagSplit encode_tag_split(const LabelSet& set, const std::vector<std::vec
 
 DatasetLabels build_label_sets(const Dataset& dataset) {
   DatasetLabels out;
-  if (dataset.has_labels()) {
-    std::vector<std::string> labels;
-    for (const auto& ex : dataset.train) labels.push_back(*ex.label);
-    out.sentence = LabelSet::build(labels);
-  }
-  if (dataset.has_tags()) {
-    std::vector<std::vector<std::string>> tags;
-    for (const auto& ex : dataset.train) tags.push_back(ex.tags);
-    out.tags = LabelSet::build_tags(tags);
-  }
+  if (dataset.has_labels()) out.sentence = LabelSet::build(split_labels(dataset.train));
+  if (dataset.has_tags()) out.tags = LabelSet::build_tags(split_tags(dataset.train));
   return out;
 }
 

@@ -71,9 +71,8 @@ TEST_CASE("joint reader: ATIS matches the README's verified counts", "[data][rea
   REQUIRE(labels.tags);
   CHECK(labels.sentence->size() == 21);
   CHECK(labels.tags->size() == 120);
-  std::vector<std::string> dev_intents, test_intents;
-  for (const auto& ex : d.dev) dev_intents.push_back(*ex.label);
-  for (const auto& ex : d.test) test_intents.push_back(*ex.label);
+  const auto dev_intents = split_labels(d.dev);
+  const auto test_intents = split_labels(d.test);
   CHECK(unseen_labels(*labels.sentence, dev_intents) ==
         std::map<std::string, std::size_t>{{"atis_airfare#atis_flight_time", 1}});
   CHECK(unseen_labels(*labels.sentence, test_intents) ==
@@ -81,9 +80,7 @@ TEST_CASE("joint reader: ATIS matches the README's verified counts", "[data][rea
                                            {"atis_day_name", 2},
                                            {"atis_flight#atis_airline", 1},
                                            {"atis_flight_no#atis_airline", 1}});
-  std::vector<std::vector<std::string>> test_tags;
-  for (const auto& ex : d.test) test_tags.push_back(ex.tags);
-  const auto encoded = encode_tag_split(*labels.tags, test_tags, "slots", "test");
+  const auto encoded = encode_tag_split(*labels.tags, split_tags(d.test), "slots", "test");
   CHECK(encoded.unseen == std::map<std::string, std::size_t>{{"B-booking_class", 1},
                                                              {"B-compartment", 1},
                                                              {"B-flight", 1},
@@ -91,6 +88,9 @@ TEST_CASE("joint reader: ATIS matches the README's verified counts", "[data][rea
                                                              {"I-flight_number", 1},
                                                              {"I-state_name", 1}});
   CHECK(encoded.ids.size() == 893);
+  const auto dev_slots = encode_tag_split(*labels.tags, split_tags(d.dev), "slots", "dev");
+  CHECK(dev_slots.unseen == std::map<std::string, std::size_t>{{"I-return_date.day_number", 1}});
+  CHECK(encode_split(*labels.sentence, dev_intents, "intent", "dev").ids.size() == 500);
 }
 
 TEST_CASE("joint reader: SNIPS with double, leading and trailing spaces and non-ASCII words", "[data][real]") {

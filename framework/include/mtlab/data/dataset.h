@@ -37,6 +37,11 @@ struct Dataset {
 // "did you mean" suggestion. Every error names the file and line.
 Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir = {});
 
+// The sentence labels / word tags of a split, in order (for LabelSet and metrics).
+// split_labels throws when an example has no label.
+std::vector<std::string> split_labels(const std::vector<Example>& split);
+std::vector<std::vector<std::string>> split_tags(const std::vector<Example>& split);
+
 std::vector<std::string> dataset_formats();
 // Every key a `[data]` table of this format accepts (throws for an unknown format).
 std::vector<std::string> dataset_keys(std::string_view format);

@@ -142,6 +142,7 @@ Comparison compare_trials(const Database& db, std::string_view experiment, std::
     if (run_info[id].second) row.seeds.push_back(*run_info[id].second);
   }
   for (auto& [values, row] : groups) {
+    std::sort(row.seeds.begin(), row.seeds.end());
     std::set<std::string> names, stripped;
     for (auto id : row.run_ids) {
       names.insert(run_info[id].first);
@@ -178,23 +179,37 @@ Comparison compare_trials(const Database& db, std::string_view experiment, std::
   return c;
 }
 
-Table comparison_table(const Comparison& c) {
+Table comparison_table(const Comparison& c, bool numeric) {
   Table t;
   t.columns = {"best", "trial"};
   for (const auto& k : c.swept_keys) t.columns.push_back(k);
   t.columns.push_back("seeds");
   for (const auto& l : c.metric_labels) {
-    t.columns.push_back(l == c.metric.label() ? l + (c.direction == Direction::lower ? " (↓)" : " (↑)") : l);
+    if (numeric) {
+      t.columns.push_back(l);
+      t.columns.push_back(l + ".std");
+    } else {
+      t.columns.push_back(l == c.metric.label() ? l + (c.direction == Direction::lower ? " (↓)" : " (↑)") : l);
+    }
   }
   for (const auto& row : c.rows) {
     std::vector<Value> cells;
-    cells.emplace_back(std::string(row.best ? "*" : ""));
+    if (numeric) cells.emplace_back(std::int64_t{row.best ? 1 : 0});
+    else cells.emplace_back(std::string(row.best ? "*" : ""));
     cells.emplace_back(row.trial);
     for (const auto& v : row.swept_values) cells.emplace_back(v);
     cells.emplace_back(static_cast<std::int64_t>(row.run_ids.size()));
     for (const auto& l : c.metric_labels) {
       const auto it = row.metrics.find(l);
-      cells.emplace_back(it == row.metrics.end() ? std::string() : format_stat(it->second));
+      if (!numeric) {
+        cells.emplace_back(it == row.metrics.end() ? std::string() : format_stat(it->second));
+      } else if (it == row.metrics.end()) {
+        cells.emplace_back(Value{});
+        cells.emplace_back(Value{});
+      } else {
+        cells.emplace_back(it->second.mean);
+        cells.emplace_back(it->second.n > 1 ? Value{it->second.std} : Value{});
+      }
     }
     t.rows.push_back(std::move(cells));
   }

@@ -88,16 +88,17 @@ std::string aligned(const Table& t) {
     cells.push_back(std::move(line));
   }
   std::string out;
-  auto emit = [&](const std::vector<std::string>& line, bool header) {
+  // Numbers (and their headers) align right, text left.
+  auto emit = [&](const std::vector<std::string>& line, bool rule) {
     std::string text;
     for (std::size_t c = 0; c < n; ++c) {
       if (c) text += "  ";
-      text += pad(line[c], w[c], numeric[c] && !header);
+      text += pad(line[c], w[c], numeric[c] && !rule);
     }
     while (!text.empty() && text.back() == ' ') text.pop_back();
     out += text + "\n";
   };
-  emit(t.columns, true);
+  emit(t.columns, false);
   std::vector<std::string> rule;
   for (std::size_t c = 0; c < n; ++c) rule.emplace_back(w[c], '-');
   emit(rule, true);

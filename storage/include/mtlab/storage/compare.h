@@ -50,8 +50,10 @@ Comparison compare_trials(const Database& db, std::string_view experiment, std::
                           std::optional<Direction> direction = std::nullopt);
 
 // For printing: best ("*"), trial, the swept keys, seeds, then each metric as
-// "mean ± std" text (just the value for one seed).
-Table comparison_table(const Comparison& comparison);
+// "mean ± std" text (just the value for one seed). With `numeric`, each metric
+// is two number columns instead, "<label>" (the mean) and "<label>.std", and
+// best is 1/0: the form for CSV and JSON.
+Table comparison_table(const Comparison& comparison, bool numeric = false);
 
 // "0.8123" / "0.8123 ± 0.0041" (4 decimals, or 4 significant digits for very large or small values).
 std::string format_stat(const Stat& stat);

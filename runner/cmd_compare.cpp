@@ -1,0 +1,64 @@
+// `mtlab compare DB --experiment NAME --metric task.split.name`: one row per
+// trial, mean ± std over seeds, sorted by the metric, the best marked.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "command.h"
+#include "mtlab/storage/compare.h"
+#include "mtlab/storage/database.h"
+
+namespace mtlab::cli {
+namespace {
+
+struct CompareOptions {
+  std::string database;
+  std::string experiment;
+  std::string metric;
+  bool higher = false;
+  bool lower = false;
+  bool csv = false;
+  bool json = false;
+};
+
+void run(const CompareOptions& o) {
+  const auto db = storage::Database::open_read_only(o.database);
+  std::optional<storage::Direction> direction;
+  if (o.higher) direction = storage::Direction::higher;
+  if (o.lower) direction = storage::Direction::lower;
+  const auto c = storage::compare_trials(db, o.experiment, o.metric, direction);
+  if (o.csv || o.json) {
+    const auto format = o.csv ? storage::TableFormat::csv : storage::TableFormat::json;
+    fmt::print("{}", storage::format_table(storage::comparison_table(c, true), format));
+    return;
+  }
+  std::size_t runs = 0;
+  for (const auto& row : c.rows) runs += row.run_ids.size();
+  fmt::print("experiment '{}': {} trial{} from {} completed run{}, sorted by {} ({} is better; * = best)\n",
+             c.experiment, c.rows.size(), c.rows.size() == 1 ? "" : "s", runs, runs == 1 ? "" : "s",
+             c.metric.label(), storage::to_string(c.direction));
+  fmt::print("{}", storage::format_table(storage::comparison_table(c), storage::TableFormat::aligned));
+}
+
+void setup(CLI::App& app, GlobalOptions&) {
+  auto o = std::make_shared<CompareOptions>();
+  auto* sub = app.add_subcommand("compare", "Compare the trials of an experiment on one metric");
+  sub->add_option("database", o->database, "Results database (SQLite file)")->required();
+  sub->add_option("--experiment", o->experiment, "Experiment name")->required();
+  sub->add_option("--metric", o->metric,
+                  "Metric to sort by: task.split.name (e.g. intent.dev.accuracy), split.name for whole-model "
+                  "metrics (train.loss); split.task.name is accepted too")
+      ->required();
+  auto* higher = sub->add_flag("--higher-is-better", o->higher, "Best = largest (default unless the name says loss/error)");
+  sub->add_flag("--lower-is-better", o->lower, "Best = smallest (default for loss, error, perplexity, mse, ...)")
+      ->excludes(higher);
+  auto* csv = sub->add_flag("--csv", o->csv, "Print CSV (mean and std as separate number columns)");
+  sub->add_flag("--json", o->json, "Print JSON (mean and std as separate numbers)")->excludes(csv);
+  sub->footer("Only completed runs count; trials are grouped by their swept params (seed keys aside), and a metric "
+              "shows mean ± sample std over seeds.");
+  sub->callback([o] { run(*o); });
+}
+
+const bool registered = register_command("compare", 52, setup);
+
+}  // namespace
+}  // namespace mtlab::cli

@@ -96,6 +96,7 @@ std::vector<std::string> dataset_keys(std::string_view format) {
 }
 
 Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir) {
+  table.get_string("format");  // required: "key 'format': expected a string, got nothing"
   const std::string format = table.get_choice("format", "", dataset_formats());
   table.reject_unknown(dataset_keys(format));
 

@@ -28,9 +28,15 @@ std::vector<Example> read_joint(const std::filesystem::path& folder, const Joint
   const auto words_path = folder / options.words_file;
   const auto tags_path = folder / options.tags_file;
   const auto label_path = folder / options.label_file;
-  const auto words = read_text_lines(words_path, options.encoding);
-  const auto tags = read_text_lines(tags_path, options.encoding);
-  const auto labels = read_text_lines(label_path, options.encoding);
+  // Blank lines at the very end of a file (an extra final newline) carry nothing.
+  const auto read = [&](const std::filesystem::path& path) {
+    auto lines = read_text_lines(path, options.encoding);
+    while (!lines.empty() && trim(lines.back().text).empty()) lines.pop_back();
+    return lines;
+  };
+  const auto words = read(words_path);
+  const auto tags = read(tags_path);
+  const auto labels = read(label_path);
 
   // The three files are line-aligned; name the first line that has no partner.
   const auto check_count = [&](const std::vector<TextLine>& other, const std::filesystem::path& other_path) {

@@ -30,7 +30,7 @@ std::filesystem::path joint_folder(const std::filesystem::path& dir, const std::
 TEST_CASE("joint reader: whitespace quirks and malformed folders", "[data]") {
   const auto dir = scratch_dir("data_joint");
   SECTION("runs of spaces, leading/trailing spaces, CRLF, non-ASCII") {
-    const auto f = joint_folder(dir / "ok", "  play  the 50 clásicos \r\nhi\n", "O O B-x I-x \r\nO \n", "PlayMusic\r\nGreet");
+    const auto f = joint_folder(dir / "ok", "  play  the 50 clásicos \r\nhi\n\n", "O O B-x I-x \r\nO \n", "PlayMusic\r\nGreet");
     const auto examples = read_joint(f, {});
     REQUIRE(examples.size() == 2);
     CHECK(examples[0].words == std::vector<std::string>{"play", "the", "50", "clásicos"});
@@ -55,7 +55,7 @@ TEST_CASE("joint reader: whitespace quirks and malformed folders", "[data]") {
     CHECK_THROWS_WITH(read_joint(f, {}), (f / "seq.out").string() + ":1: tag 2 'B_x' is not O, B-TYPE or I-TYPE");
   }
   SECTION("an empty sentence") {
-    const auto f = joint_folder(dir / "empty", "a\n  \n", "O\n\n", "x\ny\n");
+    const auto f = joint_folder(dir / "empty", "a\n  \nb\n", "O\n\nO\n", "x\ny\nz\n");
     CHECK_THROWS_WITH(read_joint(f, {}), (f / "seq.in").string() + ":2: empty sentence, expected at least one word");
   }
   SECTION("bad UTF-8") {
@@ -246,7 +246,9 @@ TEST_CASE("read_dataset: keys, paths and limits", "[data]") {
     const Dataset d = read_dataset(data_table({{"format", "tsv"}, {"train", "${MTLAB_TEST_DATA_ROOT}/train.tsv"}}));
     CHECK(d.train.size() == 3);
   }
-  SECTION("missing train, unknown format") {
+  SECTION("missing format, missing train, unknown format") {
+    CHECK_THROWS_WITH(read_dataset(data_table({{"train", "x"}})),
+                      "test [data]: key 'format': expected a string, got nothing (the key is required)");
     CHECK_THROWS_WITH(read_dataset(data_table({{"format", "tsv"}})),
                       "test [data]: key 'train': expected a string, got nothing (the key is required)");
     CHECK_THROWS_WITH(read_dataset(data_table({{"format", "jsonlines"}, {"train", "x"}})),

@@ -87,6 +87,8 @@ std::vector<TextLine> read_text_lines(const std::filesystem::path& path, TextEnc
 
   std::vector<TextLine> lines;
   std::size_t start = 0, number = 1;
+  // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first field.
+  if (encoding == TextEncoding::utf8 && content.rfind("\xEF\xBB\xBF", 0) == 0) start = 3;
   while (start < content.size()) {
     std::size_t end = content.find('\n', start);
     const std::size_t next = end == std::string::npos ? content.size() : end + 1;

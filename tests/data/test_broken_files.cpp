@@ -148,6 +148,12 @@ TEST_CASE("tsv/csv reader: columns, headers, quoting, labels", "[data]") {
     CHECK_THROWS_WITH(read_delimited(f, o),
                       f.string() + ":2: text_column 'text' is not a column of the header (label, sentence)");
   }
+  SECTION("a UTF-8 byte-order mark before the header") {
+    const auto f = write_file(dir / "bom.csv", "\xEF\xBB\xBFtext,label\nnice,1\n");
+    const Dataset d = read_dataset(data_table({{"format", "csv"}, {"header", true}, {"text_column", "text"},
+                                               {"label_column", "label"}, {"train", f.string()}}));
+    CHECK(d.train.at(0).text == "nice");
+  }
   SECTION("csv with quotes") {
     const auto f = write_file(dir / "q.csv", "text,label\n\"hello, world\",greet\n\"say \"\"hi\"\"\", greet\nplain,x\n");
     const Dataset d = read_dataset(data_table({{"format", "csv"}, {"header", true}, {"train", f.string()}}));

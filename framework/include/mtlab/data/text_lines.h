@@ -22,7 +22,7 @@ struct TextLine {
 };
 
 // Reads every line of `path` (a final line without LF counts; an empty file
-// has no lines). Invalid UTF-8 under TextEncoding::utf8 is an mtlab::Error
+// has no lines; a leading UTF-8 byte-order mark is dropped). Invalid UTF-8 under TextEncoding::utf8 is an mtlab::Error
 // "path:line: invalid UTF-8 (byte 0xF0 at column 47) ..." that suggests the
 // `encoding = "latin-1"` option.
 std::vector<TextLine> read_text_lines(const std::filesystem::path& path, TextEncoding encoding);

@@ -1,0 +1,17 @@
+#pragma once
+// The text `mtlab validate --trials` and `mtlab run --dry-run` print: one block
+// per trial with its name, hash and the resolved values in which trials differ.
+#include <string>
+
+#include "mtlab/spec/experiment.h"
+
+namespace mtlab::spec {
+
+// Keys whose resolved value is not the same in every trial, sorted.
+std::vector<std::string> differing_keys(const std::vector<Trial>& trials);
+
+// "experiment NAME: N trials\n" then, per trial,
+// "  [i/N] NAME  hash 0123456789ab\n      key = value\n" for each differing key.
+std::string format_trials(const Experiment& experiment);
+
+}  // namespace mtlab::spec

@@ -1,0 +1,229 @@
+#include "mtlab/spec/schema.h"
+
+#include <algorithm>
+#include <deque>
+#include <string>
+
+namespace mtlab::spec {
+namespace {
+
+using T = ValueType;
+
+// The formats that read files (all but synthetic).
+constexpr std::string_view kFiles = "joint,conll,tsv,csv,jsonl";
+
+// Keys of a data table; the same table serves [data] and [tasks.NAME.data].
+std::vector<KeySpec> data_keys(std::string_view prefix) {
+  // Mirrors the readers in framework/data (docs/data.md): the keys each format accepts.
+  static const std::vector<KeySpec> keys = {
+      {.key = "format", .type = T::string, .help = "Reader for the files: joint (ATIS/SNIPS folders: seq.in, seq.out, label), conll (column files), tsv, csv, jsonl, or synthetic (generated intent/slot data). docs/data.md describes each.", .required = true,
+       .choices = {"joint", "conll", "tsv", "csv", "jsonl", "synthetic"}},
+      {.key = "train", .type = T::path, .help = "Training split: a file, or a folder for joint.", .formats = kFiles, .path = PathRule::must_exist},
+      {.key = "dev", .type = T::path, .help = "Development split (evaluation during training, model selection); absent: none.", .formats = kFiles, .path = PathRule::must_exist},
+      {.key = "test", .type = T::path, .help = "Test split, evaluated at the end with the selected model; absent: none.", .formats = kFiles, .path = PathRule::must_exist},
+      {.key = "encoding", .type = T::string, .default_toml = "\"utf-8\"", .help = "Text encoding; latin-1 reads any byte (TREC has a byte that is not UTF-8).", .choices = {"utf-8", "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "ISO-8859-1"}, .formats = kFiles},
+      {.key = "dev_fraction", .type = T::number, .default_toml = "0.0", .help = "Carve this fraction of train out as dev by a seeded shuffle (0: none); not with dev.", .min = 0, .max = 0.5, .formats = kFiles},
+      {.key = "split_seed", .type = T::integer, .default_toml = "13", .help = "Seed of the dev_fraction shuffle.", .min = 0, .max = 9.2e18, .formats = kFiles},
+      {.key = "limit_train", .type = T::integer, .default_toml = "0", .help = "Keep only the first N training examples (0: all); for quick runs and tests.", .min = 0, .max = 1e9, .formats = kFiles},
+      {.key = "limit_dev", .type = T::integer, .default_toml = "0", .help = "Keep only the first N dev examples (0: all).", .min = 0, .max = 1e9, .formats = kFiles},
+      {.key = "limit_test", .type = T::integer, .default_toml = "0", .help = "Keep only the first N test examples (0: all).", .min = 0, .max = 1e9, .formats = kFiles},
+      {.key = "scheme", .type = T::string, .default_toml = "\"bio\"", .help = "Tag scheme of the files: bio (= iob2) or iob1 (converted to BIO when read).", .choices = {"bio", "iob2", "iob1", "BIO", "IOB2", "IOB1"}, .formats = "joint,conll,jsonl"},
+      {.key = "words_file", .type = T::string, .default_toml = "\"seq.in\"", .help = "joint: the file of space-separated words in each split folder.", .formats = "joint"},
+      {.key = "tags_file", .type = T::string, .default_toml = "\"seq.out\"", .help = "joint: the file of tags, one per word, line-aligned with words_file.", .formats = "joint"},
+      {.key = "label_file", .type = T::string, .default_toml = "\"label\"", .help = "joint: the file of sentence labels, line-aligned with words_file.", .formats = "joint"},
+      {.key = "word_column", .type = T::integer, .default_toml = "0", .help = "conll: the column holding the word (0-based; negative counts from the end).", .min = -64, .max = 63, .formats = "conll"},
+      {.key = "tag_column", .type = T::integer, .default_toml = "-1", .help = "conll: the column holding the tag (-1: the last).", .min = -64, .max = 63, .formats = "conll"},
+      {.key = "separator", .type = T::string, .help = "Field separator: one character, \"tab\" or \"space\"; absent: a tab for tsv, a comma for csv, runs of whitespace for conll.", .formats = "conll,tsv,csv"},
+      {.key = "header", .type = T::boolean, .default_toml = "false", .help = "tsv/csv: the first line names the columns.", .formats = "tsv,csv"},
+      {.key = "text_column", .type = T::index_or_name, .default_toml = "0", .help = "tsv/csv: the text column, an index (0-based; negative from the end) or, with a header, a name.", .min = -1024, .max = 1024, .formats = "tsv,csv"},
+      {.key = "label_column", .type = T::index_or_name, .default_toml = "-1", .help = "tsv/csv: the label column, an index or a name (-1: the last).", .min = -1024, .max = 1024, .formats = "tsv,csv"},
+      {.key = "columns", .type = T::integer, .default_toml = "0", .help = "tsv: split each line into exactly N fields, the text absorbing extra separators (SST-5, TREC: 2); 0: as many as the first line.", .min = 0, .max = 1024, .formats = "tsv,csv"},
+      {.key = "label_field", .type = T::string, .default_toml = "\"whole\"", .help = "tsv/csv: whole, coarse (the part before label_delimiter: TREC-6) or fine (the whole field: TREC-50).", .choices = {"whole", "coarse", "fine"}, .formats = "tsv,csv"},
+      {.key = "label_delimiter", .type = T::string, .default_toml = "\":\"", .help = "tsv/csv: where label_field = \"coarse\" cuts a label.", .formats = "tsv,csv"},
+      {.key = "text_key", .type = T::string, .default_toml = "\"text\"", .help = "jsonl: the field holding a sentence.", .formats = "jsonl"},
+      {.key = "label_key", .type = T::string, .default_toml = "\"label\"", .help = "jsonl: the field holding the sentence label.", .formats = "jsonl"},
+      {.key = "tokens_key", .type = T::string, .default_toml = "\"tokens\"", .help = "jsonl: the field holding a list of words.", .formats = "jsonl"},
+      {.key = "tags_key", .type = T::string, .default_toml = "\"tags\"", .help = "jsonl: the field holding one tag per word.", .formats = "jsonl"},
+      {.key = "seed", .type = T::integer, .default_toml = "13", .help = "synthetic: the generator's seed (the data, not the training).", .min = 0, .max = 9.2e18, .formats = "synthetic"},
+      {.key = "train_size", .type = T::integer, .default_toml = "2000", .help = "synthetic: training sentences to generate.", .min = 1, .max = 200000, .formats = "synthetic"},
+      {.key = "dev_size", .type = T::integer, .default_toml = "300", .help = "synthetic: development sentences.", .min = 0, .max = 100000, .formats = "synthetic"},
+      {.key = "test_size", .type = T::integer, .default_toml = "300", .help = "synthetic: test sentences.", .min = 0, .max = 100000, .formats = "synthetic"},
+      {.key = "noise", .type = T::number, .default_toml = "0.05", .help = "synthetic: fraction of deliberately ambiguous sentences.", .min = 0, .max = 1, .formats = "synthetic"},
+  };
+  // Owns the prefixed key strings for the program's lifetime (a deque never moves them).
+  static std::deque<std::string> owned;
+  std::vector<KeySpec> out;
+  for (KeySpec k : keys) {
+    owned.push_back(std::string(prefix) + std::string(k.key));
+    k.key = owned.back();
+    out.push_back(k);
+  }
+  return out;
+}
+
+std::vector<KeySpec> build_schema() {
+  std::vector<KeySpec> s = {
+      // [experiment]
+      {.key = "experiment", .type = T::table, .help = "What the experiment is and where its records go."},
+      {.key = "experiment.name", .type = T::string, .help = "The experiment's name in the results database (trials are grouped by it).", .required = true},
+      {.key = "experiment.description", .type = T::string, .default_toml = "\"\"", .help = "Free text stored with the experiment."},
+      {.key = "experiment.seed", .type = T::integer, .default_toml = "42", .help = "Seed for initialisation, data order and dropout; sweep.seeds repeats trials over several.", .min = 0, .max = 4294967295.0},
+      {.key = "experiment.database", .type = T::path, .default_toml = "\"results.db\"", .help = "SQLite results database (created when missing).", .path = PathRule::output},
+      {.key = "experiment.output", .type = T::path, .default_toml = "\"runs\"", .help = "Folder for checkpoints and artifacts, one sub-folder per run.", .path = PathRule::output},
+      {.key = "experiment.isolation", .type = T::string, .default_toml = "\"none\"", .help = "none: trials run in the runner's process; process: each trial in a child process, so a crash fails one trial, not the sweep.", .choices = {"none", "process"}},
+      {.key = "experiment.trial_timeout", .type = T::integer, .default_toml = "0", .help = "Seconds a trial may run before it is stopped and marked failed (0: no limit; needs isolation = \"process\").", .min = 0, .max = 31536000},
+
+      // [backbone]
+      {.key = "backbone", .type = T::table, .help = "The shared encoder. Keys not listed here belong to the backbone plugin and are checked against its declared keys (mtlab plugins --describe bert); the plugin receives this table.", .plugin_kind = "backbone", .plugin_key = "plugin"},
+      {.key = "backbone.plugin", .type = T::string, .default_toml = "\"bert\"", .help = "Backbone plugin name (mtlab plugins lists them).", .plugin_kind = "backbone"},
+      {.key = "backbone.checkpoint", .type = T::path, .help = "A Hugging Face (or sentence-transformers) folder to start from; absent: a new backbone from [backbone.init] and vocab.", .path = PathRule::must_exist},
+      {.key = "backbone.from_run", .type = T::string, .help = "Start from the saved model of an earlier run, \"<experiment>/<trial>\", looked up in the results database; excludes checkpoint."},
+      {.key = "backbone.max_length", .type = T::integer, .default_toml = "128", .help = "Longest input in WordPiece tokens, [CLS] and [SEP] included; longer inputs are truncated (and counted). 0: the model's limit.", .min = 0, .max = 8192},
+      {.key = "backbone.vocab", .type = T::path, .help = "A new backbone's vocab.txt (or a folder holding one), or \"build\" to build a WordPiece vocabulary from the training text.", .path = PathRule::must_exist, .keyword = "build"},
+      {.key = "backbone.init", .type = T::table, .help = "Architecture of a new (randomly initialised) backbone, without checkpoint or from_run. Defaults are the bert plugin's."},
+      {.key = "backbone.init.hidden_size", .type = T::integer, .help = "Width of token states (bert: 256).", .min = 1, .max = 16384},
+      {.key = "backbone.init.num_layers", .type = T::integer, .help = "Encoder layers (bert: 4).", .min = 1, .max = 128},
+      {.key = "backbone.init.num_heads", .type = T::integer, .help = "Attention heads per layer; must divide hidden_size (bert: 4).", .min = 1, .max = 256},
+      {.key = "backbone.init.intermediate_size", .type = T::integer, .help = "Width of each layer's feed-forward block (bert: 4·hidden_size).", .min = 1, .max = 65536},
+      {.key = "backbone.init.max_position_embeddings", .type = T::integer, .help = "Positions the model can embed; at least max_length (bert: 512).", .min = 1, .max = 65536},
+      {.key = "backbone.init.type_vocab_size", .type = T::integer, .help = "Segment (token type) ids (bert: 2).", .min = 1, .max = 16},
+      {.key = "backbone.init.hidden_act", .type = T::string, .help = "Activation of the feed-forward blocks (bert: gelu).", .choices = {"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu"}},
+      {.key = "backbone.init.dropout", .type = T::number, .help = "Dropout on embeddings and layer outputs (bert: 0.1).", .min = 0, .max = 0.99},
+      {.key = "backbone.init.attention_dropout", .type = T::number, .help = "Dropout on attention weights (bert: dropout).", .min = 0, .max = 0.99},
+      {.key = "backbone.init.layer_norm_eps", .type = T::number, .help = "LayerNorm epsilon (bert: 1e-12).", .min = 0, .max = 1},
+      {.key = "backbone.init.initializer_range", .type = T::number, .help = "Standard deviation of the normal initialisation (bert: 0.02).", .min = 0, .max = 10},
+
+      // [tasks.NAME]
+      {.key = "tasks", .type = T::named_tables, .help = "One table per task, [tasks.NAME]; NAME (letters, digits, _ and -) names the task in metrics, freeze policies and learning-rate groups.", .required = true},
+      {.key = "tasks.*", .type = T::table, .help = "One task: a head on the shared encoder, its loss and its data."},
+      {.key = "tasks.*.head", .type = T::string, .help = "Head plugin: sequence_classification (on the pooled output), token_classification (on token states), or a custom one.", .required = true, .plugin_kind = "head"},
+      {.key = "tasks.*.loss", .type = T::string, .default_toml = "\"cross_entropy\"", .help = "Loss plugin: cross_entropy, bce_with_logits, focal, or a custom one.", .plugin_kind = "loss"},
+      {.key = "tasks.*.level", .type = T::string, .default_toml = "\"\"", .help = "What the task predicts: sentence (one label) or token (one tag per word); \"\": token for a head named token_classification, sentence otherwise.", .choices = {"", "sentence", "token"}},
+      {.key = "tasks.*.weight", .type = T::number, .default_toml = "1.0", .help = "Static weight of this task's loss in the total (total = Σ weight·loss).", .min = 0, .max = 1e6},
+      {.key = "tasks.*.metrics", .type = T::string_list, .default_toml = "[]", .help = "Metrics to record ([]: accuracy and macro_f1 for sentence tasks; span_f1, span_precision, span_recall and token_accuracy for token tasks).",
+       .choices = {"loss", "accuracy", "macro_f1", "micro_f1", "span_f1", "span_precision", "span_recall", "token_accuracy", "sentence_accuracy"}},
+      {.key = "tasks.*.batch_size", .type = T::integer, .default_toml = "0", .help = "This task's batch size when tasks have their own data (0: training.batch_size).", .min = 0, .max = 65536},
+      {.key = "tasks.*.data", .type = T::table, .help = "This task's own data (heterogeneous multi-task); absent: the shared [data]. Same keys as [data]."},
+      {.key = "tasks.*.head_config", .type = T::plugin_options, .help = "The head plugin's own keys (e.g. pooling, hidden_layers, dropout); the head receives this table.", .plugin_kind = "head", .plugin_key = "head"},
+      {.key = "tasks.*.loss_config", .type = T::plugin_options, .help = "The loss plugin's own keys (e.g. label_smoothing, class_weights); the loss receives this table.", .plugin_kind = "loss", .plugin_key = "loss"},
+
+      // [data]
+      {.key = "data", .type = T::table, .help = "Data shared by every task without its own [tasks.NAME.data] (joint data: a sentence label and word tags on the same sentences)."},
+  };
+  for (auto& k : data_keys("data.")) s.push_back(k);
+  const auto task_data = data_keys("tasks.*.data.");
+  const auto insert_at = std::find_if(s.begin(), s.end(), [](const KeySpec& k) { return k.key == "tasks.*.data"; });
+  s.insert(insert_at + 1, task_data.begin(), task_data.end());
+
+  const std::vector<KeySpec> rest = {
+      // [optimizer]
+      {.key = "optimizer", .type = T::table, .help = "The optimizer, its parameter groups and the learning-rate schedule. Keys not listed here belong to the optimizer plugin (adamw: betas, eps, amsgrad; sgd: momentum, dampening, nesterov) and are checked against its declared keys; the plugin receives those.", .plugin_kind = "optimizer", .plugin_key = "plugin"},
+      {.key = "optimizer.plugin", .type = T::string, .default_toml = "\"adamw\"", .help = "Optimizer plugin: adamw, adam, sgd, or a custom one.", .plugin_kind = "optimizer"},
+      {.key = "optimizer.lr", .type = T::number, .default_toml = "5e-5", .help = "Base learning rate (heads and any parameter no group claims).", .min = 0, .max = 10},
+      {.key = "optimizer.weight_decay", .type = T::number, .default_toml = "0.01", .help = "Weight decay of every group that sets none.", .min = 0, .max = 10},
+      {.key = "optimizer.decay_bias_and_norm", .type = T::boolean, .default_toml = "false", .help = "Also decay biases and LayerNorm weights (by default they get no weight decay)."},
+      {.key = "optimizer.layer_decay", .type = T::number, .default_toml = "1.0", .help = "Layer-wise decay: encoder layer l of L gets lr·decay^(L−l), the embeddings lr·decay^(L+1), heads lr (1.0: off).", .min = 0, .max = 1},
+      {.key = "optimizer.schedule", .type = T::string, .default_toml = "\"linear\"", .help = "Learning-rate schedule after warm-up: constant, linear (decay to 0) or cosine.", .choices = {"constant", "linear", "cosine"}},
+      {.key = "optimizer.warmup", .type = T::number, .default_toml = "0.0", .help = "Linear warm-up: below 1, a fraction of the total steps; 1 or more, a number of steps.", .min = 0, .max = 1e9},
+      {.key = "optimizer.groups", .type = T::table, .help = "Per-group learning rates: a group name = a rate, or = { lr, weight_decay }. Groups: embeddings, encoder, pooler, backbone (all three), heads, or a task name (its head). A narrower group wins over a wider one."},
+      {.key = "optimizer.groups.*", .type = T::number_or_table, .help = "A group's learning rate, or a table { lr, weight_decay }.", .min = 0, .max = 10},
+      {.key = "optimizer.groups.*.lr", .type = T::number, .help = "The group's learning rate.", .min = 0, .max = 10},
+      {.key = "optimizer.groups.*.weight_decay", .type = T::number, .help = "The group's weight decay.", .min = 0, .max = 10},
+
+      // [training]
+      {.key = "training", .type = T::table, .help = "The training loop."},
+      {.key = "training.epochs", .type = T::integer, .default_toml = "3", .help = "Passes over the training data (an epoch of mixed datasets: see sampling.steps_per_epoch).", .min = 0, .max = 100000},
+      {.key = "training.max_steps", .type = T::integer, .default_toml = "0", .help = "Stop after this many optimizer steps (0: epochs decide).", .min = 0, .max = 1e9},
+      {.key = "training.batch_size", .type = T::integer, .default_toml = "32", .help = "Examples per batch (per optimizer step: batch_size·grad_accumulation).", .min = 1, .max = 65536},
+      {.key = "training.eval_batch_size", .type = T::integer, .default_toml = "0", .help = "Examples per evaluation batch (0: batch_size).", .min = 0, .max = 65536},
+      {.key = "training.freeze", .type = T::string, .default_toml = "\"none\"", .help = "Freeze policy: none, all (evaluate only), backbone, embeddings, layers:K (embeddings and the bottom K encoder layers), head:NAME (one task's head)."},
+      {.key = "training.eval_every", .type = T::integer, .default_toml = "0", .help = "Evaluate on dev every N steps, as well as at each epoch end (0: epoch ends only).", .min = 0, .max = 1e9},
+      {.key = "training.metric", .type = T::string, .default_toml = "\"dev.loss\"", .help = "The dev metric that selects the best checkpoint and drives early stopping: dev.loss or dev.TASK.METRIC."},
+      {.key = "training.metric_mode", .type = T::string, .default_toml = "\"auto\"", .help = "Whether training.metric is better high or low (auto: min for a loss, max otherwise).", .choices = {"auto", "min", "max"}},
+      {.key = "training.early_stopping", .type = T::boolean, .default_toml = "false", .help = "Stop when training.metric has not improved for `patience` evaluations."},
+      {.key = "training.patience", .type = T::integer, .default_toml = "3", .help = "Evaluations without improvement before early stopping.", .min = 1, .max = 1e6},
+      {.key = "training.save", .type = T::string, .default_toml = "\"best\"", .help = "Which model to save as a Hugging Face folder plus heads: best (by training.metric), last, or none.", .choices = {"best", "last", "none"}},
+      {.key = "training.checkpoint_every", .type = T::integer, .default_toml = "0", .help = "Save a resume checkpoint every N steps (0: at each epoch end).", .min = 0, .max = 1e9},
+      {.key = "training.grad_clip", .type = T::number, .default_toml = "1.0", .help = "Clip the global gradient norm to this (0: no clipping).", .min = 0, .max = 1e6},
+      {.key = "training.grad_accumulation", .type = T::integer, .default_toml = "1", .help = "Batches whose gradients are summed before each optimizer step.", .min = 1, .max = 4096},
+      {.key = "training.threads", .type = T::integer, .default_toml = "0", .help = "CPU threads for LibTorch (0: all cores); recorded with the run.", .min = 0, .max = 1024},
+      {.key = "training.device", .type = T::string, .default_toml = "\"cpu\"", .help = "Where to train: cpu, cuda, cuda:N or auto (cuda when available)."},
+      {.key = "training.log_every", .type = T::integer, .default_toml = "50", .help = "Record per-group gradient norms and learning rates every N steps (losses are recorded every step).", .min = 1, .max = 1e9},
+
+      // [sampling], [weighting], [unfreeze]
+      {.key = "sampling", .type = T::table, .help = "How batches of tasks with their own data are interleaved (heterogeneous multi-task)."},
+      {.key = "sampling.rule", .type = T::string, .default_toml = "\"proportional\"", .help = "round_robin (one batch of each task in turn), proportional (to dataset size) or temperature (size^(1/T)).", .choices = {"round_robin", "proportional", "temperature"}},
+      {.key = "sampling.temperature", .type = T::number, .default_toml = "2.0", .help = "T for the temperature rule (1: proportional; large: uniform).", .min = 0.01, .max = 1000},
+      {.key = "sampling.steps_per_epoch", .type = T::integer, .default_toml = "0", .help = "Batches in an epoch of mixed tasks (0: the sum of every task's batches).", .min = 0, .max = 1e9},
+      {.key = "weighting", .type = T::table, .help = "How task losses are combined."},
+      {.key = "weighting.method", .type = T::string, .default_toml = "\"static\"", .help = "static (tasks.NAME.weight) or uncertainty (learned log-variances, Kendall et al. 2018, recorded as metrics).", .choices = {"static", "uncertainty"}},
+      {.key = "weighting.init_log_variance", .type = T::number, .default_toml = "0.0", .help = "uncertainty: the starting log-variance of every task.", .min = -20, .max = 20},
+      {.key = "unfreeze", .type = T::table, .help = "Gradual unfreezing (ULMFiT): layer groups join training from the top down."},
+      {.key = "unfreeze.every", .type = T::integer, .default_toml = "0", .help = "One more group becomes trainable every N units (0: off).", .min = 0, .max = 1e9},
+      {.key = "unfreeze.unit", .type = T::string, .default_toml = "\"epochs\"", .help = "What every counts: epochs or steps.", .choices = {"epochs", "steps"}},
+      {.key = "unfreeze.group_size", .type = T::integer, .default_toml = "1", .help = "Encoder layers per group (the embeddings are the last group).", .min = 1, .max = 128},
+
+      // [plugins]
+      {.key = "plugins", .type = T::table, .help = "Where to find plugins beyond the default search path."},
+      {.key = "plugins.paths", .type = T::path_list, .default_toml = "[]", .help = "Plugin folders or library files, searched before MTLAB_PLUGIN_PATH and the built-in folder.", .path = PathRule::must_exist},
+
+      // [sweep]
+      {.key = "sweep", .type = T::table, .help = "Expands the spec into trials: presets × grid × zip × seeds. Each trial is named by its swept values."},
+      {.key = "sweep.grid", .type = T::sweep_table, .default_toml = "{}", .help = "Cartesian product: { \"dotted.key\" = [values…], … }; the first key varies slowest."},
+      {.key = "sweep.zip", .type = T::sweep_table, .default_toml = "{}", .help = "Lists advanced together (equal lengths): { \"a.key\" = [1, 2], \"b.key\" = [3, 4] } gives 2 trials."},
+      {.key = "sweep.seeds", .type = T::integer_list, .default_toml = "[]", .help = "Repeat every trial once per seed (sets experiment.seed).", .min = 0, .max = 4294967295.0},
+      {.key = "sweep.freeze", .type = T::string_or_list, .help = "Freeze-scenario preset over training.freeze: a list of policies, or \"scenarios\" for none, all, backbone, embeddings and head:NAME for every task."},
+      {.key = "sweep.layers", .type = T::integer_list, .default_toml = "[]", .help = "Transfer-depth preset: training.freeze = \"layers:K\" for each K (with sweep.freeze, one dimension of both).", .min = 0, .max = 128},
+  };
+  s.insert(s.end(), rest.begin(), rest.end());
+  return s;
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& schema() {
+  static const std::vector<KeySpec> table = build_schema();
+  return table;
+}
+
+const KeySpec* find_key_spec(std::string_view pattern) {
+  for (const auto& k : schema()) {
+    if (k.key == pattern) return &k;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> child_keys(std::string_view table_pattern) {
+  std::vector<std::string> out;
+  const std::string prefix = table_pattern.empty() ? "" : std::string(table_pattern) + ".";
+  for (const auto& k : schema()) {
+    if (k.key.size() <= prefix.size() || k.key.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string_view rest = k.key.substr(prefix.size());
+    if (rest.find('.') == std::string_view::npos && rest != "*") out.emplace_back(rest);
+  }
+  return out;
+}
+
+std::string type_name(ValueType type) {
+  switch (type) {
+    case T::boolean: return "boolean";
+    case T::integer: return "integer";
+    case T::number: return "float";
+    case T::string: return "string";
+    case T::path: return "path";
+    case T::string_list: return "list of strings";
+    case T::integer_list: return "list of integers";
+    case T::number_list: return "list of floats";
+    case T::path_list: return "list of paths";
+    case T::table: return "table";
+    case T::named_tables: return "tables by name";
+    case T::plugin_options: return "table (plugin keys)";
+    case T::number_or_table: return "float or table";
+    case T::string_or_list: return "string or list of strings";
+    case T::sweep_table: return "table of lists";
+    case T::index_or_name: return "integer or string";
+  }
+  return "value";
+}
+
+}  // namespace mtlab::spec

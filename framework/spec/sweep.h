@@ -1,0 +1,31 @@
+#pragma once
+// Expanding [sweep] into per-trial assignments. Private to mtlab_spec.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mtlab/spec/diagnostic.h"
+#include "mtlab/spec/document.h"
+
+namespace mtlab::spec::detail {
+
+struct Assignment {
+  std::string label;  // name part: "freeze", "layers", "seed", or the key's last segment
+  std::string key;    // dotted config key
+  nlohmann::json value;
+  Location where;     // the list element that gave the value
+};
+
+using TrialPlan = std::vector<Assignment>;
+
+// presets (freeze + layers, one dimension) × grid (first key slowest) × zip × seeds.
+// Problems in the [sweep] table are added to `errors`; then no plan is returned.
+std::vector<TrialPlan> plan_sweep(const Document& doc, std::vector<Diagnostic>& errors);
+
+// "freeze=backbone,seed=13"; labels shared by two keys fall back to the full key.
+std::string trial_name(const TrialPlan& plan);
+
+inline constexpr std::size_t kMaxTrials = 100000;
+
+}  // namespace mtlab::spec::detail

@@ -1,0 +1,66 @@
+#include "mtlab/spec/trial.h"
+
+#include <sstream>
+
+#include "mtlab/core/hash.h"
+#include "toml_convert.h"
+
+namespace mtlab::spec {
+namespace {
+
+void flatten_into(const nlohmann::json& node, const std::string& prefix, std::vector<Param>& out) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object()) {
+      flatten_into(*it, key, out);
+    } else if (!it->is_null()) {
+      out.push_back(Param{key, *it});
+    }
+  }
+}
+
+}  // namespace
+
+std::string Param::type() const {
+  if (value.is_boolean()) return "boolean";
+  if (value.is_number_integer()) return "integer";
+  if (value.is_number()) return "real";
+  if (value.is_string()) return "text";
+  return "json";
+}
+
+std::string Param::text() const { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+std::string canonical_json(const nlohmann::json& config) {
+  // nlohmann's object is a std::map: keys come out sorted; doubles print in
+  // shortest round-trip form. Both make the text independent of how it was written.
+  return config.dump();
+}
+
+std::string config_hash(const nlohmann::json& config) { return sha256_hex(canonical_json(config)); }
+
+std::vector<Param> flatten(const nlohmann::json& config) {
+  std::vector<Param> out;
+  if (config.is_object()) flatten_into(config, "", out);
+  std::sort(out.begin(), out.end(), [](const Param& a, const Param& b) { return a.key < b.key; });
+  return out;
+}
+
+std::string to_toml(const nlohmann::json& config) {
+  std::ostringstream out;
+  out << detail::to_toml_table(config) << "\n";
+  return out.str();
+}
+
+void finalize_trial(Trial& trial) {
+  trial.json = canonical_json(trial.config);
+  trial.hash = sha256_hex(trial.json);
+  trial.toml = to_toml(trial.config);
+  trial.params = flatten(trial.config);
+}
+
+Config Trial::view() const { return Config(config, file, locations); }
+
+Config Trial::view(const std::string& table) const { return view().get_table(table); }
+
+}  // namespace mtlab::spec

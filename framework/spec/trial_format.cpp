@@ -1,0 +1,38 @@
+#include "mtlab/spec/trial_format.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace mtlab::spec {
+
+std::vector<std::string> differing_keys(const std::vector<Trial>& trials) {
+  if (trials.size() < 2) return {};
+  std::map<std::string, std::vector<const nlohmann::json*>> values;
+  for (const auto& t : trials) {
+    for (const auto& p : t.params) values[p.key].push_back(&p.value);
+  }
+  std::vector<std::string> out;
+  for (const auto& [key, vs] : values) {
+    const bool differs = vs.size() != trials.size() ||
+                         std::any_of(vs.begin(), vs.end(), [&](const auto* v) { return *v != *vs.front(); });
+    if (differs) out.push_back(key);
+  }
+  return out;
+}
+
+std::string format_trials(const Experiment& experiment) {
+  const auto& trials = experiment.trials;
+  std::string out = fmt::format("experiment {}: {} trial{}\n", experiment.name, trials.size(), trials.size() == 1 ? "" : "s");
+  const auto keys = differing_keys(trials);
+  for (const auto& t : trials) {
+    out += fmt::format("  [{}/{}] {}  hash {}\n", t.index + 1, t.count, t.name, t.hash.substr(0, 12));
+    for (const auto& key : keys) {
+      auto it = std::find_if(t.params.begin(), t.params.end(), [&](const Param& p) { return p.key == key; });
+      out += fmt::format("      {} = {}\n", key, it == t.params.end() ? std::string("(unset)") : it->value.dump());
+    }
+  }
+  return out;
+}
+
+}  // namespace mtlab::spec

@@ -1,0 +1,65 @@
+#pragma once
+// Helpers shared by the spec tests: writing spec files into a scratch folder,
+// a fake plugin catalog, and a minimal valid spec.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "mtlab/plugin/registry.h"
+#include "mtlab/spec/experiment.h"
+
+namespace mtlab::test {
+
+inline std::filesystem::path write_file(const std::filesystem::path& dir, const std::string& name,
+                                        const std::string& text) {
+  const auto path = dir / name;
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// Two tasks on generated data: valid as is, no files needed.
+inline const std::string kMinimalSpec = R"([experiment]
+name = "t"
+
+[tasks.intent]
+head = "sequence_classification"
+
+[tasks.slots]
+head = "token_classification"
+
+[data]
+format = "synthetic"
+)";
+
+inline plugin::PluginInfo fake_plugin(plugin::Kind kind, std::string name, std::vector<plugin::KeyInfo> keys = {}) {
+  return plugin::PluginInfo{kind, std::move(name), "1.0", "fake", std::move(keys), "/fake.so", "0"};
+}
+
+// The plugins the built-in specs name, with a few declared keys each.
+inline spec::PluginCatalog fake_catalog() {
+  using plugin::Kind;
+  return [](const std::vector<std::filesystem::path>&) {
+    return std::vector<plugin::PluginInfo>{
+        fake_plugin(Kind::backbone, "bert",
+                    {{"attention", "string", "\"eager\"", "attention kernel"}, {"do_lower_case", "bool", "true", "lower-case"},
+                     {"init", "table", "", "architecture"}, {"max_length", "int", "0", "longest input"}}),
+        fake_plugin(Kind::head, "sequence_classification",
+                    {{"pooling", "string", "\"pooler\"", "which pooled states"}, {"dropout", "float", "0.1", "dropout"},
+                     {"hidden", "list<int>", "[]", "hidden layers"}}),
+        fake_plugin(Kind::head, "token_classification", {{"dropout", "float", "0.1", "dropout"}}),
+        fake_plugin(Kind::loss, "cross_entropy", {{"label_smoothing", "float", "0.0", "smoothing"}}),
+        fake_plugin(Kind::optimizer, "adamw", {{"eps", "float", "1e-8", "epsilon"}}),
+    };
+  };
+}
+
+// Every error line for a spec (empty when it is valid).
+inline std::vector<std::string> errors_of(const std::filesystem::path& file, spec::LoadOptions options = {}) {
+  std::vector<std::string> out;
+  for (const auto& e : spec::check_experiment(file, options).errors) out.push_back(e.str());
+  return out;
+}
+
+}  // namespace mtlab::test

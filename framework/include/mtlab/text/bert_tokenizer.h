@@ -121,10 +121,12 @@ class BertTokenizer {
 };
 
 // Builds a WordPiece vocabulary from training text for from-scratch backbones:
-// special tokens first ([PAD], [UNK], [CLS], [SEP], [MASK]), then every
-// character seen (and its ## form), then whole words by frequency (ties broken
-// alphabetically) with count >= min_frequency, up to max_size entries in total.
-// Texts go through the same basic tokenization as BertTokenizer.
+// special tokens first ([PAD], [UNK], [CLS], [SEP], [MASK], then
+// additional_special_tokens), then every character seen, most frequent first,
+// each followed by its ## form, then whole words by frequency (ties broken
+// alphabetically) with count >= min_frequency, up to max_size entries in total
+// (0 = no limit). Texts go through the same pre-WordPiece steps as
+// BertTokenizer. Throws when max_size cannot hold the special tokens.
 Vocab build_vocab(const std::vector<std::string>& texts, const TokenizerOptions& options,
                   std::int64_t min_frequency, std::int64_t max_size);
 

@@ -11,7 +11,7 @@ Table list_runs(const Database& db, const RunFilter& filter) {
   auto q = db.prepare(
       "SELECT r.id, e.name AS experiment, r.trial, r.status, r.seed, r.started_at, "
       "round(r.duration_s, 3) AS duration_s, r.host, r.parent_run_id AS parent, "
-      "CASE WHEN r.error IS NULL THEN NULL "
+      "CASE WHEN r.error IS NULL THEN '' "
       "     WHEN instr(r.error, char(10)) > 0 THEN substr(r.error, 1, min(instr(r.error, char(10)) - 1, 80)) "
       "     ELSE substr(r.error, 1, 80) END AS error "
       "FROM runs AS r JOIN experiments AS e ON e.id = r.experiment_id "

@@ -102,6 +102,7 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
     CHECK(scalar_text(db, "SELECT experiment || '|' || metric || '|' || value FROM final_metrics") ==
           "old|intent.dev.accuracy|0.75");
     CHECK(scalar_int(db, "SELECT run_id FROM best_runs WHERE metric = 'intent.dev.accuracy'") == 1);
+    CHECK(scalar_int(db, "SELECT count(*) FROM metric_series") == 1);  // filled from the old rows
     CHECK(scalar_text(db, "PRAGMA integrity_check") == "ok");
     CHECK(scalar_int(db, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
   }

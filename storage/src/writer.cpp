@@ -174,7 +174,7 @@ void Writer::set_status(std::int64_t run_id, RunStatus status, std::string_view 
                               "set run status"));
     update->bind_all(run_id);
   } else if (status == RunStatus::running) {
-    update.emplace(db.prepare("UPDATE runs SET status = 'running', started_at = ?2, heartbeat_at = ?2, pid = ?3, "
+    update.emplace(db.prepare("UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?2), heartbeat_at = ?2, pid = ?3, "
                               "error = coalesce(?4, error) WHERE id = ?1 AND status IN ('pending', 'running')",
                               "set run status"));
     update->bind_all(run_id, now, static_cast<std::int64_t>(getpid()), non_empty(error));

@@ -1,0 +1,49 @@
+#pragma once
+// Freeze policies (the seed's Task 3): which parameters of a multi-task model
+// stay fixed. Frozen parameters get requires_grad = false, stay out of the
+// optimizer and their modules run in eval mode (no dropout).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mtlab {
+
+class MultiTaskModel;
+
+struct FreezePolicy {
+  enum class Kind { none, all, backbone, embeddings, layers, head };
+  Kind kind = Kind::none;
+  std::int64_t layers = 0;  // layers:K — the embeddings and the bottom K encoder layers
+  std::string head;         // head:NAME
+  std::string text;         // as written
+
+  // Parses none | all | backbone | embeddings | layers:K | head:NAME. Errors name
+  // `where`, the valid forms, the tasks and the encoder depth.
+  static FreezePolicy parse(const std::string& text, const std::vector<std::string>& tasks, std::int64_t num_layers,
+                            const std::string& where = "training.freeze");
+
+  // The backbone blocks ("embeddings", "layer.i", "pooler") this policy freezes.
+  std::vector<std::string> frozen_blocks(const std::vector<std::string>& block_names) const;
+  bool freezes_head(const std::string& task) const;
+  // The encoder layers below which everything is frozen and deterministic, so
+  // their output can be computed once per example: -1 when the embeddings train,
+  // K for layers:K and embeddings (0), L for backbone and all.
+  std::int64_t frozen_prefix_layers(std::int64_t num_layers) const;
+};
+
+struct FreezeReport {
+  std::int64_t trainable_parameters = 0;  // scalar counts
+  std::int64_t frozen_parameters = 0;
+  std::vector<std::string> frozen_blocks;  // backbone blocks and "head.NAME"
+  std::string frozen_checksum;             // sha256 over the frozen tensors' bytes, in name order
+};
+
+// Applies the policy and reports what it did. Any policy other than `all` that
+// leaves nothing trainable is an error before training starts.
+FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy);
+
+// sha256 over the bytes of every frozen parameter (requires_grad == false), in
+// name order: equal before and after training when the freeze held.
+std::string frozen_checksum(MultiTaskModel& model);
+
+}  // namespace mtlab

@@ -1,0 +1,49 @@
+#pragma once
+// One shared backbone and a head per task: the model every trial trains.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+
+#include "mtlab/model/backbone.h"
+#include "mtlab/model/head.h"
+
+namespace mtlab {
+
+class MultiTaskModel : public torch::nn::Module {
+ public:
+  MultiTaskModel(std::shared_ptr<Backbone> backbone, std::vector<std::pair<std::string, std::shared_ptr<Head>>> heads);
+
+  Backbone& backbone() { return *backbone_; }
+  std::shared_ptr<Backbone> backbone_ptr() { return backbone_; }
+  const std::vector<std::pair<std::string, std::shared_ptr<Head>>>& heads() const { return heads_; }
+  Head& head(const std::string& task);
+
+  // The shared encoder pass; `frozen_prefix` (when defined) is the cached output
+  // of the frozen bottom blocks (embeddings + `prefix_layers` layers) for this
+  // batch, so only the trainable top runs.
+  EncoderOutput encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids, const at::Tensor& attention_mask);
+  EncoderOutput encode_from(const at::Tensor& hidden, std::int64_t from_layer, const at::Tensor& attention_mask);
+
+  // Logits of the named tasks on one encoder output.
+  std::map<std::string, at::Tensor> heads_forward(const EncoderOutput& encoded, const std::vector<std::string>& tasks);
+
+  // Frozen modules stay in eval mode whatever train() is asked for.
+  void train(bool on = true) override;
+  void mark_frozen_module(const std::string& module_path);  // a path in named_modules()
+  void clear_frozen_modules();
+
+  // Parameters by block: backbone blocks by their names, heads as "head.<task>".
+  std::vector<std::string> block_names();
+  NamedTensors block_parameters(const std::string& block);
+
+ private:
+  std::shared_ptr<Backbone> backbone_;
+  std::vector<std::pair<std::string, std::shared_ptr<Head>>> heads_;
+  std::set<std::string> frozen_modules_;
+};
+
+}  // namespace mtlab

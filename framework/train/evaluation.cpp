@@ -1,0 +1,146 @@
+#include "mtlab/train/evaluation.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "mtlab/core/error.h"
+#include "mtlab/data/alignment.h"
+#include "mtlab/metrics/classification.h"
+#include "mtlab/metrics/sequence_metrics.h"
+#include "mtlab/metrics/span_f1.h"
+#include "mtlab/train/multitask_model.h"
+
+namespace mtlab {
+
+std::vector<std::string> default_metrics(HeadLevel level) {
+  if (level == HeadLevel::sequence) return {"accuracy", "macro_f1"};
+  return {"span_f1", "span_precision", "span_recall", "token_accuracy"};
+}
+
+namespace {
+
+bool wants(const TaskSpec& task, const std::string& metric) {
+  const auto& list = task.metrics.empty() ? default_metrics(task.level) : task.metrics;
+  return std::find(list.begin(), list.end(), metric) != list.end();
+}
+
+}  // namespace
+
+EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, const std::vector<EvalSplit>& splits,
+                    const std::map<std::string, Loss*>& losses, std::size_t batch_size) {
+  const bool was_training = model.is_training();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  EvalResult result;
+  double total_loss = 0;
+
+  for (std::size_t d = 0; d < splits.size(); ++d) {
+    const EvalSplit& split = splits[d];
+    if (!split.tokenized || split.tokenized->size() == 0) continue;
+    std::vector<const TaskSpec*> dtasks;
+    std::vector<std::string> names;
+    for (const auto& t : tasks) {
+      if (t.dataset == d) {
+        dtasks.push_back(&t);
+        names.push_back(t.name);
+      }
+    }
+    const std::size_t n = split.tokenized->size();
+    std::map<std::string, double> loss_sum, loss_weight;
+    std::map<std::string, std::vector<std::int64_t>> seq_pred;
+    std::map<std::string, std::vector<double>> seq_prob;
+    std::map<std::string, std::vector<std::vector<std::int64_t>>> tok_pred;
+    for (const auto* t : dtasks) {
+      if (t->level == HeadLevel::sequence) {
+        seq_pred[t->name].assign(n, 0);
+        seq_prob[t->name].assign(n, 0.0);
+      } else {
+        tok_pred[t->name].assign(n, {});
+      }
+    }
+    for (const auto& indices : sorted_batches(*split.tokenized, batch_size)) {
+      Batch batch = make_batch(*split.tokenized, indices, dtasks, d);
+      const auto device = model.backbone().device();
+      auto encoded = model.encode(batch.input_ids.to(device), batch.token_type_ids.to(device),
+                                  batch.attention_mask.to(device));
+      auto logits = model.heads_forward(encoded, names);
+      for (const auto* t : dtasks) {
+        const auto& lg = logits.at(t->name);
+        const auto target = batch.targets.at(t->name).to(lg.device());
+        const double valid = static_cast<double>((target != kIgnoreIndex).sum().item<std::int64_t>());
+        if (valid > 0) {
+          loss_sum[t->name] += losses.at(t->name)->compute(lg, target).item<double>() * valid;
+          loss_weight[t->name] += valid;
+        }
+        if (t->level == HeadLevel::sequence) {
+          auto probs = torch::softmax(lg.to(torch::kFloat), -1).to(torch::kCPU);
+          auto [best, arg] = probs.max(-1);
+          for (std::size_t r = 0; r < indices.size(); ++r) {
+            seq_pred[t->name][indices[r]] = arg[static_cast<std::int64_t>(r)].item<std::int64_t>();
+            seq_prob[t->name][indices[r]] = best[static_cast<std::int64_t>(r)].item<double>();
+          }
+        } else {
+          auto arg = lg.argmax(-1).to(torch::kCPU).contiguous();
+          auto a = arg.accessor<std::int64_t, 2>();
+          for (std::size_t r = 0; r < indices.size(); ++r) {
+            const auto len = split.tokenized->encodings[indices[r]].size();
+            std::vector<std::int64_t> row(len);
+            for (std::size_t c = 0; c < len; ++c) row[c] = a[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(c)];
+            tok_pred[t->name][indices[r]] = std::move(row);
+          }
+        }
+      }
+    }
+
+    const auto& examples = *split.examples;
+    std::vector<std::string> gold_labels, pred_labels;
+    std::vector<std::vector<std::string>> gold_tags, pred_tags;
+    bool has_seq = false, has_tok = false;
+    for (const auto* t : dtasks) {
+      const std::string& name = t->name;
+      const double task_loss = loss_weight[name] > 0 ? loss_sum[name] / loss_weight[name] : 0.0;
+      result.metrics[name + ".loss"] = task_loss;
+      total_loss += t->weight * task_loss;
+      TaskPredictions& predictions = result.predictions[name];
+      if (t->level == HeadLevel::sequence) {
+        std::vector<std::string> gold, pred;
+        for (std::size_t i = 0; i < n; ++i) {
+          gold.push_back(*examples[i].label);
+          pred.push_back(t->labels.label(seq_pred[name][i]));
+        }
+        if (wants(*t, "accuracy")) result.metrics[name + ".accuracy"] = accuracy(gold, pred);
+        if (wants(*t, "macro_f1")) result.metrics[name + ".macro_f1"] = macro_f1(gold, pred);
+        predictions.labels = pred;
+        predictions.probabilities = seq_prob[name];
+        if (!has_seq) gold_labels = gold, pred_labels = pred, has_seq = true;
+      } else {
+        const std::int64_t fill = t->labels.contains("O") ? t->labels.id("O") : 0;
+        std::vector<std::vector<std::string>> gold, pred;
+        for (std::size_t i = 0; i < n; ++i) {
+          gold.push_back(examples[i].tags);
+          auto words = word_predictions(split.tokenized->encodings[i].word_ids, tok_pred[name][i],
+                                        split.tokenized->num_words[i], fill);
+          pred.push_back(t->labels.labels_of(words));
+        }
+        const auto scores = span_scores(gold, pred, SpanMode::conlleval);
+        if (wants(*t, "span_f1")) result.metrics[name + ".span_f1"] = scores.overall.f1;
+        if (wants(*t, "span_precision")) result.metrics[name + ".span_precision"] = scores.overall.precision;
+        if (wants(*t, "span_recall")) result.metrics[name + ".span_recall"] = scores.overall.recall;
+        if (wants(*t, "token_accuracy")) result.metrics[name + ".token_accuracy"] = token_accuracy(gold, pred);
+        predictions.tags = pred;
+        if (!has_tok) gold_tags = gold, pred_tags = pred, has_tok = true;
+      }
+    }
+    if (has_seq && has_tok) {
+      const std::string key = splits.size() > 1 ? fmt::format("sentence_accuracy.{}", d) : "sentence_accuracy";
+      result.metrics[key] = sentence_accuracy(gold_labels, pred_labels, gold_tags, pred_tags);
+    }
+  }
+  result.metrics["loss"] = total_loss;
+  model.train(was_training);
+  return result;
+}
+
+}  // namespace mtlab

@@ -1,0 +1,172 @@
+#include "mtlab/train/freeze.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "mtlab/core/error.h"
+#include "mtlab/core/hash.h"
+#include "mtlab/core/suggest.h"
+#include "mtlab/train/multitask_model.h"
+
+namespace mtlab {
+
+FreezePolicy FreezePolicy::parse(const std::string& text, const std::vector<std::string>& tasks,
+                                 std::int64_t num_layers, const std::string& where) {
+  FreezePolicy p;
+  p.text = text;
+  if (text == "none") return p;
+  if (text == "all") return p.kind = Kind::all, p;
+  if (text == "backbone") return p.kind = Kind::backbone, p;
+  if (text == "embeddings") return p.kind = Kind::embeddings, p;
+  if (text.rfind("layers:", 0) == 0) {
+    const std::string number = text.substr(7);
+    std::size_t used = 0;
+    long long k = -1;
+    try {
+      k = std::stoll(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != number.size() || number.empty() || k < 0 || k > num_layers) {
+      throw Error(fmt::format("{}: '{}': K in layers:K must be a whole number from 0 to {} (the encoder's depth)",
+                              where, text, num_layers));
+    }
+    p.kind = Kind::layers;
+    p.layers = k;
+    return p;
+  }
+  if (text.rfind("head:", 0) == 0) {
+    p.kind = Kind::head;
+    p.head = text.substr(5);
+    if (std::find(tasks.begin(), tasks.end(), p.head) == tasks.end()) {
+      throw Error(fmt::format("{}: '{}' names no task{}; tasks: {}", where, text, did_you_mean(p.head, tasks),
+                              join(tasks)));
+    }
+    return p;
+  }
+  throw Error(fmt::format("{}: '{}' is not a freeze policy; expected none, all, backbone, embeddings, layers:K "
+                          "(K from 0 to {}) or head:NAME (NAME one of {})",
+                          where, text, num_layers, join(tasks)));
+}
+
+std::vector<std::string> FreezePolicy::frozen_blocks(const std::vector<std::string>& block_names) const {
+  std::vector<std::string> out;
+  for (const auto& block : block_names) {
+    bool frozen = false;
+    switch (kind) {
+      case Kind::all:
+      case Kind::backbone: frozen = true; break;
+      case Kind::embeddings: frozen = block == "embeddings"; break;
+      case Kind::layers:
+        if (block == "embeddings") {
+          frozen = true;
+        } else if (block.rfind("layer.", 0) == 0) {
+          frozen = std::stoll(block.substr(6)) < layers;
+        }
+        break;
+      default: break;
+    }
+    if (frozen) out.push_back(block);
+  }
+  return out;
+}
+
+bool FreezePolicy::freezes_head(const std::string& task) const {
+  return kind == Kind::all || (kind == Kind::head && head == task);
+}
+
+std::int64_t FreezePolicy::frozen_prefix_layers(std::int64_t num_layers) const {
+  switch (kind) {
+    case Kind::all:
+    case Kind::backbone: return num_layers;
+    case Kind::embeddings: return 0;
+    case Kind::layers: return layers;
+    default: return -1;
+  }
+}
+
+namespace {
+
+// The deepest module path that holds every parameter of a block (the longest
+// common dotted prefix of their names), so the block can be put in eval mode.
+std::string common_module_path(const NamedTensors& params) {
+  if (params.empty()) return "";
+  std::string prefix = params.front().first;
+  for (const auto& [name, _] : params) {
+    std::size_t i = 0;
+    while (i < prefix.size() && i < name.size() && prefix[i] == name[i]) ++i;
+    prefix.resize(i);
+  }
+  // Cut back to a whole dotted component that is a module, not a parameter name.
+  if (params.size() == 1) {
+    const auto dot = prefix.rfind('.');
+    return dot == std::string::npos ? "" : prefix.substr(0, dot);
+  }
+  if (!prefix.empty() && prefix.back() == '.') prefix.pop_back();
+  const auto dot = prefix.rfind('.');
+  const bool whole = std::all_of(params.begin(), params.end(), [&](const auto& p) {
+    return p.first.size() > prefix.size() && p.first[prefix.size()] == '.';
+  });
+  if (whole) return prefix;
+  return dot == std::string::npos ? "" : prefix.substr(0, dot);
+}
+
+}  // namespace
+
+FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy) {
+  FreezeReport report;
+  model.clear_frozen_modules();
+  for (auto& p : model.parameters()) p.set_requires_grad(true);
+
+  std::vector<std::string> backbone_blocks = model.backbone().block_names();
+  std::vector<std::string> frozen = policy.frozen_blocks(backbone_blocks);
+  for (const auto& [task, _] : model.heads()) {
+    if (policy.freezes_head(task)) frozen.push_back("head." + task);
+  }
+  for (const auto& block : frozen) {
+    auto params = model.block_parameters(block);
+    for (auto& [name, tensor] : params) tensor.set_requires_grad(false);
+    if (block.rfind("head.", 0) == 0) {
+      model.mark_frozen_module("heads." + block.substr(5));
+    } else {
+      const std::string path = common_module_path(params);
+      model.mark_frozen_module(path.empty() ? "backbone" : "backbone." + path);
+    }
+  }
+  // A frozen backbone is deterministic as a whole (its dropout stays off too).
+  if (policy.kind == FreezePolicy::Kind::backbone || policy.kind == FreezePolicy::Kind::all) {
+    model.mark_frozen_module("backbone");
+  }
+  report.frozen_blocks = frozen;
+  for (const auto& p : model.parameters()) {
+    (p.requires_grad() ? report.trainable_parameters : report.frozen_parameters) += p.numel();
+  }
+  if (report.trainable_parameters == 0 && policy.kind != FreezePolicy::Kind::all) {
+    throw Error(fmt::format("training.freeze = \"{}\" leaves no parameter trainable; use \"all\" for an "
+                            "evaluation-only baseline",
+                            policy.text));
+  }
+  report.frozen_checksum = frozen_checksum(model);
+  model.train(model.is_training());
+  return report;
+}
+
+std::string frozen_checksum(MultiTaskModel& model) {
+  auto named = model.named_parameters(/*recurse=*/true);
+  std::vector<std::pair<std::string, at::Tensor>> frozen;
+  for (const auto& item : named) {
+    if (!item.value().requires_grad()) frozen.emplace_back(item.key(), item.value());
+  }
+  std::sort(frozen.begin(), frozen.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string bytes;
+  for (const auto& [name, tensor] : frozen) {
+    auto cpu = tensor.detach().to(torch::kCPU).contiguous();
+    bytes += name;
+    bytes.append(static_cast<const char*>(cpu.data_ptr()), cpu.numel() * cpu.element_size());
+  }
+  return frozen.empty() ? std::string() : sha256_hex(bytes);
+}
+
+}  // namespace mtlab

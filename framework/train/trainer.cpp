@@ -1,0 +1,311 @@
+#include "mtlab/train/trainer.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "mtlab/core/error.h"
+#include "mtlab/core/log.h"
+#include "mtlab/core/suggest.h"
+#include "mtlab/train/evaluation.h"
+#include "mtlab/train/interrupt.h"
+#include "mtlab/train/multitask_model.h"
+
+namespace mtlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Splits an evaluation key ("intent.accuracy", "loss") into task and metric name.
+std::pair<std::string, std::string> split_key(const std::string& key) {
+  const auto dot = key.find('.');
+  if (dot == std::string::npos || key.rfind("sentence_accuracy", 0) == 0) return {"", key};
+  return {key.substr(0, dot), key.substr(dot + 1)};
+}
+
+void record_eval(Recorder& recorder, const std::string& split, const std::map<std::string, double>& metrics,
+                 std::int64_t step, std::optional<double> epoch) {
+  for (const auto& [key, value] : metrics) {
+    auto [task, name] = split_key(key);
+    recorder.metric(task, split, name, step, value, epoch);
+  }
+  recorder.flush();
+}
+
+// The interleaving of datasets' batches in one epoch (heterogeneous tasks).
+std::vector<std::size_t> dataset_order(const std::vector<std::size_t>& batches, const TrainerOptions& o,
+                                       std::mt19937_64& rng) {
+  const std::size_t total = std::accumulate(batches.begin(), batches.end(), std::size_t{0});
+  const std::size_t steps = o.steps_per_epoch > 0 ? static_cast<std::size_t>(o.steps_per_epoch) : total;
+  std::vector<std::size_t> order;
+  order.reserve(steps);
+  if (batches.size() == 1) {
+    order.assign(steps, 0);
+    return order;
+  }
+  if (o.sampling == "round_robin") {
+    for (std::size_t i = 0; i < steps; ++i) order.push_back(i % batches.size());
+    return order;
+  }
+  std::vector<double> weights;
+  for (auto n : batches) {
+    const double size = static_cast<double>(n);
+    weights.push_back(o.sampling == "temperature" ? std::pow(size, 1.0 / o.temperature) : size);
+  }
+  std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
+  for (std::size_t i = 0; i < steps; ++i) order.push_back(pick(rng));
+  return order;
+}
+
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) && log::level() >= log::Level::info) {}
+  void update(std::int64_t step, std::int64_t total, double loss, Clock::time_point start) {
+    if (!enabled_) return;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double eta = step > 0 && total > 0 ? elapsed / step * (total - step) : 0;
+    std::fprintf(stderr, "\r  step %lld/%lld  loss %.4f  %.0fs elapsed  ETA %.0fs   ", static_cast<long long>(step),
+                 static_cast<long long>(total), loss, elapsed, eta);
+    std::fflush(stderr);
+  }
+  void done() {
+    if (enabled_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  bool enabled_;
+};
+
+struct Snapshot {
+  std::vector<at::Tensor> values;
+};
+
+Snapshot snapshot(MultiTaskModel& model) {
+  Snapshot s;
+  torch::NoGradGuard guard;
+  for (auto& p : model.parameters()) s.values.push_back(p.detach().clone());
+  for (auto& b : model.buffers()) s.values.push_back(b.detach().clone());
+  return s;
+}
+
+void restore(MultiTaskModel& model, const Snapshot& s) {
+  torch::NoGradGuard guard;
+  std::size_t i = 0;
+  for (auto& p : model.parameters()) p.copy_(s.values[i++]);
+  for (auto& b : model.buffers()) b.copy_(s.values[i++]);
+}
+
+}  // namespace
+
+TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) {
+  if (!in.model || !in.optimizer || !in.datasets) throw Error("train: model, optimizer and datasets are required");
+  MultiTaskModel& model = *in.model;
+  auto& datasets = *in.datasets;
+  const auto start = Clock::now();
+  TrainResult result;
+
+  // Freeze first: the optimizer only ever sees trainable parameters.
+  const FreezeReport freeze = apply_freeze(model, in.freeze);
+  recorder.fact("freeze.policy", in.freeze.text);
+  recorder.fact("freeze.trainable_parameters", std::to_string(freeze.trainable_parameters));
+  recorder.fact("freeze.frozen_parameters", std::to_string(freeze.frozen_parameters));
+  recorder.fact("freeze.frozen_blocks", join(freeze.frozen_blocks));
+  recorder.fact("freeze.checksum_start", freeze.frozen_checksum);
+
+  std::vector<GroupSummary> summary;
+  std::vector<ParamGroup> groups = build_param_groups(model, in.groups, &summary);
+  for (const auto& g : summary) {
+    recorder.fact("group." + g.name, fmt::format("params={} tensors={} lr={} weight_decay={}", g.parameters, g.tensors,
+                                                 g.lr, g.weight_decay));
+  }
+  std::vector<double> base_lr;
+  for (const auto& g : groups) base_lr.push_back(g.lr);
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (!groups.empty()) optimizer = in.optimizer->make(groups);
+
+  // Tasks per dataset, in task order.
+  std::vector<std::vector<const TaskSpec*>> dataset_tasks(datasets.size());
+  std::vector<std::vector<std::string>> dataset_task_names(datasets.size());
+  for (const auto& t : in.tasks) {
+    dataset_tasks.at(t.dataset).push_back(&t);
+    dataset_task_names.at(t.dataset).push_back(t.name);
+  }
+  auto eval_on = [&](bool test) {
+    std::vector<EvalSplit> splits;
+    for (auto& d : datasets) {
+      splits.push_back(test ? EvalSplit{&d.test, &d.test_tokens} : EvalSplit{&d.dev, &d.dev_tokens});
+    }
+    const auto batch = static_cast<std::size_t>(o.eval_batch_size > 0 ? o.eval_batch_size : o.batch_size);
+    return evaluate(model, in.tasks, splits, in.losses, batch).metrics;
+  };
+  bool has_dev = false, has_test = false;
+  for (auto& d : datasets) {
+    has_dev = has_dev || d.dev_tokens.size() > 0;
+    has_test = has_test || d.test_tokens.size() > 0;
+  }
+
+  // Model selection on training.metric ("dev.loss", "dev.intent.accuracy").
+  if (o.metric.rfind("dev.", 0) != 0) throw Error("training.metric: '" + o.metric + "' must start with 'dev.'");
+  const std::string metric_key = o.metric.substr(4);
+  const bool minimize = o.metric_mode == "min" || (o.metric_mode == "auto" && metric_key.size() >= 4 &&
+                                                   metric_key.compare(metric_key.size() - 4, 4, "loss") == 0);
+  Snapshot best;
+  bool have_best = false;
+  std::int64_t evals_without_gain = 0;
+  auto consider = [&](const std::map<std::string, double>& dev, std::int64_t step) {
+    auto it = dev.find(metric_key);
+    if (it == dev.end()) {
+      std::vector<std::string> keys;
+      for (const auto& [k, _] : dev) keys.push_back("dev." + k);
+      throw Error(fmt::format("training.metric: '{}' is not measured{}; dev metrics: {}", o.metric,
+                              did_you_mean(o.metric, keys), join(keys)));
+    }
+    const double value = it->second;
+    const bool better = !have_best || (minimize ? value < result.best_value : value > result.best_value);
+    if (better) {
+      result.best_value = value;
+      result.best_step = step;
+      if (o.save != "last") best = snapshot(model);
+      have_best = true;
+      evals_without_gain = 0;
+    } else {
+      ++evals_without_gain;
+    }
+  };
+
+  // Steps: one optimizer step per grad_accumulation batches.
+  std::mt19937_64 rng(o.seed);
+  std::vector<std::size_t> batches_per_dataset;
+  for (auto& d : datasets) {
+    const std::size_t n = d.train_tokens.size();
+    batches_per_dataset.push_back((n + o.batch_size - 1) / o.batch_size);
+  }
+  const std::size_t batches_per_epoch =
+      o.steps_per_epoch > 0 ? static_cast<std::size_t>(o.steps_per_epoch)
+                            : std::accumulate(batches_per_dataset.begin(), batches_per_dataset.end(), std::size_t{0});
+  const std::int64_t steps_per_epoch =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(batches_per_epoch) / o.grad_accumulation);
+  const std::int64_t total_steps = o.max_steps > 0 ? o.max_steps : steps_per_epoch * o.epochs;
+  Schedule schedule{o.schedule, warmup_steps(o.warmup, total_steps), total_steps};
+  recorder.fact("train.total_steps", std::to_string(total_steps));
+  recorder.fact("train.warmup_steps", std::to_string(schedule.warmup_steps));
+
+  const bool trains = optimizer != nullptr && freeze.trainable_parameters > 0 && total_steps > 0;
+  Progress progress(o.progress);
+  std::int64_t step = 0;
+  std::int64_t batches_done = 0;
+  double epoch_value = 0;
+  bool stop = false;
+  model.train(true);
+
+  for (std::int64_t epoch = 0; trains && !stop && (o.max_steps > 0 || epoch < o.epochs); ++epoch) {
+    std::vector<std::vector<std::vector<std::size_t>>> plans;
+    std::vector<std::size_t> cursor(datasets.size(), 0);
+    for (auto& d : datasets) plans.push_back(bucketed_batches(d.train_tokens, static_cast<std::size_t>(o.batch_size), rng));
+    const auto order = dataset_order(batches_per_dataset, o, rng);
+    for (std::size_t i = 0; i < order.size() && !stop; ++i) {
+      if (interrupt_requested()) throw Interrupted(fmt::format("interrupted at step {}", step));
+      const std::size_t d = order[i];
+      if (plans[d].empty()) continue;
+      if (cursor[d] >= plans[d].size()) {  // a smaller dataset starts over within a mixed epoch
+        plans[d] = bucketed_batches(datasets[d].train_tokens, static_cast<std::size_t>(o.batch_size), rng);
+        cursor[d] = 0;
+      }
+      Batch batch = make_batch(datasets[d].train_tokens, plans[d][cursor[d]++], dataset_tasks[d], d);
+      const auto device = model.backbone().device();
+      auto encoded = model.encode(batch.input_ids.to(device), batch.token_type_ids.to(device),
+                                  batch.attention_mask.to(device));
+      auto logits = model.heads_forward(encoded, dataset_task_names[d]);
+      at::Tensor total;
+      std::map<std::string, double> task_losses;
+      for (const auto* t : dataset_tasks[d]) {
+        auto loss = in.losses.at(t->name)->compute(logits.at(t->name), batch.targets.at(t->name).to(device));
+        task_losses[t->name] = loss.item<double>();
+        total = total.defined() ? total + t->weight * loss : t->weight * loss;
+      }
+      const double total_value = total.item<double>();
+      epoch_value = static_cast<double>(epoch) + static_cast<double>(i + 1) / static_cast<double>(order.size());
+      if (!std::isfinite(total_value)) {
+        std::string parts;
+        for (const auto& [name, v] : task_losses) parts += fmt::format(" {}={}", name, v);
+        throw Error(fmt::format("non-finite loss at step {} (epoch {:.2f}):{}", step + 1, epoch_value, parts));
+      }
+      (total / static_cast<double>(o.grad_accumulation)).backward();
+      ++batches_done;
+      if (batches_done % o.grad_accumulation != 0) continue;
+
+      // One optimizer step.
+      const double factor = schedule.factor(step);
+      for (std::size_t g = 0; g < optimizer->param_groups().size(); ++g) {
+        optimizer->param_groups()[g].options().set_lr(base_lr[g] * factor);
+      }
+      const bool log_groups = (step % o.log_every) == 0;
+      if (log_groups) {
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+          double sq = 0;
+          for (const auto& p : groups[g].params) {
+            if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
+          }
+          recorder.metric("", "train", "grad_norm." + groups[g].name, step + 1, std::sqrt(sq), epoch_value);
+          recorder.metric("", "train", "lr." + groups[g].name, step + 1, base_lr[g] * factor, epoch_value);
+        }
+      }
+      if (o.grad_clip > 0) {
+        std::vector<at::Tensor> params;
+        for (const auto& g : groups) params.insert(params.end(), g.params.begin(), g.params.end());
+        torch::nn::utils::clip_grad_norm_(params, o.grad_clip);
+      }
+      optimizer->step();
+      optimizer->zero_grad();
+      ++step;
+      recorder.metric("", "train", "loss", step, total_value, epoch_value);
+      for (const auto& [name, v] : task_losses) recorder.metric(name, "train", "loss", step, v, epoch_value);
+      progress.update(step, total_steps, total_value, start);
+
+      if (o.eval_every > 0 && step % o.eval_every == 0 && has_dev) {
+        auto dev = eval_on(false);
+        record_eval(recorder, "dev", dev, step, epoch_value);
+        consider(dev, step);
+        if (o.early_stopping && evals_without_gain >= o.patience) stop = true;
+      }
+      if (o.max_steps > 0 && step >= o.max_steps) stop = true;
+    }
+    if (has_dev && !(o.eval_every > 0 && step % o.eval_every == 0)) {
+      auto dev = eval_on(false);
+      record_eval(recorder, "dev", dev, step, static_cast<double>(epoch + 1));
+      consider(dev, step);
+      if (o.early_stopping && evals_without_gain >= o.patience) stop = true;
+    }
+    log::debug("epoch {} done at step {}", epoch + 1, step);
+  }
+  progress.done();
+  result.steps = step;
+  recorder.fact("freeze.checksum_end", frozen_checksum(model));
+
+  // The selected model: the best on dev (or the last state when asked, or when
+  // there was no dev split or no training at all).
+  if (o.save != "last" && have_best && trains) restore(model, best);
+  model.eval();
+  if (has_dev) {
+    result.dev = eval_on(false);
+    record_eval(recorder, "dev", result.dev, step, std::nullopt);
+  }
+  if (has_test) {
+    result.test = eval_on(true);
+    record_eval(recorder, "test", result.test, step, std::nullopt);
+  }
+  recorder.fact("train.best_step", std::to_string(result.best_step));
+  if (o.save != "none" && in.save_model) {
+    const auto folder = in.output_dir / "model";
+    in.save_model(folder);
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace mtlab

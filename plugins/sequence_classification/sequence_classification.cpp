@@ -1,0 +1,60 @@
+// Sentence classification on a pooled view of the encoder: the pooler output
+// (BERT's tanh layer over [CLS], as the seed used), the raw [CLS] state, or the
+// masked mean of the token states.
+#include <torch/torch.h>
+
+#include "mtlab/core/config.h"
+#include "mtlab/model/head.h"
+#include "mtlab/model/mlp.h"
+
+namespace {
+
+class SequenceClassification : public mtlab::Head {
+ public:
+  SequenceClassification(std::string pooling, mtlab::MlpOptions mlp) : pooling_(std::move(pooling)), mlp_(std::move(mlp)) {}
+
+  mtlab::HeadLevel level() const override { return mtlab::HeadLevel::sequence; }
+
+  void build(std::int64_t hidden_size, std::int64_t num_labels) override {
+    classifier_ = register_module("classifier", mtlab::make_mlp(hidden_size, num_labels, mlp_));
+  }
+
+  at::Tensor forward(const mtlab::EncoderOutput& encoded) override {
+    at::Tensor features;
+    if (pooling_ == "pooler") {
+      features = encoded.pooled;
+    } else if (pooling_ == "cls") {
+      features = encoded.token_states.select(1, 0);
+    } else {
+      auto mask = encoded.attention_mask.unsqueeze(-1).to(encoded.token_states.dtype());
+      features = (encoded.token_states * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+    }
+    return classifier_->forward(features);
+  }
+
+ private:
+  std::string pooling_;
+  mtlab::MlpOptions mlp_;
+  torch::nn::Sequential classifier_{nullptr};
+};
+
+const mtlab::plugin::KeySpec keys[] = {
+    {"pooling", "string", "\"pooler\"", "pooler | cls | mean: which sentence vector the classifier reads"},
+    {"hidden_layers", "list<int>", "[]", "widths of hidden layers before the output layer"},
+    {"activation", "string", "\"gelu\"", "gelu | relu | tanh, between hidden layers"},
+    {"dropout", "float", "0.1", "dropout before every linear layer"},
+};
+
+std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
+  mtlab::MlpOptions mlp;
+  mlp.hidden_layers = config.get_int_list("hidden_layers");
+  mlp.activation = config.get_choice("activation", "gelu", {"gelu", "relu", "tanh"});
+  mlp.dropout = config.get_double("dropout", 0.1, 0.0, 1.0);
+  return std::make_shared<SequenceClassification>(config.get_choice("pooling", "pooler", {"pooler", "cls", "mean"}),
+                                                  mlp);
+}
+
+}  // namespace
+
+MTLAB_PLUGIN(head, "sequence_classification", "1.0.0",
+             "Sentence classification on the pooler output, [CLS] state or mean of token states", keys, create)

@@ -1,0 +1,43 @@
+// Token classification (NER, slot filling): one label per token state.
+#include <torch/torch.h>
+
+#include "mtlab/core/config.h"
+#include "mtlab/model/head.h"
+#include "mtlab/model/mlp.h"
+
+namespace {
+
+class TokenClassification : public mtlab::Head {
+ public:
+  explicit TokenClassification(mtlab::MlpOptions mlp) : mlp_(std::move(mlp)) {}
+
+  mtlab::HeadLevel level() const override { return mtlab::HeadLevel::token; }
+
+  void build(std::int64_t hidden_size, std::int64_t num_labels) override {
+    classifier_ = register_module("classifier", mtlab::make_mlp(hidden_size, num_labels, mlp_));
+  }
+
+  at::Tensor forward(const mtlab::EncoderOutput& encoded) override { return classifier_->forward(encoded.token_states); }
+
+ private:
+  mtlab::MlpOptions mlp_;
+  torch::nn::Sequential classifier_{nullptr};
+};
+
+const mtlab::plugin::KeySpec keys[] = {
+    {"hidden_layers", "list<int>", "[]", "widths of hidden layers before the output layer"},
+    {"activation", "string", "\"gelu\"", "gelu | relu | tanh, between hidden layers"},
+    {"dropout", "float", "0.1", "dropout before every linear layer"},
+};
+
+std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
+  mtlab::MlpOptions mlp;
+  mlp.hidden_layers = config.get_int_list("hidden_layers");
+  mlp.activation = config.get_choice("activation", "gelu", {"gelu", "relu", "tanh"});
+  mlp.dropout = config.get_double("dropout", 0.1, 0.0, 1.0);
+  return std::make_shared<TokenClassification>(mlp);
+}
+
+}  // namespace
+
+MTLAB_PLUGIN(head, "token_classification", "1.0.0", "One label per token state (NER, slot filling)", keys, create)

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdint>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -45,6 +46,19 @@ void enable_wal(const Database& db, int busy_timeout_ms) {
   }
 }
 
+// SQLite's own busy handler backs off to 100 ms sleeps, so a waiting writer
+// keeps missing the short gaps between another process's transactions. Polling
+// every millisecond (with jitter, so waiters do not move in lockstep) gives
+// each writer its turn; `count` sleeps of >= 1 ms bound the total wait.
+int busy_handler(void* timeout_ms, int count) {
+  const auto limit = reinterpret_cast<std::intptr_t>(timeout_ms);
+  if (count >= limit) return 0;
+  thread_local unsigned seed = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(&count));
+  seed = seed * 1103515245u + 12345u;
+  std::this_thread::sleep_for(std::chrono::microseconds(1000 + (seed >> 16) % 500));
+  return 1;
+}
+
 }  // namespace
 
 Database::Database(sqlite3* db, std::filesystem::path path, bool read_only)
@@ -85,7 +99,7 @@ Database Database::open(const std::filesystem::path& path, const OpenOptions& op
   }
   Database db(raw, path, read_only);
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  sqlite3_busy_handler(raw, busy_handler, reinterpret_cast<void*>(static_cast<std::intptr_t>(options.busy_timeout_ms)));
   if (read_only) {
     // Belt and braces: the connection is read-only at the file level, and
     // query_only also refuses writes to anything ATTACHed later.

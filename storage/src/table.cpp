@@ -119,10 +119,16 @@ std::string csv_field(const std::string& s) {
 
 std::string csv(const Table& t) {
   std::string out;
-  for (std::size_t c = 0; c < t.columns.size(); ++c) out += (c ? "," : "") + csv_field(t.columns[c]);
+  for (std::size_t c = 0; c < t.columns.size(); ++c) {
+    if (c) out += ',';
+    out += csv_field(t.columns[c]);
+  }
   out += "\r\n";
   for (const auto& row : t.rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + csv_field(to_text(row[c]));
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) out += ',';
+      out += csv_field(to_text(row[c]));
+    }
     out += "\r\n";
   }
   return out;

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdio>
 
 #include "db_helpers.h"
@@ -21,6 +22,7 @@
 namespace fs = std::filesystem;
 using namespace mtlab;
 using namespace mtlab::storage;
+using Catch::Matchers::Contains;
 using test::scalar_int;
 using test::scalar_text;
 
@@ -39,6 +41,7 @@ int write_runs(const fs::path& path, int child) {
     w.set_status(run, RunStatus::running);
     for (int i = 0; i < metrics_per_run; ++i) {
       w.log_metric(run, "t", "train", "loss", i, child * 1000.0 + r + i * 1e-6, i / 100.0);
+      if (i % 25 == 0) usleep(100);  // a trainer computes between logs (SQLite has no fair lock queue)
       if (i % 500 == 0) w.heartbeat(run);
     }
     w.record_artifact(run, {"checkpoint", "c" + std::to_string(child) + "/" + std::to_string(r), 10, "aa"});
@@ -88,6 +91,10 @@ TEST_CASE("two processes write runs and metrics to one database at once", "[stor
                            std::to_string(metrics_per_run) + " AND count(DISTINCT step) = " +
                            std::to_string(metrics_per_run) + ")") == children * runs_per_child);
   CHECK(scalar_int(db, "SELECT count(*) FROM artifacts") == children * runs_per_child);
+  // The writers really overlapped: consecutive metric ids alternate between children.
+  CHECK(scalar_int(db, "SELECT count(*) FROM metrics AS a JOIN metrics AS b ON b.id = a.id + 1 "
+                       "JOIN runs AS ra ON ra.id = a.run_id JOIN runs AS rb ON rb.id = b.run_id "
+                       "WHERE substr(ra.trial, 13, 1) <> substr(rb.trial, 13, 1)") >= 2);  // 1 = one after the other
   // Each run's rows are its own: the value encodes child and run.
   CHECK(scalar_int(db, "SELECT count(*) FROM metrics AS m JOIN runs AS r ON r.id = m.run_id "
                        "WHERE CAST(m.value / 1000 AS INTEGER) <> CAST(substr(r.trial, 13, 1) AS INTEGER) "
@@ -163,4 +170,44 @@ TEST_CASE("a writer killed in the middle of a batch loses only that batch", "[st
   w.flush();
   CHECK(scalar_int(w.database(), "SELECT count(*) FROM metrics") == committed_batches * batch + 1);
   CHECK(scalar_text(w.database(), "PRAGMA integrity_check") == "ok");
+}
+
+TEST_CASE("a writer waits for another's transaction, up to its busy timeout", "[storage][concurrency]") {
+  const auto path = test::scratch_dir("storage_busy") / "busy.db";
+  Writer holder(path);
+  const auto exp = holder.begin_experiment("e");
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Holds the write lock for 400 ms, then commits.
+    close(ready[0]);
+    try {
+      const auto db = Database::open(path);
+      Transaction tx(db, "hold the lock");
+      db.execute("UPDATE experiments SET description = 'held'", "touch");
+      (void)!write(ready[1], "x", 1);
+      usleep(400'000);
+      tx.commit();
+      _exit(0);
+    } catch (...) {
+      _exit(1);
+    }
+  }
+  close(ready[1]);
+  char c;
+  REQUIRE(read(ready[0], &c, 1) == 1);
+  close(ready[0]);
+  {
+    Writer impatient(path, WriterOptions{2048, 50});
+    CHECK_THROWS_WITH(impatient.begin_experiment("f"), Contains("database is locked"));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(holder.create_run(exp, test::make_run("none", 1)) == 1);  // waits, then succeeds
+  CHECK(std::chrono::steady_clock::now() - start > std::chrono::milliseconds(100));
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(scalar_text(holder.database(), "SELECT description FROM experiments") == "held");
 }

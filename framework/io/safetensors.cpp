@@ -273,23 +273,34 @@ at::Tensor SafetensorsFile::load(std::string_view name, std::optional<at::Scalar
   return out;
 }
 
-void write_file_atomically(const fs::path& file, std::string_view bytes) {
+namespace {
+
+// Writes through `write(FILE*)` into a temporary file in the same folder, syncs it
+// and renames it over `file`: readers see the old file or the new one, never half.
+template <class Write>
+void write_atomically(const fs::path& file, Write&& write) {
   const fs::path temp = file.string() + fmt::format(".tmp-{}", std::random_device{}());
   FILE* f = std::fopen(temp.c_str(), "wb");
   if (!f) throw Error(fmt::format("{}: cannot create ({})", temp.string(), std::strerror(errno)));
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 &&
-                  ::fsync(fileno(f)) == 0;
+  const bool ok = write(f) && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  const int saved_errno = errno;
   std::fclose(f);
   std::error_code ec;
   if (!ok) {
     fs::remove(temp, ec);
-    throw Error(fmt::format("{}: write failed ({})", file.string(), std::strerror(errno)));
+    throw Error(fmt::format("{}: write failed ({})", file.string(), std::strerror(saved_errno)));
   }
   fs::rename(temp, file, ec);
   if (ec) {
     fs::remove(temp, ec);
     throw Error(fmt::format("{}: cannot rename the temporary file into place ({})", file.string(), ec.message()));
   }
+}
+
+}  // namespace
+
+void write_file_atomically(const fs::path& file, std::string_view bytes) {
+  write_atomically(file, [&](FILE* f) { return std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size(); });
 }
 
 void save_safetensors(const fs::path& file, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
@@ -314,15 +325,16 @@ void save_safetensors(const fs::path& file, const std::vector<std::pair<std::str
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // the data section starts 8-byte aligned
-  std::string out;
-  out.reserve(8 + text.size() + offset);
-  const std::uint64_t n = text.size();
-  out.append(reinterpret_cast<const char*>(&n), 8);
-  out += text;
-  for (const auto& [name, t] : sorted) {
-    out.append(static_cast<const char*>(t.data_ptr()), static_cast<std::size_t>(t.numel()) * t.element_size());
-  }
-  write_file_atomically(file, out);
+  // Streamed tensor by tensor: no second copy of the weights in memory.
+  write_atomically(file, [&](FILE* f) {
+    const std::uint64_t n = text.size();
+    if (std::fwrite(&n, 1, 8, f) != 8 || std::fwrite(text.data(), 1, text.size(), f) != text.size()) return false;
+    for (const auto& [name, t] : sorted) {
+      const auto bytes = static_cast<std::size_t>(t.numel()) * t.element_size();
+      if (bytes > 0 && std::fwrite(t.data_ptr(), 1, bytes, f) != bytes) return false;
+    }
+    return true;
+  });
 }
 
 }  // namespace mtlab::io

@@ -171,9 +171,9 @@ std::vector<KeySpec> build_schema() {
       {.key = "sweep", .type = T::table, .help = "Expands the spec into trials: presets × grid × zip × seeds. Each trial is named by its swept values."},
       {.key = "sweep.grid", .type = T::sweep_table, .default_toml = "{}", .help = "Cartesian product: { \"dotted.key\" = [values…], … }; the first key varies slowest."},
       {.key = "sweep.zip", .type = T::sweep_table, .default_toml = "{}", .help = "Lists advanced together (equal lengths): { \"a.key\" = [1, 2], \"b.key\" = [3, 4] } gives 2 trials."},
-      {.key = "sweep.seeds", .type = T::integer_list, .default_toml = "[]", .help = "Repeat every trial once per seed (sets experiment.seed).", .min = 0, .max = 4294967295.0},
-      {.key = "sweep.freeze", .type = T::string_or_list, .help = "Freeze-scenario preset over training.freeze: a list of policies, or \"scenarios\" for none, all, backbone, embeddings and head:NAME for every task."},
-      {.key = "sweep.layers", .type = T::integer_list, .default_toml = "[]", .help = "Transfer-depth preset: training.freeze = \"layers:K\" for each K (with sweep.freeze, one dimension of both).", .min = 0, .max = 128},
+      {.key = "sweep.seeds", .type = T::integer_list, .default_toml = "[]", .help = "Repeat every trial once per seed (sets experiment.seed); []: no repeats.", .min = 0, .max = 4294967295.0},
+      {.key = "sweep.freeze", .type = T::string_or_list, .help = "Freeze-scenario preset over training.freeze: a list of policies, or \"scenarios\" for none, all, backbone, embeddings and head:NAME for every task; []: off."},
+      {.key = "sweep.layers", .type = T::integer_list, .default_toml = "[]", .help = "Transfer-depth preset: training.freeze = \"layers:K\" for each K (with sweep.freeze, one dimension of both); []: off.", .min = 0, .max = 128},
   };
   s.insert(s.end(), rest.begin(), rest.end());
   return s;

@@ -62,7 +62,7 @@ class Planner {
       }
     }
     if (sweep.contains("zip")) zip(sweep["zip"]);
-    if (sweep.contains("seeds")) seeds(sweep["seeds"]);
+    if (sweep.contains("seeds") && sweep["seeds"] != nlohmann::json::array()) seeds(sweep["seeds"]);
     if (errors_.size() > before) return {};
     return cartesian();
   }
@@ -146,7 +146,9 @@ class Planner {
 
   void presets(const nlohmann::json& sweep) {
     Dimension dim;
-    if (sweep.contains("freeze")) {
+    // An empty list switches a preset off (--set 'sweep.layers=[]').
+    auto given = [&](const char* key) { return sweep.contains(key) && sweep[key] != nlohmann::json::array(); };
+    if (given("freeze")) {
       const auto& f = sweep["freeze"];
       if (f.is_string() && f == "scenarios") {
         for (const auto& policy : scenarios()) {
@@ -162,7 +164,7 @@ class Planner {
         error("sweep.freeze", "expected \"scenarios\" or a non-empty list of freeze policies, got " + f.dump());
       }
     }
-    if (sweep.contains("layers")) {
+    if (given("layers")) {
       const auto& l = sweep["layers"];
       if (l.is_array() && !l.empty() && std::all_of(l.begin(), l.end(), [](const auto& v) {
             return v.is_number_integer() && v.template get<std::int64_t>() >= 0 && v.template get<std::int64_t>() <= 128;

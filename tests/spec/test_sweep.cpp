@@ -123,6 +123,17 @@ layers = [1, 2]
   CHECK(names(both) == std::vector<std::string>{"freeze=none", "freeze=all", "layers=1", "layers=2"});
 }
 
+TEST_CASE("Empty preset and seed lists switch their dimension off", "[spec][sweep]") {
+  const auto dir = test::scratch_dir("sweep_off");
+  const auto file = write_file(dir, "exp.toml", test::kMinimalSpec + "[sweep]\nfreeze = \"scenarios\"\nseeds = [1, 2]\n");
+  spec::LoadOptions options;
+  options.overrides = {"sweep.freeze=[]", "sweep.seeds=[]"};
+  const auto trials = spec::load_experiment(file, options).trials;
+  CHECK(names(trials) == std::vector<std::string>{"default"});
+  options.overrides = {"sweep.seeds=[]"};
+  CHECK(spec::load_experiment(file, options).trials.size() == 6);
+}
+
 TEST_CASE("Names use the full key when two swept keys end alike", "[spec][sweep]") {
   const auto trials = trials_of("sweep_labels", test::kMinimalSpec + R"([sweep]
 zip = { "tasks.intent.weight" = [0.5, 0.8], "tasks.slots.weight" = [0.5, 0.2] }

@@ -141,7 +141,7 @@ TEST_CASE("A missing base spec is an error at the extends line", "[spec][extends
   CHECK(errors[0] == file.string() + ":2:1: extends: base spec '" + (dir / "nope.toml").string() + "' not found");
 }
 
-TEST_CASE("--set overrides are typed as TOML types them", "[spec][set]") {
+TEST_CASE("Overrides (--set) are typed as TOML types them", "[spec][set]") {
   const auto dir = test::scratch_dir("spec_set");
   const auto file = write_file(dir, "exp.toml", test::kMinimalSpec);
   spec::LoadOptions options;
@@ -161,7 +161,7 @@ TEST_CASE("--set overrides are typed as TOML types them", "[spec][set]") {
   CHECK(t.locations.at("training.batch_size") == "--set");
 }
 
-TEST_CASE("--set paths resolve against the current folder; an empty path unsets", "[spec][set]") {
+TEST_CASE("Override (--set) paths resolve against the current folder; an empty path unsets", "[spec][set]") {
   const auto dir = test::scratch_dir("spec_set_paths");
   const auto file = write_file(dir, "exp.toml", R"([experiment]
 name = "t"

@@ -64,36 +64,35 @@ std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const {
   return std::move(pieces.tokens);
 }
 
+void BertTokenizer::truncate(Pieces& a, Pieces* b, std::int64_t specials, std::int64_t max_length) {
+  if (max_length < 0) throw Error(fmt::format("max_length must be >= 0, got {}", max_length));
+  const auto length_b = b ? static_cast<std::int64_t>(b->tokens.size()) : 0;
+  auto remove = static_cast<std::int64_t>(a.tokens.size()) + length_b + specials - max_length;
+  if (max_length == 0 || remove <= 0) return;
+  if (!b) {
+    if (static_cast<std::int64_t>(a.tokens.size()) <= remove) {
+      throw Error(fmt::format("max_length {} leaves no room for the text after {} special tokens (need at least {})",
+                              max_length, specials, specials + 1));
+    }
+    a.tokens.resize(a.tokens.size() - static_cast<std::size_t>(remove));
+    a.word_ids.resize(a.tokens.size());
+    return;
+  }
+  if (max_length < specials) {
+    throw Error(fmt::format("max_length {} is shorter than the {} special tokens of a pair", max_length, specials));
+  }
+  // HF `truncate_sequences`, longest_first: one token at a time from the
+  // longer sequence; from the second when both are equally long.
+  for (; remove > 0; --remove) {
+    Pieces& from = a.tokens.size() > b->tokens.size() ? a : *b;
+    from.tokens.pop_back();
+    from.word_ids.pop_back();
+  }
+}
+
 Encoding BertTokenizer::assemble(Pieces a, std::optional<Pieces> b, const EncodeOptions& options) const {
   const std::int64_t specials = options.add_special_tokens ? (b ? 3 : 2) : 0;
-  if (options.max_length < 0) throw Error(fmt::format("max_length must be >= 0, got {}", options.max_length));
-  if (options.max_length > 0) {
-    const auto length_b = b ? static_cast<std::int64_t>(b->tokens.size()) : 0;
-    const auto total = static_cast<std::int64_t>(a.tokens.size()) + length_b + specials;
-    auto remove = total - options.max_length;
-    if (remove > 0) {
-      if (!b) {
-        if (static_cast<std::int64_t>(a.tokens.size()) <= remove) {
-          throw Error(fmt::format("max_length {} leaves no room for the text after {} special tokens (need at least {})",
-                                  options.max_length, specials, specials + 1));
-        }
-        a.tokens.resize(a.tokens.size() - static_cast<std::size_t>(remove));
-        a.word_ids.resize(a.tokens.size());
-      } else {
-        if (options.max_length < specials) {
-          throw Error(fmt::format("max_length {} is shorter than the {} special tokens of a pair", options.max_length,
-                                  specials));
-        }
-        // HF `truncate_sequences`, longest_first: one token at a time from the
-        // longer sequence; from the second when both are equally long.
-        for (; remove > 0; --remove) {
-          Pieces& from = a.tokens.size() > b->tokens.size() ? a : *b;
-          from.tokens.pop_back();
-          from.word_ids.pop_back();
-        }
-      }
-    }
-  }
+  truncate(a, b ? &*b : nullptr, specials, options.max_length);
 
   Encoding e;
   auto push = [&](std::string token, std::int64_t id, std::int64_t type, std::int64_t word) {

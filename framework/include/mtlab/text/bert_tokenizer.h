@@ -111,6 +111,8 @@ class BertTokenizer {
   // index in this text of its word (a BasicTokenizer word, or a special token
   // cut from the text).
   void append_pieces(std::string_view text, std::optional<std::int64_t> word, Pieces& out) const;
+  // Truncates to max_length in total (0 = no limit), `specials` included.
+  static void truncate(Pieces& a, Pieces* b, std::int64_t specials, std::int64_t max_length);
   Encoding assemble(Pieces a, std::optional<Pieces> b, const EncodeOptions& options) const;
 
   Vocab vocab_;

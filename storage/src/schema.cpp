@@ -148,6 +148,18 @@ FROM (SELECT f.*, row_number() OVER (PARTITION BY f.experiment_id, f.task, f.spl
 WHERE rank = 1;
 )sql";
 
+// v3: run_facts — what a run established about itself that is not a config
+// value or a metric: parameter counts, frozen-parameter checksums at start and
+// end (so a freeze claim can be audited in SQL), label sets, group learning rates.
+const char* const v3_run_facts = R"sql(
+CREATE TABLE run_facts (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  TEXT,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+)sql";
+
 std::string now_sql() { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"; }
 
 }  // namespace
@@ -158,6 +170,7 @@ const std::vector<Migration>& migrations() {
        v1_base_tables},
       {2, "runs: pid, heartbeat_at, parent_run_id, init_checkpoint(_sha256); metric_series; best_runs view",
        v2_liveness_lineage_views},
+      {3, "run_facts: per-run facts (parameter counts, freeze checksums, label sets)", v3_run_facts},
   };
   return all;
 }

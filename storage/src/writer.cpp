@@ -272,6 +272,18 @@ void Writer::record_plugin(std::int64_t run_id, const PluginRecord& p) {
   tx.commit();
 }
 
+void Writer::record_fact(std::int64_t run_id, std::string_view key, std::string_view value) {
+  std::lock_guard lock(impl_->mutex);
+  const auto& db = impl_->db;
+  Transaction tx(db, "record fact");
+  db.prepare("INSERT INTO run_facts (run_id, key, value) VALUES (?1, ?2, ?3) "
+             "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+             "record run fact '" + std::string(key) + "'")
+      .bind_all(run_id, std::string(key), std::string(value))
+      .run();
+  tx.commit();
+}
+
 void Writer::heartbeat(std::int64_t run_id) {
   std::lock_guard lock(impl_->mutex);
   const auto& db = impl_->db;

@@ -81,7 +81,7 @@ INSERT INTO metrics (run_id, task, split, name, step, value, wall_time) VALUES
 TEST_CASE("a version 1 database is migrated to the current version with its data kept", "[storage]") {
   const auto path = test::scratch_dir("storage_migrate_v1") / "v1.db";
   raw_exec(path, v1_schema);
-  REQUIRE(current_schema_version() == 2);
+  REQUIRE(current_schema_version() == 3);
 
   // Read-only users do not migrate: they say how.
   CHECK_THROWS_WITH(Database::open_read_only(path), Contains("schema version 1") && Contains("older"));
@@ -93,8 +93,9 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
 
   {
     const auto db = Database::open(path);
-    CHECK(schema_version(db) == 2);
-    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 2);
+    CHECK(schema_version(db) == 3);
+    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 3);
+    CHECK(scalar_int(db, "SELECT count(*) FROM run_facts") == 0);  // v3's table, empty
     CHECK(scalar_text(db, "SELECT applied_at FROM schema_version WHERE version = 1") == "2026-01-01T00:00:00.000Z");
     // Old rows kept, new columns there (empty), views rebuilt.
     CHECK(scalar_text(db, "SELECT trial || '|' || status || '|' || duration_s FROM runs") == "lr=0.1|completed|60.0");
@@ -119,7 +120,7 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
           "1|00ff");
   }
   // Opening again is a no-op.
-  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 2);
+  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 3);
 }
 
 TEST_CASE("a database from a newer mtlab is refused, and left as it was", "[storage]") {
@@ -129,14 +130,14 @@ TEST_CASE("a database from a newer mtlab is refused, and left as it was", "[stor
                  "CREATE TABLE future_things (x);");
   // (Catch2 v2 matchers combined with && hold references: build them in place.)
 #define NEWER_MESSAGE                                                                                             \
-  Contains("schema version 99") && Contains("newer than this mtlab") && Contains("expected at most version 2") && \
-      Contains(path.string())
+  Contains("schema version 99") && Contains("newer than this mtlab") &&                                           \
+      Contains("expected at most version " + std::to_string(current_schema_version())) && Contains(path.string())
   CHECK_THROWS_WITH(Database::open(path), NEWER_MESSAGE);
   CHECK_THROWS_WITH(Writer(path), NEWER_MESSAGE);
   CHECK_THROWS_WITH(Database::open_read_only(path), NEWER_MESSAGE);
   const auto raw = Database::open_read_only(path, false);
   CHECK(scalar_int(raw, "SELECT max(version) FROM schema_version") == 99);
-  CHECK(scalar_int(raw, "SELECT count(*) FROM schema_version") == 3);
+  CHECK(scalar_int(raw, "SELECT count(*) FROM schema_version") == current_schema_version() + 1);
 }
 
 TEST_CASE("a file that is not an mtlab database is refused", "[storage]") {

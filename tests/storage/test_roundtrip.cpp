@@ -96,7 +96,7 @@ TEST_CASE("round trip: runs, params, metrics, views read back as plain SQL", "[s
   CHECK(scalar_int(db, "SELECT count(*) FROM best_runs WHERE experiment = 'other'") == 1);
 }
 
-TEST_CASE("artifacts and plugins are recorded with size and sha256", "[storage]") {
+TEST_CASE("artifacts, plugins and run facts are recorded", "[storage]") {
   const auto dir = test::scratch_dir("storage_artifacts");
   const auto file = dir / "model.safetensors";
   std::ofstream(file) << "abc";
@@ -107,6 +107,9 @@ TEST_CASE("artifacts and plugins are recorded with size and sha256", "[storage]"
     w.record_artifact(run, {"predictions", "preds.jsonl", std::nullopt, ""});
     w.record_plugin(run, {"loss", "cross_entropy", "1.0.0", "/lib/cross_entropy.so", "ff00"});
     w.record_plugin(run, {"loss", "cross_entropy", "1.0.1", "/lib/cross_entropy.so", "ff01"});  // updated, not doubled
+    w.record_fact(run, "freeze.policy", "backbone");
+    w.record_fact(run, "freeze.policy", "none");  // replaced, not doubled
+    w.record_fact(run, "train.total_steps", "120");
   }
   const auto db = Database::open_read_only(dir / "r.db");
   CHECK(scalar_text(db, "SELECT kind || '|' || size_bytes || '|' || sha256 FROM artifacts WHERE kind = 'checkpoint'") ==
@@ -117,6 +120,8 @@ TEST_CASE("artifacts and plugins are recorded with size and sha256", "[storage]"
   CHECK(scalar_int(db, "SELECT count(*) FROM plugins") == 1);
   CHECK(scalar_text(db, "SELECT kind || '|' || name || '|' || version || '|' || sha256 FROM plugins") ==
         "loss|cross_entropy|1.0.1|ff01");
+  CHECK(scalar_int(db, "SELECT count(*) FROM run_facts") == 2);
+  CHECK(scalar_text(db, "SELECT value FROM run_facts WHERE key = 'freeze.policy'") == "none");
 }
 
 TEST_CASE("status changes follow pending -> running -> terminal", "[storage]") {

@@ -80,6 +80,9 @@ class Writer {
   std::int64_t record_artifact_file(std::int64_t run_id, std::string_view kind, const std::filesystem::path& file);
   void record_plugin(std::int64_t run_id, const PluginRecord& plugin);
 
+  // A fact the run established (key unique per run; a second write replaces it).
+  void record_fact(std::int64_t run_id, std::string_view key, std::string_view value);
+
   // Marks the run alive now (also done by every metric flush).
   void heartbeat(std::int64_t run_id);
 

@@ -1,6 +1,12 @@
 #include "mtlab/storage/rerun.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <fmt/core.h>
+
+#include <cerrno>
+#include <vector>
 
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/statement.h"
@@ -12,6 +18,18 @@ namespace {
 // Seconds since the run last showed life (heartbeat, start or creation).
 constexpr const char* age_sql =
     "(julianday('now') - julianday(coalesce(r.heartbeat_at, r.started_at, r.created_at))) * 86400.0";
+
+std::string this_host() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+// True when `pid` names a live process on this machine (EPERM: it exists, owned by another user).
+bool alive_here(const std::string& host, std::optional<std::int64_t> pid) {
+  if (!pid || *pid <= 0 || host != this_host()) return false;
+  return kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM;
+}
 
 }  // namespace
 
@@ -59,7 +77,7 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   const double age = q.get_double(2);
   d.previous_run = id;
   d.previous_status = status;
-  const bool stale = age > static_cast<double>(stale_after.count());
+  const bool stale = age > static_cast<double>(stale_after.count()) && !alive_here(q.get_text(4), q.get_optional_int(3));
   if (policy == RerunPolicy::force) {
     d.run = true;
     d.reason = fmt::format("run {} is {}, running again (--force)", id, to_string(status));
@@ -67,8 +85,9 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   }
   if ((status == RunStatus::pending || status == RunStatus::running) && !stale) {
     d.run = false;
-    d.reason = fmt::format("run {} is {} (pid {} on {}, alive {:.0f} s ago); left to it", id, to_string(status),
-                           q.is_null(3) ? std::string("?") : std::to_string(q.get_int(3)), q.get_text(4), age);
+    d.reason = fmt::format("run {} is {} (pid {} on {}, last heartbeat {:.0f} s ago); left to it", id,
+                           to_string(status), q.is_null(3) ? std::string("?") : std::to_string(q.get_int(3)),
+                           q.get_text(4), age);
     return d;
   }
   const std::string what = (status == RunStatus::pending || status == RunStatus::running)
@@ -82,22 +101,26 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
 
 int mark_stale_runs_interrupted(const Database& db, std::string_view experiment, std::chrono::seconds stale_after) {
   Transaction tx(db, "mark stale runs interrupted");
-  auto q = db.prepare(
-      fmt::format("UPDATE runs AS r SET status = 'interrupted', "
-                  "ended_at = coalesce(r.heartbeat_at, r.started_at, r.created_at), "
-                  "duration_s = (julianday(coalesce(r.heartbeat_at, r.started_at, r.created_at)) - "
-                  "julianday(r.started_at)) * 86400.0, "
-                  "error = coalesce(r.error || char(10), '') || 'interrupted: no heartbeat since ' || "
-                  "coalesce(r.heartbeat_at, r.started_at, r.created_at) || ' (process ' || coalesce(r.pid, '?') || "
-                  "' on ' || coalesce(r.host, '?') || ' is gone)' "
-                  "WHERE r.status IN ('pending', 'running') AND {} > ?1 "
+  auto candidates = db.prepare(
+      fmt::format("SELECT r.id, r.host, r.pid FROM runs AS r WHERE r.status IN ('pending', 'running') AND {} > ?1 "
                   "AND (?2 = '' OR r.experiment_id = (SELECT id FROM experiments WHERE name = ?2))",
                   age_sql),
-      "mark stale runs interrupted");
-  q.bind_all(static_cast<double>(stale_after.count()), experiment).run();
-  const auto n = db.changes();
+      "find stale runs");
+  candidates.bind_all(static_cast<double>(stale_after.count()), experiment);
+  std::vector<std::int64_t> dead;
+  while (candidates.step()) {
+    if (!alive_here(candidates.get_text(1), candidates.get_optional_int(2))) dead.push_back(candidates.get_int(0));
+  }
+  auto mark = db.prepare(
+      "UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, started_at, created_at), "
+      "duration_s = (julianday(coalesce(heartbeat_at, started_at, created_at)) - julianday(started_at)) * 86400.0, "
+      "error = coalesce(error || char(10), '') || 'interrupted: no heartbeat since ' || "
+      "coalesce(heartbeat_at, started_at, created_at) || ' and process ' || coalesce(pid, '?') || ' on ' || "
+      "coalesce(host, '?') || ' is gone' WHERE id = ?1",
+      "mark stale run interrupted");
+  for (auto id : dead) mark.bind_all(id).run();
   tx.commit();
-  return static_cast<int>(n);
+  return static_cast<int>(dead.size());
 }
 
 }  // namespace mtlab::storage

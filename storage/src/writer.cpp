@@ -66,11 +66,13 @@ struct Writer::Impl {
   mutable std::mutex mutex;
   std::vector<MetricPoint> buffer;
   std::optional<Statement> insert_metric;
+  std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
 
   Impl(const std::filesystem::path& path, WriterOptions o)
       : db(Database::open(path, OpenOptions{OpenMode::read_write, o.busy_timeout_ms, true})), options(o) {}
 
   void flush_locked() {
+    last_flush = std::chrono::steady_clock::now();
     if (buffer.empty()) return;
     // The batch leaves the buffer whatever happens: on error it is reported by
     // the exception rather than retried (and failing) on every later flush.
@@ -220,7 +222,10 @@ void Writer::log_metric(MetricPoint point) {
   if (point.wall_time == 0) point.wall_time = unix_seconds_now();
   std::lock_guard lock(impl_->mutex);
   impl_->buffer.push_back(std::move(point));
-  if (impl_->buffer.size() >= impl_->options.metric_batch) impl_->flush_locked();
+  if (impl_->buffer.size() >= impl_->options.metric_batch ||
+      std::chrono::steady_clock::now() - impl_->last_flush >= impl_->options.flush_interval) {
+    impl_->flush_locked();
+  }
 }
 
 void Writer::flush() {

@@ -7,6 +7,10 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "db_helpers.h"
 #include "mtlab/storage/clock.h"
@@ -300,4 +304,53 @@ TEST_CASE("ISO-8601 times are UTC with milliseconds", "[storage]") {
   CHECK(iso_utc(system_clock::time_point(milliseconds(0))) == "1970-01-01T00:00:00.000Z");
   CHECK(iso_utc(system_clock::time_point(milliseconds(1795707295123))) == "2026-11-26T15:34:55.123Z");
   CHECK(unix_seconds(system_clock::time_point(milliseconds(1500))) == 1.5);
+}
+
+TEST_CASE("a run whose process is alive on this host is never stale; a dead one is", "[storage]") {
+  const auto dir = test::scratch_dir("storage_alive");
+  Writer w(dir / "r.db");
+  const auto exp = w.begin_experiment("e");
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  auto live_spec = test::make_run("none", 1);
+  live_spec.environment.host = host;
+  const auto live = w.create_run(exp, live_spec);
+  w.set_status(live, RunStatus::running);  // pid = this process
+  auto dead_spec = test::make_run("all", 1);
+  dead_spec.environment.host = host;
+  const auto dead = w.create_run(exp, dead_spec);
+  w.set_status(dead, RunStatus::running);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) _exit(0);
+  REQUIRE(waitpid(child, nullptr, 0) == child);  // reaped: its pid names no process now
+  {
+    auto db = Database::open(dir / "r.db");
+    db.prepare("UPDATE runs SET pid = ?1 WHERE id = ?2", "fake a dead writer").bind_all(child, dead).run();
+  }
+  const auto never = std::chrono::seconds(-1);  // every heartbeat counts as old
+  auto d = w.decide_trial("e", live_spec.trial, live_spec.config_hash, RerunPolicy::rerun_failed, never);
+  CHECK_FALSE(d.run);
+  CHECK_THAT(d.reason, Contains("is running"));
+  d = w.decide_trial("e", dead_spec.trial, dead_spec.config_hash, RerunPolicy::rerun_failed, never);
+  CHECK(d.run);
+  CHECK_THAT(d.reason, Contains("stopped without finishing"));
+  CHECK(mark_stale_runs_interrupted(w.database(), "e", never) == 1);
+  CHECK(scalar_text(w.database(), "SELECT group_concat(status, ',') FROM (SELECT status FROM runs ORDER BY id)") ==
+        "running,interrupted");
+  CHECK_THAT(scalar_text(w.database(), "SELECT error FROM runs WHERE id = " + std::to_string(dead)),
+             Contains("process " + std::to_string(child) + " on " + host + " is gone"));
+}
+
+TEST_CASE("slow metrics are flushed after flush_interval", "[storage]") {
+  const auto dir = test::scratch_dir("storage_interval");
+  Writer w(dir / "r.db", WriterOptions{1000, 60'000, std::chrono::milliseconds(100)});
+  const auto run = w.create_run(w.begin_experiment("e"), test::make_run("none", 1));
+  w.log_metric(run, "t", "dev", "accuracy", 1, 0.5);
+  CHECK(w.buffered() == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  w.log_metric(run, "t", "dev", "accuracy", 2, 0.6);
+  CHECK(w.buffered() == 0);
+  CHECK(scalar_int(Database::open_read_only(dir / "r.db"), "SELECT count(*) FROM metrics") == 2);
+  CHECK(scalar_text(w.database(), "SELECT heartbeat_at IS NOT NULL FROM runs") == "1");
 }

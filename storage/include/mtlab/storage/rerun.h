@@ -30,15 +30,18 @@ std::optional<std::int64_t> find_completed_run(const Database& db, std::string_v
                                                std::string_view trial, std::string_view config_hash);
 
 // Decides from the latest run with the same experiment, trial and config hash
-// (a trial whose config changed always runs). A run still pending/running with a
-// fresh heartbeat is left to its owner (not run twice).
+// (a trial whose config changed always runs). A run still pending/running is
+// left to its owner (not run twice) while it is alive: its heartbeat is younger
+// than `stale_after`, or its process still exists on this host (WAL databases
+// are only shared between processes of one host, so the pid check is decisive
+// even when a long evaluation delays the heartbeat).
 TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
                            std::string_view config_hash, RerunPolicy policy,
                            std::chrono::seconds stale_after = std::chrono::seconds(300));
 
-// Marks pending/running runs of `experiment` (all experiments when empty) whose
-// heartbeat (or creation) is older than `stale_after` as interrupted, with an
-// explanatory error. Returns how many. Call before deciding trials after a crash.
+// Marks pending/running runs of `experiment` (all experiments when empty) that
+// are not alive (as above) as interrupted, with an explanatory error. Returns how
+// many. Call before deciding trials after a crash.
 int mark_stale_runs_interrupted(const Database& db, std::string_view experiment,
                                 std::chrono::seconds stale_after = std::chrono::seconds(300));
 

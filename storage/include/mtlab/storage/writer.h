@@ -2,8 +2,8 @@
 // The API the trainer writes results through. One Writer per process (it is
 // thread-safe, but one connection); several processes may write one database at
 // once. Every logical write is one transaction; metrics are buffered and written
-// in one transaction per batch, flushed when the buffer is full, on every status
-// change, on flush(), and on destruction.
+// in one transaction per batch, flushed when the buffer is full or older than
+// flush_interval, on every status change, on flush(), and on destruction.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -23,6 +23,9 @@ class Database;
 struct WriterOptions {
   std::size_t metric_batch = 2048;  // buffered metric rows before an automatic flush
   int busy_timeout_ms = 60'000;
+  // A log_metric() this long after the last flush flushes too: bounds what a crash
+  // can lose and keeps the run's heartbeat fresh when metrics come slowly.
+  std::chrono::milliseconds flush_interval{5'000};
 };
 
 struct MetricPoint {

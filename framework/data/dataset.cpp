@@ -159,9 +159,8 @@ Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir)
     for (std::size_t i = 0; i < d.train.size(); ++i) (to_dev[i] ? d.dev : train).push_back(std::move(d.train[i]));
     d.train = std::move(train);  // both keep file order
     parts.push_back(fmt::format("dev={:g} of train (seed {})", dev_fraction, seed));
-  } else if (table.has("split_seed")) {
-    throw Error(fmt::format("{}: key 'split_seed' needs dev_fraction > 0", table.location("split_seed")));
   }
+  // split_seed without dev_fraction is harmless (the spec fills its default), so it is not an error.
   d.source = fmt::format("{}: {}", format, fmt::join(parts, ", "));
   check_shape(d);
   return d;

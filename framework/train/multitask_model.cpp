@@ -46,14 +46,14 @@ std::map<std::string, at::Tensor> MultiTaskModel::heads_forward(const EncoderOut
 void MultiTaskModel::train(bool on) {
   torch::nn::Module::train(on);
   if (!on) return;
-  for (const auto& item : named_modules()) {
+  for (const auto& item : named_modules("", /*include_self=*/false)) {
     if (frozen_modules_.count(item.key())) item.value()->eval();
   }
 }
 
 void MultiTaskModel::mark_frozen_module(const std::string& module_path) {
   bool found = false;
-  for (const auto& item : named_modules()) found = found || item.key() == module_path;
+  for (const auto& item : named_modules("", /*include_self=*/false)) found = found || item.key() == module_path;
   if (!found) throw Error("freeze: no module '" + module_path + "' in the model");
   frozen_modules_.insert(module_path);
 }

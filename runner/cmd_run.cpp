@@ -1,0 +1,31 @@
+// `mtlab run`: validate an experiment, expand its sweep, and run every trial,
+// recording each in the results database.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "command.h"
+#include "experiment_runner.h"
+
+namespace mtlab::cli {
+namespace {
+
+void setup(CLI::App& app, GlobalOptions& global) {
+  auto o = std::make_shared<RunOptions>();
+  auto* sub = app.add_subcommand("run", "Run an experiment: every trial of its sweep, recorded in SQLite");
+  sub->add_option("spec", o->spec, "Experiment TOML file")->required()->check(CLI::ExistingFile);
+  sub->add_option("--set", o->overrides, "Override a value: key.path=value (TOML-typed); repeatable");
+  sub->add_flag("--dry-run", o->dry_run, "Print the expanded trials and how they differ, run nothing");
+  sub->add_flag("--rerun-failed", o->rerun_failed, "Run failed and interrupted trials again");
+  sub->add_flag("--force", o->force, "Run every trial again, completed ones too");
+  sub->add_flag("--no-progress", o->no_progress, "No progress bars");
+  sub->callback([o, &global] {
+    o->quiet = global.quiet;
+    const int code = run_experiment(*o);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+const bool registered = register_command("run", 5, setup);
+
+}  // namespace
+}  // namespace mtlab::cli

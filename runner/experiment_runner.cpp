@@ -1,0 +1,159 @@
+#include "experiment_runner.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "mtlab/core/error.h"
+#include "mtlab/core/log.h"
+#include "mtlab/model/environment.h"
+#include "mtlab/spec/experiment.h"
+#include "mtlab/spec/trial_format.h"
+#include "mtlab/storage/compare.h"
+#include "mtlab/storage/rerun.h"
+#include "mtlab/storage/table.h"
+#include "mtlab/storage/writer.h"
+#include "mtlab/train/interrupt.h"
+#include "storage_recorder.h"
+#include "trial_runner.h"
+
+namespace mtlab::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+storage::RunEnvironment run_environment(const Environment& env) {
+  storage::RunEnvironment out;
+  out.host = env.host;
+  out.os = env.os;
+  out.cpu = env.cpu;
+  out.threads = env.threads;
+  out.mtlab_version = env.mtlab_version;
+  out.git_commit = env.git_commit;
+  out.torch_version = env.torch_version;
+  out.blas = env.blas;
+  return out;
+}
+
+// The metric the closing table sorts by: training.metric on test when there is
+// a test split, else on dev.
+std::string summary_metric(const spec::Trial& trial) {
+  const std::string metric = trial.view("training").get_string("metric", "dev.loss");
+  const bool has_test = trial.config.value("data", nlohmann::json::object()).contains("test") ||
+                        trial.config.value("data", nlohmann::json::object()).value("format", "") == "synthetic";
+  return has_test ? "test." + metric.substr(4) : metric;
+}
+
+}  // namespace
+
+int run_experiment(const RunOptions& options) {
+  spec::LoadOptions load;
+  load.overrides = options.overrides;
+  load.plugins = spec::registry_catalog();
+  const spec::Experiment experiment = spec::load_experiment(options.spec, load);
+  if (options.dry_run) {
+    std::fputs(spec::format_trials(experiment).c_str(), stdout);
+    return 0;
+  }
+  const spec::Trial& first = experiment.trials.front();
+  const fs::path database = first.view("experiment").get_string("database");
+  const fs::path output_root = first.view("experiment").get_string("output");
+  const fs::path spec_dir = fs::absolute(options.spec).parent_path();
+
+  plugin::Registry registry;
+  std::vector<fs::path> search;
+  for (const auto& p : first.view("plugins").get_string_list("paths")) search.emplace_back(p);
+  for (const auto& p : plugin::Registry::default_search_path()) search.push_back(p);
+  registry.scan(search);
+  for (const auto& w : registry.warnings()) log::debug("{}", w);
+
+  const Environment env = describe_environment();
+  if (!env.blas_optimized) log::warn("LibTorch runs on a reference BLAS ({}): expect slow matrix products", env.blas);
+
+  storage::Writer writer(database);
+  const std::int64_t experiment_id =
+      writer.begin_experiment(experiment.name, first.view("experiment").get_string("description", ""));
+  const int stale = storage::mark_stale_runs_interrupted(writer.database(), experiment.name);
+  if (stale > 0) log::warn("{} stale run(s) of '{}' marked interrupted (their process is gone)", stale, experiment.name);
+
+  const auto policy = options.force ? storage::RerunPolicy::force
+                      : options.rerun_failed ? storage::RerunPolicy::rerun_failed
+                                             : storage::RerunPolicy::skip_done;
+  install_interrupt_handlers();
+  const bool progress = !options.no_progress && !options.quiet && isatty(STDERR_FILENO);
+  int failed = 0, completed = 0, skipped = 0;
+  bool interrupted = false;
+  const auto sweep_start = std::chrono::steady_clock::now();
+
+  for (const spec::Trial& trial : experiment.trials) {
+    storage::NewRun run;
+    run.trial = trial.name;
+    run.seed = trial.seed;
+    run.config_hash = trial.hash;
+    run.config_toml = trial.toml;
+    run.config_json = trial.json;
+    run.environment = run_environment(env);
+    const auto claim = writer.claim_trial(experiment_id, run, policy);
+    if (!claim.decision.run || !claim.run_id) {
+      log::info("[{}/{}] {}: {}", trial.index + 1, trial.count, trial.name, claim.decision.reason);
+      ++skipped;
+      continue;
+    }
+    const std::int64_t run_id = *claim.run_id;
+    log::info("[{}/{}] {} (run {})", trial.index + 1, trial.count, trial.name, run_id);
+    writer.set_status(run_id, storage::RunStatus::running);
+    StorageRecorder recorder(writer, run_id);
+    TrialContext context;
+    context.trial = &trial;
+    context.registry = &registry;
+    context.spec_dir = spec_dir;
+    context.output_dir = output_root / experiment.name / fmt::format("run-{}", run_id);
+    context.progress = progress;
+    try {
+      TrialOutcome outcome = run_trial(context, recorder);
+      for (const auto& [kind, name] : outcome.plugins_used) {
+        const auto& info = registry.find(plugin::kind_from_name(kind), name);
+        writer.record_plugin(run_id, {kind, name, info.version, info.file.string(), info.sha256});
+      }
+      writer.set_status(run_id, storage::RunStatus::completed);
+      ++completed;
+      std::string summary;
+      for (const auto& [key, value] : outcome.result.test) {
+        if (key.find("loss") == std::string::npos) summary += fmt::format(" {}={:.4f}", key, value);
+      }
+      log::info("    done in {:.1f}s, {} steps;{}", outcome.result.seconds, outcome.result.steps,
+                summary.empty() ? " (no test split)" : " test" + summary);
+    } catch (const Interrupted& e) {
+      writer.set_status(run_id, storage::RunStatus::interrupted, e.what());
+      log::warn("{}: {}; everything recorded so far is kept (resume with mtlab run --rerun-failed)", trial.name,
+                e.what());
+      interrupted = true;
+      break;
+    } catch (const std::exception& e) {
+      writer.set_status(run_id, storage::RunStatus::failed, e.what());
+      log::warn("{}: failed: {}", trial.name, e.what());
+      ++failed;
+    }
+  }
+  writer.flush();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
+
+  if (!options.quiet) {
+    try {
+      const auto comparison = storage::compare_trials(writer.database(), experiment.name, summary_metric(first));
+      fmt::print("\n{}", storage::format_table(storage::comparison_table(comparison), storage::TableFormat::aligned));
+    } catch (const std::exception& e) {
+      log::debug("no comparison table: {}", e.what());
+    }
+    fmt::print("\n{} completed, {} failed, {} skipped in {:.1f}s; results in {}\n", completed, failed, skipped, seconds,
+               fs::absolute(database).string());
+    fmt::print("try: mtlab compare {} --experiment {} --metric {}\n", database.string(), experiment.name,
+               summary_metric(first));
+  }
+  if (interrupted) return 130;
+  return failed > 0 ? 1 : 0;
+}
+
+}  // namespace mtlab::cli

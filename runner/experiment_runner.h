@@ -1,0 +1,23 @@
+#pragma once
+// The sweep loop behind `mtlab run`.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mtlab::cli {
+
+struct RunOptions {
+  std::filesystem::path spec;
+  std::vector<std::string> overrides;
+  bool dry_run = false;
+  bool rerun_failed = false;
+  bool force = false;
+  bool no_progress = false;
+  bool quiet = false;
+};
+
+// Returns the process exit code: 0 when every trial completed (or was already
+// done), 1 when any failed, 130 when interrupted.
+int run_experiment(const RunOptions& options);
+
+}  // namespace mtlab::cli

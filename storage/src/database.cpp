@@ -104,7 +104,7 @@ Database Database::open(const std::filesystem::path& path, const OpenOptions& op
     // Belt and braces: the connection is read-only at the file level, and
     // query_only also refuses writes to anything ATTACHed later.
     db.execute("PRAGMA query_only = ON", "make the connection query-only");
-    if (options.check_schema) require_current_schema(db);
+    if (options.check_schema) require_readable_schema(db);
     return db;
   }
   db.execute("PRAGMA foreign_keys = ON", "enable foreign keys");

@@ -225,16 +225,19 @@ void migrate(const Database& db) {
   tx.commit();
 }
 
-void require_current_schema(const Database& db) {
+int oldest_readable_schema_version() { return 2; }
+
+void require_readable_schema(const Database& db) {
   const int found = schema_version(db);
   if (found > current_schema_version()) refuse_newer(db, found);
   if (found == 0) {
     throw Error(db.path().string() + ": empty database (expected an mtlab results database with schema version " +
                 std::to_string(current_schema_version()) + ")");
   }
-  if (found < current_schema_version()) {
+  if (found < oldest_readable_schema_version()) {
     throw Error(db.path().string() + ": the database has schema version " + std::to_string(found) +
-                ", older than this mtlab's version " + std::to_string(current_schema_version()) +
+                ", older than this mtlab reads without migrating (version " +
+                std::to_string(oldest_readable_schema_version()) + " or later)" +
                 "; read-only commands do not migrate: open it once for writing (e.g. `mtlab run` against it) to "
                 "upgrade it, or use `mtlab query`, which reads any version");
   }

@@ -123,6 +123,18 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
   CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 3);
 }
 
+TEST_CASE("read-only users read older versions that have what they need, without migrating", "[storage]") {
+  const auto path = test::scratch_dir("storage_read_v2") / "v2.db";
+  test::fill_fixture(path);
+  // Turn it back into a version 2 database (run_facts came with version 3).
+  raw_exec(path, "DROP TABLE run_facts; DELETE FROM schema_version WHERE version > 2;");
+  REQUIRE(oldest_readable_schema_version() == 2);
+  const auto db = Database::open_read_only(path);
+  CHECK(schema_version(db) == 2);
+  CHECK(scalar_int(db, "SELECT count(*) FROM final_metrics WHERE experiment = 'freeze'") == 19);
+  CHECK(scalar_int(Database::open_read_only(path, false), "SELECT max(version) FROM schema_version") == 2);
+}
+
 TEST_CASE("a database from a newer mtlab is refused, and left as it was", "[storage]") {
   const auto path = test::scratch_dir("storage_newer") / "newer.db";
   { Database::open(path); }

@@ -27,7 +27,10 @@ int schema_version(const Database& db);
 // written by a newer mtlab (a schema it does not know) with a clear error.
 void migrate(const Database& db);
 
-// Throws unless the database is exactly at current_schema_version() (read-only users).
-void require_current_schema(const Database& db);
+// Read-only users (runs, compare, export, the views) work on any version from
+// oldest_readable_schema_version() (the views and columns they use exist) up to
+// the current one; older needs a migration, newer is refused.
+int oldest_readable_schema_version();
+void require_readable_schema(const Database& db);
 
 }  // namespace mtlab::storage

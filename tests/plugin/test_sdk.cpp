@@ -87,4 +87,20 @@ TEST_CASE("the custom head of docs/plugins.md builds against the installed packa
   changed.token_states = encoded.token_states.clone();
   changed.token_states.index_put_({0, 4}, at::full({8}, 100.0));  // a padded position of sentence 0
   CHECK(at::allclose(head->forward(changed), logits));
+
+  // And it trains in a multi-task run next to a shipped head, found through [plugins] paths.
+  std::ofstream(scratch / "custom.toml") << "[experiment]\nname = \"custom-head\"\ndatabase = \"custom.db\"\n"
+      "[backbone.init]\nhidden_size = 32\nnum_layers = 1\nnum_heads = 2\nintermediate_size = 64\n"
+      "[tasks.intent]\nhead = \"mean_max\"\nhead_config = { dropout = 0.0 }\n"
+      "[tasks.slots]\nhead = \"token_classification\"\n"
+      "[data]\nformat = \"synthetic\"\ntrain_size = 200\ndev_size = 40\ntest_size = 40\n"
+      "[training]\nepochs = 1\nbatch_size = 32\n"
+      "[plugins]\npaths = [\"my_head/build\"]\n";
+  auto ran = run_command("cd " + shell_quote(scratch.string()) + " && " + exe + " run custom.toml --no-progress");
+  INFO(ran.output);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.output, Contains("1 completed, 0 failed"));
+  auto recorded = run_command(exe + " query " + shell_quote((scratch / "custom.db").string()) +
+                              " \"SELECT name, version FROM plugins WHERE kind = 'head' ORDER BY name\" --csv");
+  CHECK_THAT(recorded.output, Contains("mean_max,1.0.0") && Contains("token_classification"));
 }

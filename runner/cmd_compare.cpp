@@ -16,6 +16,7 @@ struct CompareOptions {
   std::string metric;
   bool higher = false;
   bool lower = false;
+  bool all_metrics = false;
   bool csv = false;
   bool json = false;
 };
@@ -36,7 +37,12 @@ void run(const CompareOptions& o) {
   fmt::print("experiment '{}': {} trial{} from {} completed run{}, sorted by {} ({} is better; * = best)\n",
              c.experiment, c.rows.size(), c.rows.size() == 1 ? "" : "s", runs, runs == 1 ? "" : "s",
              c.metric.label(), storage::to_string(c.direction));
-  fmt::print("{}", storage::format_table(storage::comparison_table(c), storage::TableFormat::aligned));
+  const auto labels = o.all_metrics ? c.metric_labels : storage::same_split_labels(c);
+  fmt::print("{}", storage::format_table(storage::comparison_table(c, false, labels), storage::TableFormat::aligned));
+  if (labels.size() < c.metric_labels.size()) {
+    fmt::print("({} more metric{} of other splits: --all-metrics, --csv or --json)\n",
+               c.metric_labels.size() - labels.size(), c.metric_labels.size() - labels.size() == 1 ? "" : "s");
+  }
 }
 
 void setup(CLI::App& app, GlobalOptions&) {
@@ -51,6 +57,8 @@ void setup(CLI::App& app, GlobalOptions&) {
   auto* higher = sub->add_flag("--higher-is-better", o->higher, "Best = largest (default unless the name says loss/error)");
   sub->add_flag("--lower-is-better", o->lower, "Best = smallest (default for loss, error, perplexity, mse, ...)")
       ->excludes(higher);
+  sub->add_flag("--all-metrics", o->all_metrics,
+                "Show every final metric (default: the chosen metric's split only; CSV/JSON always have all)");
   auto* csv = sub->add_flag("--csv", o->csv, "Print CSV (mean and std as separate number columns)");
   sub->add_flag("--json", o->json, "Print JSON (mean and std as separate numbers)")->excludes(csv);
   sub->footer("Only completed runs count; trials are grouped by their swept params (seed keys aside), and a metric "

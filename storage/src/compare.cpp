@@ -45,11 +45,10 @@ Stat stat_of(const std::vector<double>& v) {
 }  // namespace
 
 std::string format_stat(const Stat& stat) {
-  const auto one = [](double x) {
-    const double a = std::fabs(x);
-    if (a != 0 && (a < 1e-3 || a >= 1e6)) return fmt::format("{:.4g}", x);
-    return fmt::format("{:.4f}", x);
-  };
+  // The mean picks the notation and the std follows it, so both read alike.
+  const double a = std::fabs(stat.mean);
+  const bool general = a != 0 && (a < 1e-3 || a >= 1e6);
+  const auto one = [general](double x) { return general ? fmt::format("{:.4g}", x) : fmt::format("{:.4f}", x); };
   if (stat.n == 0) return "";
   if (stat.n == 1) return one(stat.mean);
   return one(stat.mean) + " ± " + one(stat.std);
@@ -179,12 +178,27 @@ Comparison compare_trials(const Database& db, std::string_view experiment, std::
   return c;
 }
 
-Table comparison_table(const Comparison& c, bool numeric) {
+std::vector<std::string> same_split_labels(const Comparison& c) {
+  std::vector<std::string> out;
+  for (const auto& label : c.metric_labels) {
+    // Labels are task.split.name or split.name; compare the split part.
+    const auto first = label.find('.');
+    const auto second = first == std::string::npos ? first : label.find('.', first + 1);
+    const bool three = second != std::string::npos;
+    const std::string split = three ? label.substr(first + 1, second - first - 1) : label.substr(0, first);
+    const std::string alt = three ? label.substr(0, first) : std::string();  // split.name.with.dots
+    if (split == c.metric.split || (alt == c.metric.split && c.metric.task.empty())) out.push_back(label);
+  }
+  return out;
+}
+
+Table comparison_table(const Comparison& c, bool numeric, const std::vector<std::string>& labels) {
+  const auto& shown = labels.empty() ? c.metric_labels : labels;
   Table t;
   t.columns = {"best", "trial"};
   for (const auto& k : c.swept_keys) t.columns.push_back(k);
   t.columns.push_back("seeds");
-  for (const auto& l : c.metric_labels) {
+  for (const auto& l : shown) {
     if (numeric) {
       t.columns.push_back(l);
       t.columns.push_back(l + ".std");
@@ -199,7 +213,7 @@ Table comparison_table(const Comparison& c, bool numeric) {
     cells.emplace_back(row.trial);
     for (const auto& v : row.swept_values) cells.emplace_back(v);
     cells.emplace_back(static_cast<std::int64_t>(row.run_ids.size()));
-    for (const auto& l : c.metric_labels) {
+    for (const auto& l : shown) {
       const auto it = row.metrics.find(l);
       if (!numeric) {
         cells.emplace_back(it == row.metrics.end() ? std::string() : format_stat(it->second));

@@ -79,6 +79,9 @@ TEST_CASE("mtlab runs, compare and export", "[storage][cli]") {
   CHECK_THAT(r.output, Contains("2 trials from 6 completed runs, sorted by intent.dev.accuracy (higher is better"));
   CHECK_THAT(r.output, Contains("*     freeze=none  none                 3  0.8200 ± 0.0200"));
   CHECK_THAT(r.output, Contains("      freeze=all   all                  3  0.7000 ± 0.1000"));
+  CHECK_THAT(r.output, !Contains("train.loss") && Contains("(1 more metric of other splits"));
+  r = run_command(mtlab_cmd("compare " + dbq + " --experiment freeze --metric intent.dev.accuracy --all-metrics"));
+  CHECK_THAT(r.output, Contains("train.loss"));
   r = run_command(mtlab_cmd("compare " + dbq + " --experiment freeze --metric dev.intent.loss --json"));
   CHECK(r.exit_code == 0);
   const auto rows = nlohmann::json::parse(r.output);

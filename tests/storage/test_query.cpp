@@ -136,6 +136,11 @@ TEST_CASE("compare: one row per trial, mean ± std over seeds, best first", "[st
   CHECK(cell(table, 1, "seeds") == "3");
   CHECK(format_stat({0.5, 0, 1}) == "0.5000");
   CHECK(format_stat({1.5e-5, 2e-6, 2}) == "1.5e-05 ± 2e-06");
+  CHECK(format_stat({0.0213, 0.0006438, 2}) == "0.0213 ± 0.0006");
+  // The screen form: the chosen metric's split only.
+  CHECK(same_split_labels(c) == std::vector<std::string>{"intent.dev.accuracy", "intent.dev.loss"});
+  CHECK(same_split_labels(compare_trials(db, "freeze", "train.loss")) == std::vector<std::string>{"train.loss"});
+  CHECK(comparison_table(c, false, same_split_labels(c)).columns.size() == 6);
 }
 
 TEST_CASE("compare: a rerun (--force) of the same trial and seed counts once, the latest", "[storage][compare]") {

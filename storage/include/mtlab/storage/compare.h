@@ -52,8 +52,14 @@ Comparison compare_trials(const Database& db, std::string_view experiment, std::
 // For printing: best ("*"), trial, the swept keys, seeds, then each metric as
 // "mean ± std" text (just the value for one seed). With `numeric`, each metric
 // is two number columns instead, "<label>" (the mean) and "<label>.std", and
-// best is 1/0: the form for CSV and JSON.
-Table comparison_table(const Comparison& comparison, bool numeric = false);
+// best is 1/0: the form for CSV and JSON. `labels` picks the metric columns
+// (empty: all of comparison.metric_labels).
+Table comparison_table(const Comparison& comparison, bool numeric = false,
+                       const std::vector<std::string>& labels = {});
+
+// The chosen metric and the others of its split (dev, test, …): what fits on a
+// screen when training logs many diagnostics (learning rates, gradient norms).
+std::vector<std::string> same_split_labels(const Comparison& comparison);
 
 // "0.8123" / "0.8123 ± 0.0041" (4 decimals, or 4 significant digits for very large or small values).
 std::string format_stat(const Stat& stat);

@@ -5,6 +5,7 @@
 //
 //   bench_encode [--sentences 1000] [--batch-size 32] [--threads 2] [--matmul onednn|blas]
 #include <sys/resource.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -23,6 +24,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double current_rss_mb() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024.0) / 1024.0;
+}
 
 double peak_rss_mb() {
   rusage u{};
@@ -82,6 +92,7 @@ int main(int argc, char** argv) {
   mtlab::TokenizerOptions tok;
   auto model = std::make_shared<mtlab::BertModel>(config, mtlab::BertTokenizer(mtlab::Vocab::load(vocab_file), tok));
   model->eval();
+  const double rss_model = current_rss_mb();
   const auto inputs = make_sentences(model->tokenizer().vocab(), sentences, 42);
 
   mtlab::SentenceEncoderOptions options;
@@ -113,6 +124,7 @@ int main(int argc, char** argv) {
   mtlab::set_matmul_path(mtlab::matmul_path_from_name(matmul));
   std::vector<mtlab::SentenceInput> warm(inputs.begin(), inputs.begin() + std::min(batch, sentences));
   (void)encoder.encode(warm);
+  const double rss_warm = current_rss_mb();
   const auto start = Clock::now();
   const auto embeddings = encoder.encode(inputs);
   const double elapsed = seconds_since(start);
@@ -130,7 +142,8 @@ int main(int argc, char** argv) {
   std::printf("plain GEMM [%ld x 768] x [768 x 3072]: blas %.1f GFLOP/s, onednn %.1f GFLOP/s (best %.1f)\n",
               static_cast<long>(m), blas, onednn, best);
   std::printf("ratio encode / best GEMM: %.1f%%\n", 100.0 * rate / best);
-  std::printf("peak RSS: %.0f MB\n", peak_rss_mb());
+  std::printf("peak RSS: %.0f MB (resident after building the model %.0f MB, after warm-up %.0f MB, at the end %.0f MB)\n",
+              peak_rss_mb(), rss_model, rss_warm, current_rss_mb());
   std::printf("embeddings: [%ld, %ld]\n", static_cast<long>(embeddings.size(0)), static_cast<long>(embeddings.size(1)));
   return 0;
 }

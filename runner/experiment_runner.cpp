@@ -16,6 +16,7 @@
 #include "mtlab/storage/table.h"
 #include "mtlab/storage/writer.h"
 #include "mtlab/train/interrupt.h"
+#include "lineage.h"
 #include "storage_recorder.h"
 #include "trial_runner.h"
 
@@ -87,8 +88,20 @@ int run_experiment(const RunOptions& options) {
   bool interrupted = false;
   const auto sweep_start = std::chrono::steady_clock::now();
 
-  for (const spec::Trial& trial : experiment.trials) {
+  for (const spec::Trial& spec_trial : experiment.trials) {
+    spec::Trial trial = spec_trial;  // from_run becomes a concrete checkpoint folder below
+    Lineage lineage;
+    try {
+      lineage = resolve_lineage(writer.database(), trial);
+    } catch (const std::exception& e) {
+      log::warn("[{}/{}] {}: not run: {}", trial.index + 1, trial.count, trial.name, e.what());
+      ++failed;
+      continue;
+    }
     storage::NewRun run;
+    run.parent_run_id = lineage.parent_run;
+    run.init_checkpoint = lineage.checkpoint.string();
+    run.init_checkpoint_sha256 = lineage.checkpoint_sha256;
     run.trial = trial.name;
     run.seed = trial.seed;
     run.config_hash = trial.hash;
@@ -143,7 +156,7 @@ int run_experiment(const RunOptions& options) {
   if (!options.quiet) {
     try {
       const auto comparison = storage::compare_trials(writer.database(), experiment.name, summary_metric(first));
-      fmt::print("\n{}", storage::format_table(storage::comparison_table(comparison), storage::TableFormat::aligned));
+      fmt::print("\n{}", storage::format_table(storage::comparison_table(comparison, false, storage::same_split_labels(comparison)), storage::TableFormat::aligned));
     } catch (const std::exception& e) {
       log::debug("no comparison table: {}", e.what());
     }

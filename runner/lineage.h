@@ -1,0 +1,30 @@
+#pragma once
+// Where a trial's backbone starts from: `backbone.from_run = "<experiment>/<trial>"`
+// (the saved model of the latest completed run of that trial, looked up in the
+// results database) or `backbone.checkpoint = "<folder>"`. The run records the
+// parent run and the checkpoint's hash.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "mtlab/spec/trial.h"
+
+namespace mtlab::storage {
+class Database;
+}
+
+namespace mtlab::cli {
+
+struct Lineage {
+  std::optional<std::int64_t> parent_run;
+  std::filesystem::path checkpoint;  // empty: a backbone built from scratch
+  std::string checkpoint_sha256;     // of model.safetensors (or the index of a sharded one)
+};
+
+// Resolves from_run (rewriting the trial's backbone.checkpoint to the found
+// folder) or reads the checkpoint's hash. Throws naming the key and listing
+// what the database holds when the run is not found.
+Lineage resolve_lineage(const storage::Database& db, spec::Trial& trial);
+
+}  // namespace mtlab::cli

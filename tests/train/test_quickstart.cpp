@@ -1,0 +1,48 @@
+// The quickstart, shortened with --set, end to end: the source run, then the
+// freeze sweep on the transfer target with its lineage on record.
+#include <catch2/catch.hpp>
+
+#include "mtlab/storage/database.h"
+#include "mtlab/storage/query.h"
+#include "run_command.h"
+#include "test_paths.h"
+
+using Catch::Matchers::Contains;
+using mtlab::test::run_command;
+using mtlab::test::shell_quote;
+
+TEST_CASE("the quickstart runs end to end with fewer steps", "[e2e][quickstart]") {
+  const auto dir = mtlab::test::scratch_dir("quickstart");
+  const auto experiments = mtlab::test::source_dir() / "experiments";
+  const std::string common = " --no-progress --set experiment.database=" + shell_quote((dir / "qs.db").string()) +
+                             " --set experiment.output=" + shell_quote((dir / "runs").string()) +
+                             " --set training.epochs=1";
+  const std::string exe = shell_quote(mtlab::test::mtlab_executable().string());
+  auto source = run_command(exe + " run " + shell_quote((experiments / "quickstart-source.toml").string()) + common +
+                            " --set data.train_size=300");
+  INFO(source.output);
+  REQUIRE(source.exit_code == 0);
+  auto sweep = run_command(exe + " run " + shell_quote((experiments / "quickstart.toml").string()) + common +
+                           " --set 'sweep.seeds=[1]'");
+  INFO(sweep.output);
+  REQUIRE(sweep.exit_code == 0);
+  CHECK_THAT(sweep.output, Contains("6 completed, 0 failed") && Contains("freeze=head:slots") &&
+                               Contains("test.sentence_accuracy") && Contains("mtlab compare"));
+
+  const auto db = mtlab::storage::Database::open_read_only(dir / "qs.db");
+  auto lineage = mtlab::storage::run_read_only_query(
+      db, "SELECT count(*) FROM runs r JOIN runs p ON p.id = r.parent_run_id JOIN experiments e ON e.id = p.experiment_id "
+          "WHERE e.name = 'quickstart-source' AND length(r.init_checkpoint_sha256) = 64");
+  CHECK(std::get<std::int64_t>(lineage.rows.at(0).at(0)) == 6);
+}
+
+TEST_CASE("from_run names a run that does not exist: the trial is not run, and says why", "[e2e][quickstart]") {
+  const auto dir = mtlab::test::scratch_dir("quickstart_missing_source");
+  const auto spec = mtlab::test::source_dir() / "experiments" / "quickstart.toml";
+  auto result = run_command(shell_quote(mtlab::test::mtlab_executable().string()) + " run " +
+                            shell_quote(spec.string()) + " --no-progress --set 'sweep.seeds=[1]' --set 'sweep.freeze=[\"none\"]'" +
+                            " --set experiment.database=" + shell_quote((dir / "empty.db").string()));
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output, Contains("backbone.from_run: no completed run of 'quickstart-source/default'") &&
+                                Contains("run that experiment first"));
+}

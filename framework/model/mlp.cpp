@@ -2,9 +2,18 @@
 
 #include <torch/torch.h>
 
+#include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
 
 namespace mtlab {
+
+MlpOptions mlp_options(const Config& config) {
+  MlpOptions mlp;
+  mlp.hidden_layers = config.get_int_list("hidden_layers");
+  mlp.activation = config.get_choice("activation", "gelu", {"gelu", "relu", "tanh"});
+  mlp.dropout = config.get_double("dropout", 0.1, 0.0, 1.0);
+  return mlp;
+}
 
 torch::nn::Sequential make_mlp(std::int64_t in, std::int64_t out, const MlpOptions& options) {
   torch::nn::Sequential seq;

@@ -46,12 +46,8 @@ const mtlab::plugin::KeySpec keys[] = {
 };
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  mtlab::MlpOptions mlp;
-  mlp.hidden_layers = config.get_int_list("hidden_layers");
-  mlp.activation = config.get_choice("activation", "gelu", {"gelu", "relu", "tanh"});
-  mlp.dropout = config.get_double("dropout", 0.1, 0.0, 1.0);
   return std::make_shared<SequenceClassification>(config.get_choice("pooling", "pooler", {"pooler", "cls", "mean"}),
-                                                  mlp);
+                                                  mtlab::mlp_options(config));
 }
 
 }  // namespace

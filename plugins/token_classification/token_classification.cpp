@@ -31,11 +31,7 @@ const mtlab::plugin::KeySpec keys[] = {
 };
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  mtlab::MlpOptions mlp;
-  mlp.hidden_layers = config.get_int_list("hidden_layers");
-  mlp.activation = config.get_choice("activation", "gelu", {"gelu", "relu", "tanh"});
-  mlp.dropout = config.get_double("dropout", 0.1, 0.0, 1.0);
-  return std::make_shared<TokenClassification>(mlp);
+  return std::make_shared<TokenClassification>(mtlab::mlp_options(config));
 }
 
 }  // namespace

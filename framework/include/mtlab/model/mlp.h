@@ -16,6 +16,11 @@ struct MlpOptions {
   double dropout = 0.1;                     // applied before every Linear
 };
 
+class Config;
+
+// Reads hidden_layers, activation and dropout from a head plugin's config.
+MlpOptions mlp_options(const Config& config);
+
 // Builds dropout → [Linear → act → dropout]* → Linear(out).
 torch::nn::Sequential make_mlp(std::int64_t in, std::int64_t out, const MlpOptions& options);
 

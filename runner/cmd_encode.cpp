@@ -19,12 +19,14 @@
 #include "mtlab/model/environment.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/sentence_encoder.h"
+#include "mtlab/spec/document.h"
 
 namespace mtlab::cli {
 namespace {
 
 struct EncodeOptions {
   std::string model;
+  std::string experiment;
   std::vector<std::string> texts;
   std::string input;
   std::optional<std::string> pooling;
@@ -190,7 +192,28 @@ void run(const EncodeOptions& o) {
   if ((format == "npy" || format == "safetensors") && o.output.empty() && isatty(STDOUT_FILENO)) {
     throw Error(fmt::format("--format {} is binary: give --output FILE", format));
   }
-  auto folder = read_encoder_folder(o.model);
+  std::string model_dir = o.model;
+  std::int64_t spec_max_length = 0;
+  if (!o.experiment.empty()) {
+    // Only the [backbone] table matters here: tasks and data need not be valid to encode.
+    const auto doc = spec::load_document(o.experiment);
+    const auto backbone = doc.tree.value("backbone", nlohmann::json::object());
+    if (!backbone.contains("checkpoint") || !backbone["checkpoint"].is_string()) {
+      throw Error(fmt::format("{}: [backbone] has no checkpoint folder to encode with (a from-scratch backbone "
+                              "exists only inside a run; pass --model with a saved model folder)",
+                              o.experiment));
+    }
+    // Relative paths in a spec are relative to the spec file's folder.
+    std::filesystem::path checkpoint = backbone["checkpoint"].get<std::string>();
+    if (checkpoint.is_relative()) checkpoint = std::filesystem::path(o.experiment).parent_path() / checkpoint;
+    model_dir = checkpoint.string();
+    if (backbone.contains("max_length") && backbone["max_length"].is_number_integer()) {
+      spec_max_length = backbone["max_length"].get<std::int64_t>();
+    }
+  }
+  if (model_dir.empty()) throw Error("give --model DIR or --experiment FILE");
+  auto folder = read_encoder_folder(model_dir);
+  if (spec_max_length > 0) folder.options.max_length = spec_max_length;
   auto options = folder.options;
   if (o.pooling) options.pooling = {pooling_from_name(*o.pooling)};
   if (o.normalize) options.normalize = true;
@@ -227,9 +250,11 @@ void run(const EncodeOptions& o) {
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<EncodeOptions>();
   auto* sub = app.add_subcommand("encode", "Turn sentences into embeddings with a BERT model folder");
-  sub->add_option("--model", o->model, "Hugging Face or sentence-transformers folder")
-      ->required()
-      ->check(CLI::ExistingDirectory);
+  auto* model = sub->add_option("--model", o->model, "Hugging Face or sentence-transformers folder")
+                    ->check(CLI::ExistingDirectory);
+  sub->add_option("--experiment", o->experiment, "Experiment TOML whose [backbone] checkpoint to use")
+      ->check(CLI::ExistingFile)
+      ->excludes(model);
   sub->add_option("texts", o->texts, "Texts to encode (else --input, else stdin, one text per line)");
   sub->add_option("--input", o->input, "File with one text per line, or .jsonl with {\"text\", \"text_pair\"}; - for stdin");
   sub->add_option("--pooling", o->pooling,

@@ -170,3 +170,19 @@ TEST_CASE("mtlab encode errors are one clear line", "[encode][cli]") {
   r = run_command(encode_command(tiny(), "--pooling avg hello"));
   CHECK(r.exit_code != 0);
 }
+
+TEST_CASE("mtlab encode takes the model from an experiment's [backbone] table", "[encode][cli]") {
+  const auto dir = mtlab::test::scratch_dir("encode_experiment");
+  {
+    std::ofstream out(dir / "exp.toml");
+    out << "[experiment]\nname = \"enc\"\n\n[backbone]\nplugin = \"bert\"\ncheckpoint = \"" << tiny().string()
+        << "\"\nmax_length = 64\n";
+  }
+  const auto r = run_command(shell_quote(mtlab::test::mtlab_executable().string()) + " encode --format jsonl --experiment " +
+                             shell_quote((dir / "exp.toml").string()) + " " + shell_quote(text(0)));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = parse_jsonl(r.output, "embedding");
+  REQUIRE(rows.size() == 1);
+  CHECK(mtlab::test::max_abs_diff(torch::tensor(rows[0]), mtlab::test::to_tensor(cases()[0]["pooler_output"])) < 1e-5);
+}

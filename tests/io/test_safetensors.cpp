@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "mtlab/core/error.h"
 #include "mtlab/io/safetensors.h"
@@ -154,4 +155,42 @@ TEST_CASE("hostile or broken safetensors files are clear errors", "[io][safetens
     const auto f = open(write_raw(dir / "f", good(), data));
     CHECK(f.load("x").sizes().vec() == std::vector<std::int64_t>{2, 2});
   }
+}
+
+TEST_CASE("randomly damaged safetensors files open cleanly or fail with mtlab::Error", "[io][safetensors][fuzz]") {
+  const auto dir = mtlab::test::scratch_dir("safetensors_fuzz");
+  mtlab::io::save_safetensors(dir / "ok", {{"a", torch::randn({3, 4})}, {"b", torch::arange(5, torch::kLong)},
+                                           {"c", torch::randn({2}).to(torch::kHalf)}});
+  const auto original = read_all(dir / "ok");
+  std::mt19937 rng(7);
+  int opened = 0, refused = 0;
+  for (int i = 0; i < 1500; ++i) {
+    auto bytes = original;
+    switch (i % 3) {
+      case 0:  // flip a few bytes anywhere (header length and JSON included)
+        for (int k = 0; k < 3; ++k) bytes[rng() % bytes.size()] = static_cast<char>(rng());
+        break;
+      case 1:  // cut the file short
+        bytes.resize(rng() % bytes.size());
+        break;
+      default:  // change one digit or character inside the JSON header
+        bytes[8 + rng() % (bytes.size() - 8 - 68)] = "0123456789-[]{},:\"e"[rng() % 19];
+    }
+    std::ofstream(dir / "f", std::ios::binary | std::ios::trunc) << bytes;
+    try {
+      const auto f = SafetensorsFile::open(dir / "f");
+      for (const auto& t : f.tensors()) {
+        try {
+          (void)f.load(t.name);
+        } catch (const mtlab::Error&) {
+          // e.g. a dtype LibTorch cannot hold
+        }
+      }
+      ++opened;
+    } catch (const mtlab::Error&) {
+      ++refused;
+    }
+  }
+  CHECK(opened + refused == 1500);
+  CHECK(refused > 500);
 }

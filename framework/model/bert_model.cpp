@@ -173,7 +173,13 @@ void BertModel::place() {
   if (device.is_cuda() && !torch::cuda::is_available()) {
     throw Error(fmt::format("device '{}' was asked for but CUDA is not available in this process", options_.device));
   }
-  to(device, parse_dtype(options_.dtype));
+  const auto dtype = parse_dtype(options_.dtype);
+  // LibTorch's CPU kernels lack Half for LayerNorm (1.13), so fail here rather than mid-forward.
+  if (dtype == at::kHalf && !device.is_cuda()) {
+    throw Error("dtype float16 needs a CUDA device (LibTorch's CPU LayerNorm has no float16 kernel); use bfloat16 or "
+                "float32 on the CPU");
+  }
+  to(device, dtype);
 }
 
 const BertTokenizer& BertModel::tokenizer() const {

@@ -214,3 +214,17 @@ TEST_CASE("vocab = build: the vocabulary comes from training text", "[bert][init
   model.save(dir);
   CHECK(mtlab::Vocab::load(dir / "vocab.txt").size() == static_cast<std::size_t>(n));
 }
+
+TEST_CASE("dtype bfloat16 runs on the CPU; float16 there is a clear error", "[bert][dtype]") {
+  mtlab::BertModelOptions options;
+  options.dtype = "bfloat16";
+  auto model = mtlab::BertModel::from_folder(mtlab::test::fixtures_dir() / "tiny-bert", options);
+  CHECK(model->named_parameters()["pooler.dense.weight"].scalar_type() == torch::kBFloat16);
+  CHECK(max_abs_diff(s00_pooled(*model), s00_reference()) < 5e-2);
+  options.dtype = "float16";
+  CHECK_THROWS_WITH(mtlab::BertModel::from_folder(mtlab::test::fixtures_dir() / "tiny-bert", options),
+                    Contains("float16 needs a CUDA device"));
+  options.dtype = "float64";
+  CHECK_THROWS_WITH(mtlab::BertModel::from_folder(mtlab::test::fixtures_dir() / "tiny-bert", options),
+                    Contains("expected float32, float16 or bfloat16"));
+}

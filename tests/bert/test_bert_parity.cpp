@@ -160,3 +160,81 @@ TEST_CASE("dropout acts only in training mode", "[bert][train]") {
   model->eval();
   CHECK(torch::allclose(a, model->forward(ids, types, mask).token_states));
 }
+
+namespace {
+
+// BertModel's forward written out from Hugging Face's formulas, op by op, as an
+// independent check that works where the tiny fixture's small weights cannot
+// tell activations apart.
+torch::Tensor reference_forward(mtlab::BertModel& m, const torch::Tensor& ids, const torch::Tensor& mask) {
+  auto p = m.named_parameters();
+  const auto& c = m.config();
+  const auto H = c.hidden_size, heads = c.num_attention_heads, dh = H / heads;
+  const auto B = ids.size(0), T = ids.size(1);
+  auto ln = [&](const torch::Tensor& x, const std::string& prefix) {
+    auto mean = x.mean(-1, true);
+    auto var = (x - mean).pow(2).mean(-1, true);
+    return (x - mean) / (var + c.layer_norm_eps).sqrt() * p[prefix + ".weight"] + p[prefix + ".bias"];
+  };
+  auto lin = [&](const torch::Tensor& x, const std::string& prefix) {
+    return x.matmul(p[prefix + ".weight"].t()) + p[prefix + ".bias"];
+  };
+  auto act = [&](const torch::Tensor& x) {
+    if (c.hidden_act == "gelu") return 0.5 * x * (1 + torch::erf(x / std::sqrt(2.0)));
+    if (c.hidden_act == "relu") return x.clamp_min(0);
+    return 0.5 * x * (1 + torch::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x.pow(3))));
+  };
+  auto h = p["embeddings.word_embeddings.weight"].index_select(0, ids.flatten()).view({B, T, H}) +
+           p["embeddings.position_embeddings.weight"].narrow(0, 0, T) + p["embeddings.token_type_embeddings.weight"][0];
+  h = ln(h, "embeddings.LayerNorm");
+  const auto add = ((1 - mask.to(torch::kFloat)) * std::numeric_limits<float>::lowest()).view({B, 1, 1, T});
+  for (std::int64_t l = 0; l < c.num_hidden_layers; ++l) {
+    const auto pre = "encoder.layer." + std::to_string(l) + ".";
+    auto split = [&](const torch::Tensor& x) { return x.view({B, T, heads, dh}).permute({0, 2, 1, 3}); };
+    auto q = split(lin(h, pre + "attention.self.query")), k = split(lin(h, pre + "attention.self.key")),
+         v = split(lin(h, pre + "attention.self.value"));
+    auto probs = torch::softmax(q.matmul(k.transpose(-1, -2)) / std::sqrt(double(dh)) + add, -1);
+    auto ctx = probs.matmul(v).permute({0, 2, 1, 3}).reshape({B, T, H});
+    auto h1 = ln(lin(ctx, pre + "attention.output.dense") + h, pre + "attention.output.LayerNorm");
+    h = ln(lin(act(lin(h1, pre + "intermediate.dense")), pre + "output.dense") + h1, pre + "output.LayerNorm");
+  }
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("every hidden_act matches Hugging Face's formula, padding masked", "[bert][act]") {
+  std::vector<std::string> tokens{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+  for (int i = 0; i < 45; ++i) tokens.push_back("t" + std::to_string(i));
+  const auto ids = torch::tensor({2, 7, 9, 11, 3, 2, 8, 3, 0, 0}, torch::kLong).view({2, 5});
+  const auto mask = (ids != 0).to(torch::kLong);
+  std::map<std::string, torch::Tensor> outputs;
+  PathGuard guard;
+  for (const std::string act : {"gelu", "gelu_new", "relu"}) {
+    mtlab::BertConfig config;
+    config.vocab_size = 50;
+    config.hidden_size = 32;
+    config.num_hidden_layers = 2;
+    config.num_attention_heads = 4;
+    config.intermediate_size = 64;
+    config.max_position_embeddings = 16;
+    config.hidden_act = act;
+    config.layer_norm_eps = 1e-5;
+    torch::manual_seed(11);
+    mtlab::BertModel model(config, mtlab::BertTokenizer(mtlab::Vocab(tokens), {}));
+    model.eval();
+    torch::NoGradGuard no_grad;
+    for (auto& p : model.named_parameters()) p.value().normal_(0.0, 0.5);  // large enough to tell activations apart
+    const auto expected = reference_forward(model, ids, mask);
+    for (auto path : paths()) {
+      mtlab::set_matmul_path(path);
+      INFO(act << " on " << mtlab::matmul_path_name(path));
+      const auto out = model.forward(ids, torch::zeros_like(ids), mask);
+      CHECK(max_abs_diff(out.token_states[0], expected[0]) < 1e-5);
+      CHECK(max_abs_diff(out.token_states[1].narrow(0, 0, 3), expected[1].narrow(0, 0, 3)) < 1e-5);
+      outputs[act] = out.token_states[0];
+    }
+  }
+  CHECK(max_abs_diff(outputs["gelu"], outputs["gelu_new"]) > 1e-4);
+  CHECK(max_abs_diff(outputs["gelu"], outputs["relu"]) > 1e-3);
+}

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "command.h"
+#include "text_inputs.h"
 #include "mtlab/core/error.h"
 #include "mtlab/text/bert_tokenizer.h"
 #include "mtlab/text/display_width.h"
@@ -30,73 +31,10 @@ struct TokenizeOptions {
   bool padding = false;
 };
 
-struct Input {
-  std::string text;
-  std::optional<std::string> pair;
-  std::string source;  // "file:line" or "argument N", for errors
-};
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// One text per line (a CR before the LF is dropped); empty lines are inputs too.
-std::vector<Input> read_lines(std::istream& in, const std::string& name) {
-  std::vector<Input> inputs;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    inputs.push_back({line, std::nullopt, fmt::format("{}:{}", name, number)});
-  }
-  return inputs;
-}
-
-// {"text": ..., "text_pair": ...} per line; blank lines are skipped.
-std::vector<Input> read_jsonl(std::istream& in, const std::string& name) {
-  std::vector<Input> inputs;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = fmt::format("{}:{}", name, number);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(fmt::format("{}: not valid JSON: {}", where, e.what()));
-    }
-    if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-      throw Error(fmt::format("{}: expected an object with a string \"text\" (and optionally \"text_pair\"), got {}",
-                              where, j.dump()));
-    }
-    Input input{j["text"].get<std::string>(), std::nullopt, where};
-    if (j.contains("text_pair") && !j["text_pair"].is_null()) {
-      if (!j["text_pair"].is_string()) {
-        throw Error(fmt::format("{}: \"text_pair\" must be a string or null, got {}", where, j["text_pair"].dump()));
-      }
-      input.pair = j["text_pair"].get<std::string>();
-    }
-    inputs.push_back(std::move(input));
-  }
-  return inputs;
-}
+using Input = TextInput;
 
 std::vector<Input> read_inputs(const TokenizeOptions& o) {
-  if (!o.texts.empty() && !o.input.empty()) throw Error("give texts as arguments or --input FILE, not both");
-  std::vector<Input> inputs;
-  if (!o.texts.empty()) {
-    for (std::size_t i = 0; i < o.texts.size(); ++i) {
-      inputs.push_back({o.texts[i], std::nullopt, fmt::format("argument {}", i + 1)});
-    }
-  } else if (!o.input.empty() && o.input != "-") {
-    std::ifstream in(o.input, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open input file", o.input));
-    inputs = ends_with(o.input, ".jsonl") ? read_jsonl(in, o.input) : read_lines(in, o.input);
-  } else {
-    if (o.input.empty() && isatty(STDIN_FILENO)) {
-      throw Error("no input: give texts as arguments, --input FILE (.txt or .jsonl), or pipe text on stdin");
-    }
-    inputs = read_lines(std::cin, "<stdin>");
-  }
+  std::vector<Input> inputs = read_text_inputs(o.texts, o.input);
   if (o.pair) {
     for (auto& input : inputs) {
       if (input.pair) throw Error(fmt::format("{}: has its own \"text_pair\" and --pair was given too", input.source));

@@ -215,7 +215,7 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
     manifest_tasks.push_back({{"name", name},
                               {"level", spec.level == HeadLevel::token ? "token" : "sentence"},
                               {"head", head_name},
-                              {"head_options", options_of(trial, "tasks." + name, "head_config").json()},
+                              {"head_config", options_of(trial, "tasks." + name, "head_config").json()},
                               {"loss", loss_name},
                               {"weight", spec.weight},
                               {"labels", spec.labels.labels()}});

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
@@ -117,6 +120,34 @@ TEST_CASE("a multi-task freeze sweep on ATIS lands in SQLite", "[e2e][train]") {
   CHECK(count(db, "SELECT count(*) FROM artifacts WHERE path LIKE '%heads.json'") == 3);
   CHECK(count(db, "SELECT count(DISTINCT name) FROM plugins") >= 5);
   CHECK(count(db, "SELECT count(*) FROM runs WHERE blas LIKE '%blas%' AND torch_version <> ''") == 3);
+
+  // mtlab predict on the same test sentences agrees with the recorded evaluation.
+  {
+    std::ifstream words_file(mtlab::test::data_dir() / "atis" / "test" / "seq.in");
+    std::ifstream labels_file(mtlab::test::data_dir() / "atis" / "test" / "label");
+    std::ofstream inputs(dir / "test64.txt");
+    std::vector<std::string> gold;
+    std::string line;
+    for (int i = 0; i < 64 && std::getline(words_file, line); ++i) inputs << line << "\n";
+    for (int i = 0; i < 64 && std::getline(labels_file, line); ++i) gold.push_back(line);
+    inputs.close();
+    const auto run_id = std::to_string(std::get<std::int64_t>(runs.rows.at(0).at(0)));
+    auto predicted = run_command(shell_quote(mtlab::test::mtlab_executable().string()) + " predict --db " +
+                                 shell_quote((dir / "results.db").string()) + " --run " + run_id + " --input " +
+                                 shell_quote((dir / "test64.txt").string()) + " --format jsonl 2>/dev/null");
+    REQUIRE(predicted.exit_code == 0);
+    std::istringstream lines(predicted.output);
+    std::size_t correct = 0, n = 0;
+    while (std::getline(lines, line)) {
+      const auto j = nlohmann::json::parse(line);
+      correct += j["intent"]["label"].get<std::string>() == gold.at(n) ? 1 : 0;
+      ++n;
+    }
+    REQUIRE(n == 64);
+    auto recorded = query(db, "SELECT value FROM final_metrics WHERE run_id = " + run_id +
+                              " AND metric = 'intent.test.accuracy'");
+    CHECK(static_cast<double>(correct) / 64.0 == Approx(std::get<double>(recorded.rows.at(0).at(0))));
+  }
 
   // Running again skips what is done.
   auto again = run_command(run);

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "command.h"
+#include "text_inputs.h"
 #include "mtlab/core/error.h"
 #include "mtlab/io/safetensors.h"
 #include "mtlab/model/bert_model.h"
@@ -41,62 +42,10 @@ struct EncodeOptions {
   std::string matmul;
 };
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-std::vector<SentenceInput> read_lines(std::istream& in) {
-  std::vector<SentenceInput> inputs;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    inputs.push_back({line, std::nullopt});
-  }
-  return inputs;
-}
-
-// {"text": ..., "text_pair": ...} per line; blank lines are skipped.
-std::vector<SentenceInput> read_jsonl(std::istream& in, const std::string& name) {
-  std::vector<SentenceInput> inputs;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto where = fmt::format("{}:{}", name, number);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(fmt::format("{}: not valid JSON: {}", where, e.what()));
-    }
-    if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
-      throw Error(fmt::format("{}: expected an object with a string \"text\" (and optionally \"text_pair\")", where));
-    }
-    SentenceInput input{j["text"].get<std::string>(), std::nullopt};
-    if (j.contains("text_pair") && !j["text_pair"].is_null()) {
-      if (!j["text_pair"].is_string()) throw Error(fmt::format("{}: \"text_pair\" must be a string", where));
-      input.pair = j["text_pair"].get<std::string>();
-    }
-    inputs.push_back(std::move(input));
-  }
-  return inputs;
-}
-
 std::vector<SentenceInput> read_inputs(const EncodeOptions& o) {
-  if (!o.texts.empty() && !o.input.empty()) throw Error("give texts as arguments or --input FILE, not both");
-  if (!o.texts.empty()) {
-    std::vector<SentenceInput> inputs;
-    for (const auto& t : o.texts) inputs.push_back({t, std::nullopt});
-    return inputs;
-  }
-  if (!o.input.empty() && o.input != "-") {
-    std::ifstream in(o.input, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open input file", o.input));
-    return ends_with(o.input, ".jsonl") ? read_jsonl(in, o.input) : read_lines(in);
-  }
-  if (o.input.empty() && isatty(STDIN_FILENO)) {
-    throw Error("no input: give texts as arguments, --input FILE (.txt or .jsonl), or pipe text on stdin");
-  }
-  return read_lines(std::cin);
+  std::vector<SentenceInput> inputs;
+  for (auto& input : read_text_inputs(o.texts, o.input)) inputs.push_back({std::move(input.text), std::move(input.pair)});
+  return inputs;
 }
 
 std::string floats(const float* v, std::int64_t n) { return fmt::format("{}", fmt::join(v, v + n, ",")); }

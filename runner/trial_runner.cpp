@@ -114,6 +114,13 @@ TrainerOptions trainer_options(const spec::Trial& trial, bool progress) {
   o.sampling = sampling.get_string("rule", "proportional");
   o.temperature = sampling.get_double("temperature", 2.0);
   o.steps_per_epoch = sampling.get_int("steps_per_epoch", 0);
+  const Config weighting = trial.view("weighting");
+  o.weighting = weighting.get_string("method", "static");
+  o.init_log_variance = weighting.get_double("init_log_variance", 0.0);
+  const Config unfreeze = trial.view("unfreeze");
+  o.unfreeze_every = unfreeze.get_int("every", 0);
+  o.unfreeze_unit = unfreeze.get_string("unit", "epochs");
+  o.unfreeze_group_size = unfreeze.get_int("group_size", 1);
   o.seed = static_cast<std::uint64_t>(trial.seed);
   o.progress = progress;
   return o;
@@ -125,6 +132,14 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   const spec::Trial& trial = *context.trial;
   TrialOutcome outcome;
   const Config training = trial.view("training");
+  // Accepted by the spec for forward compatibility, but not built yet: refuse
+  // rather than silently run in-process without a timeout.
+  const Config experiment = trial.view("experiment");
+  if (experiment.get_string("isolation", "none") != "none" || experiment.get_int("trial_timeout", 0) != 0) {
+    throw Error(fmt::format("{}: experiment.isolation = \"process\" and trial_timeout are not available in this "
+                            "version of mtlab; remove them (trials run in the runner's process)",
+                            experiment.location("isolation")));
+  }
   set_threads(static_cast<int>(training.get_int("threads", 0)));
   torch::manual_seed(static_cast<std::uint64_t>(trial.seed));
   recorder.fact("threads", std::to_string(at::get_num_threads()));
@@ -197,6 +212,7 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
                               head->level() == HeadLevel::token ? "token" : "sentence"));
     }
     spec.weight = task.get_double("weight", 1.0);
+    spec.batch_size = task.get_int("batch_size", 0);
     spec.metrics = task.get_string_list("metrics");
     spec.dataset = task_dataset[i];
     const Dataset& data = raw[spec.dataset];

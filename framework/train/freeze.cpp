@@ -115,6 +115,52 @@ std::string common_module_path(const NamedTensors& params) {
 
 }  // namespace
 
+void set_blocks_frozen(MultiTaskModel& model, const std::vector<std::string>& blocks, bool frozen) {
+  for (const auto& block : blocks) {
+    auto params = model.block_parameters(block);
+    for (auto& [name, tensor] : params) tensor.set_requires_grad(!frozen);
+    std::string path;
+    if (block.rfind("head.", 0) == 0) {
+      path = "heads." + block.substr(5);
+    } else {
+      const std::string inner = common_module_path(params);
+      path = inner.empty() ? "backbone" : "backbone." + inner;
+    }
+    if (frozen) {
+      model.mark_frozen_module(path);
+    } else {
+      model.unmark_frozen_module(path);
+    }
+  }
+  model.train(model.is_training());
+}
+
+std::vector<std::vector<std::string>> unfreeze_groups(const std::vector<std::string>& backbone_blocks,
+                                                      std::int64_t group_size) {
+  std::vector<std::string> layers;
+  bool has_pooler = false, has_embeddings = false;
+  for (const auto& b : backbone_blocks) {
+    if (b.rfind("layer.", 0) == 0) layers.push_back(b);
+    has_pooler = has_pooler || b == "pooler";
+    has_embeddings = has_embeddings || b == "embeddings";
+  }
+  std::vector<std::vector<std::string>> groups;
+  std::vector<std::string> current;
+  if (has_pooler) current.push_back("pooler");
+  std::int64_t in_group = 0;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    current.push_back(*it);
+    if (++in_group == group_size) {
+      groups.push_back(current);
+      current.clear();
+      in_group = 0;
+    }
+  }
+  if (!current.empty()) groups.push_back(current);
+  if (has_embeddings) groups.push_back({"embeddings"});
+  return groups;
+}
+
 FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy) {
   FreezeReport report;
   model.clear_frozen_modules();
@@ -125,16 +171,7 @@ FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy) {
   for (const auto& [task, _] : model.heads()) {
     if (policy.freezes_head(task)) frozen.push_back("head." + task);
   }
-  for (const auto& block : frozen) {
-    auto params = model.block_parameters(block);
-    for (auto& [name, tensor] : params) tensor.set_requires_grad(false);
-    if (block.rfind("head.", 0) == 0) {
-      model.mark_frozen_module("heads." + block.substr(5));
-    } else {
-      const std::string path = common_module_path(params);
-      model.mark_frozen_module(path.empty() ? "backbone" : "backbone." + path);
-    }
-  }
+  set_blocks_frozen(model, frozen, true);
   // A frozen backbone is deterministic as a whole (its dropout stays off too).
   if (policy.kind == FreezePolicy::Kind::backbone || policy.kind == FreezePolicy::Kind::all) {
     model.mark_frozen_module("backbone");

@@ -58,6 +58,8 @@ void MultiTaskModel::mark_frozen_module(const std::string& module_path) {
   frozen_modules_.insert(module_path);
 }
 
+void MultiTaskModel::unmark_frozen_module(const std::string& module_path) { frozen_modules_.erase(module_path); }
+
 void MultiTaskModel::clear_frozen_modules() { frozen_modules_.clear(); }
 
 std::vector<std::string> MultiTaskModel::block_names() {

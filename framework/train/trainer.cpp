@@ -37,31 +37,6 @@ void record_eval(Recorder& recorder, const std::string& split, const std::map<st
   recorder.flush();
 }
 
-// The interleaving of datasets' batches in one epoch (heterogeneous tasks).
-std::vector<std::size_t> dataset_order(const std::vector<std::size_t>& batches, const TrainerOptions& o,
-                                       std::mt19937_64& rng) {
-  const std::size_t total = std::accumulate(batches.begin(), batches.end(), std::size_t{0});
-  const std::size_t steps = o.steps_per_epoch > 0 ? static_cast<std::size_t>(o.steps_per_epoch) : total;
-  std::vector<std::size_t> order;
-  order.reserve(steps);
-  if (batches.size() == 1) {
-    order.assign(steps, 0);
-    return order;
-  }
-  if (o.sampling == "round_robin") {
-    for (std::size_t i = 0; i < steps; ++i) order.push_back(i % batches.size());
-    return order;
-  }
-  std::vector<double> weights;
-  for (auto n : batches) {
-    const double size = static_cast<double>(n);
-    weights.push_back(o.sampling == "temperature" ? std::pow(size, 1.0 / o.temperature) : size);
-  }
-  std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
-  for (std::size_t i = 0; i < steps; ++i) order.push_back(pick(rng));
-  return order;
-}
-
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) && log::level() >= log::Level::info) {}
@@ -102,6 +77,30 @@ void restore(MultiTaskModel& model, const Snapshot& s) {
 
 }  // namespace
 
+std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& batches, const TrainerOptions& o,
+                                             std::mt19937_64& rng) {
+  const std::size_t total = std::accumulate(batches.begin(), batches.end(), std::size_t{0});
+  const std::size_t steps = o.steps_per_epoch > 0 ? static_cast<std::size_t>(o.steps_per_epoch) : total;
+  std::vector<std::size_t> order;
+  order.reserve(steps);
+  if (batches.size() == 1) {
+    order.assign(steps, 0);
+    return order;
+  }
+  if (o.sampling == "round_robin") {
+    for (std::size_t i = 0; i < steps; ++i) order.push_back(i % batches.size());
+    return order;
+  }
+  std::vector<double> weights;
+  for (auto n : batches) {
+    const double size = static_cast<double>(n);
+    weights.push_back(o.sampling == "temperature" ? std::pow(size, 1.0 / o.temperature) : size);
+  }
+  std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
+  for (std::size_t i = 0; i < steps; ++i) order.push_back(pick(rng));
+  return order;
+}
+
 TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) {
   if (!in.model || !in.optimizer || !in.datasets) throw Error("train: model, optimizer and datasets are required");
   MultiTaskModel& model = *in.model;
@@ -123,6 +122,42 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
     recorder.fact("group." + g.name, fmt::format("params={} tensors={} lr={} weight_decay={}", g.parameters, g.tensors,
                                                  g.lr, g.weight_decay));
   }
+  // Uncertainty weighting: one learned log-variance per task, in its own group.
+  at::Tensor log_variance;
+  std::map<std::string, std::int64_t> task_index;
+  for (std::size_t t = 0; t < in.tasks.size(); ++t) task_index[in.tasks[t].name] = static_cast<std::int64_t>(t);
+  if (o.weighting == "uncertainty") {
+    log_variance = torch::full({static_cast<std::int64_t>(in.tasks.size())}, o.init_log_variance,
+                               torch::TensorOptions().dtype(torch::kFloat).device(model.backbone().device()))
+                       .set_requires_grad(true);
+    groups.push_back(ParamGroup{"weighting", {log_variance}, in.groups.lr, 0.0});
+  } else if (o.weighting != "static") {
+    throw Error("weighting.method: '" + o.weighting + "' is not one of static, uncertainty");
+  }
+
+  // Gradual unfreezing: groups are built over every block above, so the
+  // schedule covers the ones that join later; here they start frozen.
+  std::vector<std::vector<std::string>> waiting;
+  if (o.unfreeze_every > 0) {
+    if (in.freeze.kind != FreezePolicy::Kind::none) {
+      throw Error("unfreeze.every needs training.freeze = \"none\" (gradual unfreezing decides what is frozen)");
+    }
+    waiting = unfreeze_groups(model.backbone().block_names(), o.unfreeze_group_size);
+    for (const auto& g : waiting) set_blocks_frozen(model, g, true);
+    recorder.fact("unfreeze.groups", std::to_string(waiting.size()));
+  }
+  std::size_t joined = 0;
+  auto join_next = [&](std::int64_t at_step) {
+    if (joined >= waiting.size()) return;
+    set_blocks_frozen(model, waiting[joined], false);
+    for (const auto& block : waiting[joined]) {
+      recorder.fact("unfreeze.joined." + block, std::to_string(at_step));
+      recorder.metric("", "train", "unfreeze.joined." + block, at_step, 1.0, std::nullopt);
+    }
+    log::debug("step {}: {} join training", at_step, join(waiting[joined]));
+    ++joined;
+  };
+
   std::vector<double> base_lr;
   for (const auto& g : groups) base_lr.push_back(g.lr);
   std::unique_ptr<torch::optim::Optimizer> optimizer;
@@ -180,10 +215,13 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
 
   // Steps: one optimizer step per grad_accumulation batches.
   std::mt19937_64 rng(o.seed);
-  std::vector<std::size_t> batches_per_dataset;
-  for (auto& d : datasets) {
-    const std::size_t n = d.train_tokens.size();
-    batches_per_dataset.push_back((n + o.batch_size - 1) / o.batch_size);
+  std::vector<std::size_t> batches_per_dataset, batch_size(datasets.size(), static_cast<std::size_t>(o.batch_size));
+  for (const auto& t : in.tasks) {
+    if (t.batch_size > 0) batch_size.at(t.dataset) = static_cast<std::size_t>(t.batch_size);
+  }
+  for (std::size_t d = 0; d < datasets.size(); ++d) {
+    const std::size_t n = datasets[d].train_tokens.size();
+    batches_per_dataset.push_back((n + batch_size[d] - 1) / batch_size[d]);
   }
   const std::size_t batches_per_epoch =
       o.steps_per_epoch > 0 ? static_cast<std::size_t>(o.steps_per_epoch)
@@ -206,14 +244,16 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   for (std::int64_t epoch = 0; trains && !stop && (o.max_steps > 0 || epoch < o.epochs); ++epoch) {
     std::vector<std::vector<std::vector<std::size_t>>> plans;
     std::vector<std::size_t> cursor(datasets.size(), 0);
-    for (auto& d : datasets) plans.push_back(bucketed_batches(d.train_tokens, static_cast<std::size_t>(o.batch_size), rng));
-    const auto order = dataset_order(batches_per_dataset, o, rng);
+    for (std::size_t d = 0; d < datasets.size(); ++d) {
+      plans.push_back(bucketed_batches(datasets[d].train_tokens, batch_size[d], rng));
+    }
+    const auto order = interleave_datasets(batches_per_dataset, o, rng);
     for (std::size_t i = 0; i < order.size() && !stop; ++i) {
       if (interrupt_requested()) throw Interrupted(fmt::format("interrupted at step {}", step));
       const std::size_t d = order[i];
       if (plans[d].empty()) continue;
       if (cursor[d] >= plans[d].size()) {  // a smaller dataset starts over within a mixed epoch
-        plans[d] = bucketed_batches(datasets[d].train_tokens, static_cast<std::size_t>(o.batch_size), rng);
+        plans[d] = bucketed_batches(datasets[d].train_tokens, batch_size[d], rng);
         cursor[d] = 0;
       }
       Batch batch = make_batch(datasets[d].train_tokens, plans[d][cursor[d]++], dataset_tasks[d], d);
@@ -226,7 +266,12 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
       for (const auto* t : dataset_tasks[d]) {
         auto loss = in.losses.at(t->name)->compute(logits.at(t->name), batch.targets.at(t->name).to(device));
         task_losses[t->name] = loss.item<double>();
-        total = total.defined() ? total + t->weight * loss : t->weight * loss;
+        at::Tensor term = t->weight * loss;
+        if (log_variance.defined()) {
+          const auto s_t = log_variance[task_index.at(t->name)];
+          term = torch::exp(-s_t) * loss + s_t;
+        }
+        total = total.defined() ? total + term : term;
       }
       const double total_value = total.item<double>();
       epoch_value = static_cast<double>(epoch) + static_cast<double>(i + 1) / static_cast<double>(order.size());
@@ -255,6 +300,11 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
           recorder.metric("", "train", "lr." + groups[g].name, step + 1, base_lr[g] * factor, epoch_value);
         }
       }
+      if (log_groups && log_variance.defined()) {
+        for (const auto& [name, index] : task_index) {
+          recorder.metric(name, "train", "log_variance", step + 1, log_variance[index].item<double>(), epoch_value);
+        }
+      }
       if (o.grad_clip > 0) {
         std::vector<at::Tensor> params;
         for (const auto& g : groups) params.insert(params.end(), g.params.begin(), g.params.end());
@@ -263,6 +313,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
       optimizer->step();
       optimizer->zero_grad();
       ++step;
+      if (o.unfreeze_every > 0 && o.unfreeze_unit == "steps" && step % o.unfreeze_every == 0) join_next(step);
       recorder.metric("", "train", "loss", step, total_value, epoch_value);
       for (const auto& [name, v] : task_losses) recorder.metric(name, "train", "loss", step, v, epoch_value);
       progress.update(step, total_steps, total_value, start);
@@ -281,6 +332,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
       consider(dev, step);
       if (o.early_stopping && evals_without_gain >= o.patience) stop = true;
     }
+    if (o.unfreeze_every > 0 && o.unfreeze_unit == "epochs" && (epoch + 1) % o.unfreeze_every == 0) join_next(step);
     log::debug("epoch {} done at step {}", epoch + 1, step);
   }
   progress.done();

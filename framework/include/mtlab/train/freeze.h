@@ -42,6 +42,16 @@ struct FreezeReport {
 // leaves nothing trainable is an error before training starts.
 FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy);
 
+// Freezes (or unfreezes) named blocks of the model: requires_grad and eval
+// mode together. Used by apply_freeze and by gradual unfreezing.
+void set_blocks_frozen(MultiTaskModel& model, const std::vector<std::string>& blocks, bool frozen);
+
+// The gradual-unfreezing groups (ULMFiT), in joining order: the pooler with the
+// top `group_size` encoder layers first, then the next layers down, and the
+// embeddings last. Heads are never in a group: they train from the start.
+std::vector<std::vector<std::string>> unfreeze_groups(const std::vector<std::string>& backbone_blocks,
+                                                      std::int64_t group_size);
+
 // sha256 over the bytes of every frozen parameter (requires_grad == false), in
 // name order: equal before and after training when the freeze held.
 std::string frozen_checksum(MultiTaskModel& model);

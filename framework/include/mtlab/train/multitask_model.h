@@ -34,6 +34,7 @@ class MultiTaskModel : public torch::nn::Module {
   // Frozen modules stay in eval mode whatever train() is asked for.
   void train(bool on = true) override;
   void mark_frozen_module(const std::string& module_path);  // a path in named_modules()
+  void unmark_frozen_module(const std::string& module_path);
   void clear_frozen_modules();
 
   // Parameters by block: backbone blocks by their names, heads as "head.<task>".

@@ -25,6 +25,7 @@ struct TaskSpec {
   std::size_t dataset = 0;  // index of the dataset the task reads
   LabelSet labels;          // from the training split
   std::string scheme = "iob2";
+  std::int64_t batch_size = 0;  // > 0: this task's dataset uses its own batch size
 };
 
 struct TokenizedSplit {

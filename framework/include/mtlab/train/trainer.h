@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,15 @@ struct TrainerOptions {
   std::string sampling = "proportional";  // round_robin | proportional | temperature
   double temperature = 2.0;
   std::int64_t steps_per_epoch = 0;
+  // Loss weighting: static (Σ weight·loss) or uncertainty (Kendall et al. 2018:
+  // Σ exp(−s_t)·loss_t + s_t with a learned log-variance s_t per task).
+  std::string weighting = "static";
+  double init_log_variance = 0.0;
+  // Gradual unfreezing (ULMFiT): heads train from the start; every
+  // `unfreeze_every` epochs or steps one more backbone group joins, top down.
+  std::int64_t unfreeze_every = 0;
+  std::string unfreeze_unit = "epochs";
+  std::int64_t unfreeze_group_size = 1;
   std::uint64_t seed = 42;
   bool progress = true;
 };
@@ -75,5 +85,12 @@ struct TrainInputs {
 };
 
 TrainResult train(TrainInputs& inputs, const TrainerOptions& options, Recorder& recorder);
+
+// Heterogeneous tasks: which dataset each batch of one epoch comes from.
+// `batches[d]` is dataset d's batch count; the epoch has steps_per_epoch batches
+// (0: their sum). round_robin cycles d = 0, 1, …; proportional draws d with
+// probability ∝ batches[d]; temperature ∝ batches[d]^(1/T).
+std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& batches, const TrainerOptions& options,
+                                             std::mt19937_64& rng);
 
 }  // namespace mtlab

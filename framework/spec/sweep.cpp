@@ -127,7 +127,8 @@ class Planner {
     }
   }
 
-  bool usable(const Entry& e) {
+  // Zip lists may repeat a value as long as the tuples differ (checked in zip()).
+  bool usable(const Entry& e, bool unique_values = true) {
     if (!e.values->is_array() || e.values->empty()) {
       error(e.loc_key, "expected a non-empty list of values to sweep, got " + e.values->dump());
       return false;
@@ -136,7 +137,7 @@ class Planner {
       error(e.loc_key, fmt::format("'{}' cannot be swept", e.key));
       return false;
     }
-    return no_duplicates(*e.values, e.loc_key) && claim(e.key, e.loc_key);
+    return (!unique_values || no_duplicates(*e.values, e.loc_key)) && claim(e.key, e.loc_key);
   }
 
   Assignment assignment(const Entry& e, std::size_t i) {
@@ -203,7 +204,7 @@ class Planner {
     auto list = entries(table, "sweep.zip");
     std::vector<Entry> ok;
     for (const auto& e : list) {
-      if (usable(e)) ok.push_back(e);
+      if (usable(e, /*unique_values=*/list.size() == 1)) ok.push_back(e);
     }
     if (ok.empty()) return;
     for (const auto& e : ok) {
@@ -211,6 +212,18 @@ class Planner {
         error(e.loc_key, fmt::format("zip lists must have equal lengths: '{}' has {}, '{}' has {}", e.key,
                                      e.values->size(), ok[0].key, ok[0].values->size()));
         return;
+      }
+    }
+    // The tuples advanced together must differ, or trials would repeat.
+    for (std::size_t i = 0; i < ok[0].values->size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        bool same = true;
+        for (const auto& e : ok) same = same && (*e.values)[i] == (*e.values)[j];
+        if (same) {
+          error(fmt::format("{}[{}]", ok[0].loc_key, i),
+                fmt::format("zip position {} repeats position {} in every list (trials would repeat)", i, j));
+          return;
+        }
       }
     }
     Dimension dim;

@@ -131,6 +131,8 @@ format = "synthetic"
      {"{f}:13:37: sweep.zip.\"training.batch_size\": zip lists must have equal lengths: 'training.batch_size' has 1, "
       "'training.epochs' has 2"}},
     {"duplicate seed", "{base}[sweep]\nseeds = [1, 2, 1]\n", {"{f}:13:16: sweep.seeds[2]: duplicate value 1 (trials would repeat)"}},
+    {"zip tuple repeated", "{base}[sweep]\nzip = { \"training.epochs\" = [1, 2, 1], \"training.batch_size\" = [8, 8, 8] }\n",
+     {"{f}:13:36: sweep.zip.\"training.epochs\"[2]: zip position 2 repeats position 0 in every list (trials would repeat)"}},
     {"a key swept twice", "{base}[sweep]\nfreeze = [\"none\"]\ngrid = { \"training.freeze\" = [\"all\"] }\n",
      {"{f}:14:10: sweep.grid.\"training.freeze\": 'training.freeze' is swept twice (by two of presets, grid, zip and seeds)"}},
     {"freeze preset with a bad policy", "{base}[sweep]\nfreeze = [\"none\", \"bogus\"]\n",

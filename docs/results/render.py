@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Renders the seed experiments' results (results/seed.db) into
+docs/training-considerations.md (tables between <!-- begin:NAME --> and
+<!-- end:NAME --> markers) and SVG figures in docs/results/.
+
+Only the Python standard library: sqlite3 reads the database as any SQL client would.
+"""
+import math
+import re
+import sqlite3
+import statistics
+import sys
+from pathlib import Path
+
+DB = Path(sys.argv[1] if len(sys.argv) > 1 else "results/seed.db")
+OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/results")
+DOC = OUT.parent / "training-considerations.md"
+
+con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
+
+
+def q(sql, *args):
+    return con.execute(sql, args).fetchall()
+
+
+def runs(experiment):
+    return q("SELECT r.id, r.trial, r.seed, r.duration_s FROM runs r JOIN experiments e ON e.id = r.experiment_id "
+             "WHERE e.name = ? AND r.status = 'completed' ORDER BY r.id", experiment)
+
+
+def final(run_id, metric):
+    row = q("SELECT value FROM final_metrics WHERE run_id = ? AND metric = ?", run_id, metric)
+    return row[0][0] if row else None
+
+
+def fact(run_id, key):
+    row = q("SELECT value FROM run_facts WHERE run_id = ? AND key = ?", run_id, key)
+    return row[0][0] if row else None
+
+
+def trial_key(trial):
+    return re.sub(r",?seed=\d+", "", trial) or "default"
+
+
+def mean_std(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{100 * values[0]:.1f}"
+    return f"{100 * statistics.mean(values):.1f} ± {100 * statistics.stdev(values):.1f}"
+
+
+def grouped(experiment):
+    groups = {}
+    for run_id, trial, seed, duration in runs(experiment):
+        groups.setdefault(trial_key(trial), []).append((run_id, seed, duration))
+    return groups
+
+
+def table(experiment, metrics, extra=None):
+    groups = grouped(experiment)
+    head = ["trial", "seeds"] + [label for label, _ in metrics] + ([extra[0]] if extra else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for key, members in groups.items():
+        cells = [f"`{key}`", str(len(members))]
+        for _, metric in metrics:
+            cells.append(mean_std([final(r, metric) for r, _, _ in members]))
+        if extra:
+            cells.append(extra[1](members[0][0]))
+        lines.append("| " + " | ".join(cells) + " |")
+    total = sum(d or 0 for m in groups.values() for _, _, d in m)
+    lines.append("")
+    lines.append(f"{sum(len(m) for m in groups.values())} runs, {total / 60:.1f} minutes of training in all "
+                 f"(experiment `{experiment}`, mean ± sample std over seeds, in %).")
+    return "\n".join(lines)
+
+
+def svg_lines(path, title, x_label, y_label, series):
+    """series: {name: [(x, y), ...]} → a small line chart."""
+    w, h, left, bottom, top, right = 640, 360, 60, 40, 30, 170
+    xs = [x for pts in series.values() for x, _ in pts]
+    ys = [y for pts in series.values() for _, y in pts]
+    if not xs:
+        return
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 0.01
+    px = lambda x: left + (x - x0) / (x1 - x0) * (w - left - right)
+    py = lambda y: h - bottom - (y - y0) / (y1 - y0) * (h - bottom - top)
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{w / 2}" y="18" text-anchor="middle" font-size="14">{title}</text>',
+           f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="black"/>',
+           f'<text x="{(left + w - right) / 2}" y="{h - 8}" text-anchor="middle">{x_label}</text>',
+           f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" text-anchor="middle">{y_label}</text>']
+    for i in range(5):
+        y = y0 + (y1 - y0) * i / 4
+        out.append(f'<text x="{left - 6}" y="{py(y) + 4}" text-anchor="end">{100 * y:.0f}</text>')
+        out.append(f'<line x1="{left}" y1="{py(y)}" x2="{w - right}" y2="{py(y)}" stroke="#ddd"/>')
+    for x in sorted(set(xs)):
+        out.append(f'<text x="{px(x)}" y="{h - bottom + 16}" text-anchor="middle">{x:g}</text>')
+    for i, (name, pts) in enumerate(series.items()):
+        c = colors[i % len(colors)]
+        pts = sorted(pts)
+        out.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="'
+                   + " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts) + '"/>')
+        for x, y in pts:
+            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{c}"/>')
+        out.append(f'<text x="{w - right + 10}" y="{top + 18 * i + 10}" fill="{c}">{name}</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out) + "\n")
+
+
+def dev_curves(experiment, metric_task, metric_name):
+    """Mean over seeds of a dev metric at each epoch end, per trial."""
+    series = {}
+    for key, members in grouped(experiment).items():
+        per_epoch = {}
+        for run_id, _, _ in members:
+            for epoch, value in q("SELECT epoch, value FROM metrics WHERE run_id = ? AND task = ? AND split = 'dev' "
+                                  "AND name = ? AND epoch IS NOT NULL AND epoch = CAST(epoch AS INTEGER)",
+                                  run_id, metric_task, metric_name):
+                per_epoch.setdefault(epoch, []).append(value)
+        series[key] = [(e, statistics.mean(v)) for e, v in per_epoch.items()]
+    return series
+
+
+def replace_block(text, name, body):
+    pattern = re.compile(rf"(<!-- begin:{name} -->\n).*?(<!-- end:{name} -->)", re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"{DOC}: no <!-- begin:{name} --> … <!-- end:{name} --> block")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+
+
+JOINT = [("intent acc", "intent.test.accuracy"), ("slot F1", "slots.test.span_f1"),
+         ("sentence acc", "test.sentence_accuracy")]
+trainable = ("trainable params", lambda run_id: f"{int(fact(run_id, 'freeze.trainable_parameters') or 0):,}")
+
+doc = DOC.read_text()
+doc = replace_block(doc, "task2", table("seed-task2-multitask", JOINT))
+doc = replace_block(doc, "task3-freeze", table("seed-task3-freeze", JOINT, trainable))
+doc = replace_block(doc, "task3-source", table("seed-task3-source", JOINT))
+doc = replace_block(doc, "task3-transfer", table("seed-task3-transfer", JOINT, trainable))
+doc = replace_block(doc, "task4", table("seed-task4-layerwise-lr", JOINT))
+DOC.write_text(doc)
+
+svg_lines(OUT / "task3_freeze_dev.svg", "Task 3: dev sentence accuracy per epoch (mean of 3 seeds)", "epoch",
+          "dev sentence accuracy (%)", dev_curves("seed-task3-freeze", "", "sentence_accuracy"))
+transfer = {}
+for key, members in grouped("seed-task3-transfer").items():
+    k = int(re.search(r"layers=(\d+)", key).group(1)) if "layers=" in key else 0
+    for label, metric in JOINT:
+        values = [final(r, metric) for r, _, _ in members]
+        values = [v for v in values if v is not None]
+        if values:
+            transfer.setdefault(label, []).append((k, statistics.mean(values)))
+svg_lines(OUT / "task3_transfer_k.svg", "Task 3: test metrics against frozen depth K (mean of 3 seeds)",
+          "K (embeddings + bottom K layers frozen)", "test metric (%)", transfer)
+print(f"rendered {DOC} and figures in {OUT}")

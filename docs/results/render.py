@@ -71,7 +71,8 @@ def table(experiment, metrics, extra=None):
         lines.append("| " + " | ".join(cells) + " |")
     total = sum(d or 0 for m in groups.values() for _, _, d in m)
     lines.append("")
-    lines.append(f"{sum(len(m) for m in groups.values())} runs, {total / 60:.1f} minutes of training in all "
+    n = sum(len(m) for m in groups.values())
+    lines.append(f"{n} run{'s' if n != 1 else ''}, {total / 60:.1f} minutes of wall time in all "
                  f"(experiment `{experiment}`, mean ± sample std over seeds, in %).")
     return "\n".join(lines)
 

@@ -41,6 +41,7 @@ storage::RunEnvironment run_environment(const Environment& env) {
 // The metric the closing table sorts by: training.metric on test when there is
 // a test split, else on dev.
 std::string summary_metric(const spec::Trial& trial) {
+  if (trial.config.contains("embed")) return "embed.similarity.0.1";
   const std::string metric = trial.view("training").get_string("metric", "dev.loss");
   const bool has_test = trial.config.value("data", nlohmann::json::object()).contains("test") ||
                         trial.config.value("data", nlohmann::json::object()).value("format", "") == "synthetic";

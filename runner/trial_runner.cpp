@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <set>
 
 #include "mtlab/core/error.h"
@@ -12,7 +13,9 @@
 #include "mtlab/data/dataset.h"
 #include "mtlab/data/label_set.h"
 #include "mtlab/model/backbone.h"
+#include "mtlab/io/safetensors.h"
 #include "mtlab/model/environment.h"
+#include "mtlab/model/sentence_encoder.h"
 #include "mtlab/text/bert_tokenizer.h"
 #include "mtlab/train/model_checkpoint.h"
 #include "mtlab/train/multitask_model.h"
@@ -128,6 +131,54 @@ TrainerOptions trainer_options(const spec::Trial& trial, bool progress) {
 
 }  // namespace
 
+// The seed's Task 1 as an experiment: encode [embed] sentences, record the
+// embeddings as an artifact and their cosine similarities as metrics.
+TrialOutcome run_embedding_trial(const TrialContext& context, Recorder& recorder) {
+  const spec::Trial& trial = *context.trial;
+  TrialOutcome outcome;
+  const auto start = std::chrono::steady_clock::now();
+  const Config embed = trial.view("embed");
+  const std::string backbone_name = trial.config.value("backbone", json::object()).value("plugin", "bert");
+  auto backbone = context.registry->create<Backbone>(Kind::backbone, backbone_name, backbone_config(trial));
+  outcome.plugins_used.emplace_back("backbone", backbone_name);
+  if (backbone->needs_texts()) {
+    throw Error(fmt::format("{}: an [embed] experiment needs a trained backbone: set backbone.checkpoint or "
+                            "backbone.from_run",
+                            trial.file));
+  }
+  SentenceEncoderOptions options;
+  options.pooling = {pooling_from_name(embed.get_choice("pooling", "pooler", {"pooler", "cls", "mean", "max"}))};
+  options.normalize = embed.get_bool("normalize", false);
+  std::vector<SentenceInput> inputs;
+  for (const auto& sentence : embed.get_string_list("sentences")) inputs.push_back({sentence, std::nullopt});
+  SentenceEncoder encoder(backbone, options);
+  const at::Tensor embeddings = encoder.encode(inputs);  // [N, D]
+  const at::Tensor unit = embeddings / embeddings.norm(2, 1, true).clamp_min(1e-12);
+  const at::Tensor similarity = unit.matmul(unit.t());
+  const auto n = embeddings.size(0);
+  recorder.fact("embed.shape", fmt::format("[{}, {}]", n, embeddings.size(1)));
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = 0; j < n; ++j) {
+      recorder.metric("", "embed", fmt::format("similarity.{}.{}", i, j), 0, similarity[i][j].item<double>(),
+                      std::nullopt);
+    }
+  }
+  recorder.flush();
+  std::filesystem::create_directories(context.output_dir);
+  const auto file = context.output_dir / "embeddings.safetensors";
+  io::save_safetensors(file, {{"embeddings", embeddings.contiguous()}, {"similarity", similarity.contiguous()}});
+  recorder.artifact("embeddings", file);
+  std::string table = fmt::format("  embeddings [{}, {}]; cosine similarity:\n", n, embeddings.size(1));
+  for (std::int64_t i = 0; i < n; ++i) {
+    table += "   ";
+    for (std::int64_t j = 0; j < n; ++j) table += fmt::format(" {:7.4f}", similarity[i][j].item<double>());
+    table += "   " + inputs[static_cast<std::size_t>(i)].text + "\n";
+  }
+  log::info("{}", table);
+  outcome.result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
 TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   const spec::Trial& trial = *context.trial;
   TrialOutcome outcome;
@@ -143,6 +194,8 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   set_threads(static_cast<int>(training.get_int("threads", 0)));
   torch::manual_seed(static_cast<std::uint64_t>(trial.seed));
   recorder.fact("threads", std::to_string(at::get_num_threads()));
+
+  if (trial.config.contains("embed")) return run_embedding_trial(context, recorder);
 
   // Data first: a from-scratch vocabulary is built from the training text.
   std::vector<std::string> task_names;

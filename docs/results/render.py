@@ -5,6 +5,7 @@ docs/training-considerations.md (tables between <!-- begin:NAME --> and
 
 Only the Python standard library: sqlite3 reads the database as any SQL client would.
 """
+import json
 import math
 import re
 import sqlite3
@@ -139,7 +140,24 @@ JOINT = [("intent acc", "intent.test.accuracy"), ("slot F1", "slots.test.span_f1
          ("sentence acc", "test.sentence_accuracy")]
 trainable = ("trainable params", lambda run_id: f"{int(fact(run_id, 'freeze.trainable_parameters') or 0):,}")
 
+def similarity_table(experiment):
+    members = runs(experiment)
+    if not members:
+        return "(no completed run yet)"
+    run_id = members[-1][0]
+    sentences = json.loads(q("SELECT config_json FROM runs WHERE id = ?", run_id)[0][0])["embed"]["sentences"]
+    n = len(sentences)
+    lines = ["| | " + " | ".join(str(j + 1) for j in range(n)) + " | sentence |", "|" + " --- |" * (n + 2)]
+    for i in range(n):
+        cells = [f"{final(run_id, f'embed.similarity.{i}.{j}'):.4f}" for j in range(n)]
+        lines.append(f"| {i + 1} | " + " | ".join(cells) + f" | {sentences[i]} |")
+    lines.append("")
+    lines.append(f"Embeddings {fact(run_id, 'embed.shape')} (run {run_id}, experiment `{experiment}`).")
+    return "\n".join(lines)
+
+
 doc = DOC.read_text()
+doc = replace_block(doc, "task1", similarity_table("seed-task1-embeddings"))
 doc = replace_block(doc, "task2", table("seed-task2-multitask", JOINT))
 doc = replace_block(doc, "task3-freeze", table("seed-task3-freeze", JOINT, trainable))
 doc = replace_block(doc, "task3-source", table("seed-task3-source", JOINT))

@@ -495,6 +495,14 @@ class Resolver {
       error("experiment.name", "missing required key, expected a string (the experiment's name)");
     }
     const auto tasks = task_names(config_);
+    if (config_.contains("embed")) {
+      const auto* sentences = get_at(config_, "embed.sentences");
+      if (!sentences || !sentences->is_array() || sentences->empty()) {
+        error("embed.sentences", "missing or empty: an [embed] experiment needs at least one sentence");
+      }
+      if (config_.contains("tasks")) error("embed", "an experiment either trains [tasks] or encodes [embed], not both");
+      return;
+    }
     if (!config_.contains("tasks")) {
       error("tasks", "missing: define at least one task, e.g. [tasks.intent] with head = \"sequence_classification\"");
     } else if (config_["tasks"].is_object() && tasks.empty()) {

@@ -94,7 +94,7 @@ std::vector<KeySpec> build_schema() {
       {.key = "backbone.init.initializer_range", .type = T::number, .help = "Standard deviation of the normal initialisation (bert: 0.02).", .min = 0, .max = 10},
 
       // [tasks.NAME]
-      {.key = "tasks", .type = T::named_tables, .help = "One table per task, [tasks.NAME]; NAME (letters, digits, _ and -) names the task in metrics, freeze policies and learning-rate groups.", .required = true},
+      {.key = "tasks", .type = T::named_tables, .help = "One table per task, [tasks.NAME]; NAME (letters, digits, _ and -) names the task in metrics, freeze policies and learning-rate groups. Required, unless the experiment is an [embed] experiment."},
       {.key = "tasks.*", .type = T::table, .help = "One task: a head on the shared encoder, its loss and its data."},
       {.key = "tasks.*.head", .type = T::string, .help = "Head plugin: sequence_classification (on the pooled output), token_classification (on token states), or a custom one.", .required = true, .plugin_kind = "head"},
       {.key = "tasks.*.loss", .type = T::string, .default_toml = "\"cross_entropy\"", .help = "Loss plugin: cross_entropy, bce_with_logits, focal, or a custom one.", .plugin_kind = "loss"},
@@ -149,6 +149,12 @@ std::vector<KeySpec> build_schema() {
       {.key = "training.threads", .type = T::integer, .default_toml = "0", .help = "CPU threads for LibTorch (0: all cores); recorded with the run.", .min = 0, .max = 1024},
       {.key = "training.device", .type = T::string, .default_toml = "\"cpu\"", .help = "Where to train: cpu, cuda, cuda:N or auto (cuda when available)."},
       {.key = "training.log_every", .type = T::integer, .default_toml = "50", .help = "Record per-group gradient norms and learning rates every N steps (losses are recorded every step).", .min = 1, .max = 1e9},
+
+      // [embed]
+      {.key = "embed", .type = T::table, .help = "An embedding experiment (the seed's Task 1) instead of training: the backbone encodes these sentences; each run records the embeddings (an artifact) and their cosine similarities (metrics similarity.I.J, split embed)."},
+      {.key = "embed.sentences", .type = T::string_list, .help = "The sentences to encode (at least one)."},
+      {.key = "embed.pooling", .type = T::string, .help = "pooler (BERT's pooler output, the default), cls, mean or max.", .choices = {"pooler", "cls", "mean", "max"}},
+      {.key = "embed.normalize", .type = T::boolean, .help = "Scale each embedding to unit length (default false)."},
 
       // [sampling], [weighting], [unfreeze]
       {.key = "sampling", .type = T::table, .help = "How batches of tasks with their own data are interleaved (heterogeneous multi-task)."},

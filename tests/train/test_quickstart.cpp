@@ -46,3 +46,25 @@ TEST_CASE("from_run names a run that does not exist: the trial is not run, and s
   CHECK_THAT(result.output, Contains("backbone.from_run: no completed run of 'quickstart-source/default'") &&
                                 Contains("run that experiment first"));
 }
+
+TEST_CASE("the seed's Task 1 spec records the embeddings and their similarities in SQLite", "[e2e][embed]") {
+  const auto dir = mtlab::test::scratch_dir("task1_embeddings");
+  const auto spec = mtlab::test::source_dir() / "experiments" / "seed" / "task1_embeddings.toml";
+  auto result = run_command("MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
+                            shell_quote(mtlab::test::mtlab_executable().string()) + " run " + shell_quote(spec.string()) +
+                            " --no-progress --set experiment.database=" + shell_quote((dir / "t1.db").string()) +
+                            " --set experiment.output=" + shell_quote((dir / "runs").string()) +
+                            " --set embed.pooling=mean");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Contains("embeddings [4, 64]"));
+  const auto db = mtlab::storage::Database::open_read_only(dir / "t1.db");
+  auto rows = mtlab::storage::run_read_only_query(
+      db, "SELECT count(*), sum(CASE WHEN name IN ('similarity.0.0', 'similarity.3.3') AND abs(value - 1) < 1e-5 "
+          "THEN 1 ELSE 0 END), max(CASE WHEN name = 'similarity.0.3' THEN value END) FROM metrics WHERE split = 'embed'");
+  CHECK(std::get<std::int64_t>(rows.rows.at(0).at(0)) == 16);
+  CHECK(std::get<std::int64_t>(rows.rows.at(0).at(1)) == 2);
+  CHECK(std::get<double>(rows.rows.at(0).at(2)) < 0.9999);  // mean pooling tells the sentences apart
+  auto artifact = mtlab::storage::run_read_only_query(db, "SELECT count(*) FROM artifacts WHERE kind = 'embeddings'");
+  CHECK(std::get<std::int64_t>(artifact.rows.at(0).at(0)) == 1);
+}

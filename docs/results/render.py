@@ -25,8 +25,15 @@ def q(sql, *args):
 
 
 def runs(experiment):
-    return q("SELECT r.id, r.trial, r.seed, r.duration_s FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-             "WHERE e.name = ? AND r.status = 'completed' ORDER BY r.id", experiment)
+    """Completed runs of the experiment's current spec: per trial, only runs with the
+    config hash of its latest run (an edited spec's older runs stay in the database)."""
+    rows = q("SELECT r.id, r.trial, r.seed, r.duration_s, r.config_hash FROM runs r JOIN experiments e "
+             "ON e.id = r.experiment_id WHERE e.name = ? AND r.status = 'completed' ORDER BY r.id", experiment)
+    latest = {}
+    for run_id, trial, _, _, config_hash in rows:
+        latest[trial] = config_hash
+    return [(run_id, trial, seed, duration) for run_id, trial, seed, duration, config_hash in rows
+            if latest[trial] == config_hash]
 
 
 def final(run_id, metric):
@@ -101,7 +108,10 @@ def svg_lines(path, title, x_label, y_label, series):
         y = y0 + (y1 - y0) * i / 4
         out.append(f'<text x="{left - 6}" y="{py(y) + 4}" text-anchor="end">{100 * y:.0f}</text>')
         out.append(f'<line x1="{left}" y1="{py(y)}" x2="{w - right}" y2="{py(y)}" stroke="#ddd"/>')
-    for x in sorted(set(xs)):
+    ticks = sorted(set(xs))
+    if len(ticks) > 8:
+        ticks = ticks[:: math.ceil(len(ticks) / 6)]
+    for x in ticks:
         out.append(f'<text x="{px(x)}" y="{h - bottom + 16}" text-anchor="middle">{x:g}</text>')
     for i, (name, pts) in enumerate(series.items()):
         c = colors[i % len(colors)]
@@ -116,16 +126,15 @@ def svg_lines(path, title, x_label, y_label, series):
 
 
 def dev_curves(experiment, metric_task, metric_name):
-    """Mean over seeds of a dev metric at each epoch end, per trial."""
+    """Mean over seeds of a dev metric at each evaluation step, per trial."""
     series = {}
     for key, members in grouped(experiment).items():
-        per_epoch = {}
+        per_step = {}
         for run_id, _, _ in members:
-            for epoch, value in q("SELECT epoch, value FROM metrics WHERE run_id = ? AND task = ? AND split = 'dev' "
-                                  "AND name = ? AND epoch IS NOT NULL AND epoch = CAST(epoch AS INTEGER)",
-                                  run_id, metric_task, metric_name):
-                per_epoch.setdefault(epoch, []).append(value)
-        series[key] = [(e, statistics.mean(v)) for e, v in per_epoch.items()]
+            for step, value in q("SELECT step, value FROM metrics WHERE run_id = ? AND task = ? AND split = 'dev' "
+                                 "AND name = ? AND epoch IS NOT NULL", run_id, metric_task, metric_name):
+                per_step.setdefault(step, []).append(value)
+        series[key] = [(s, statistics.mean(v)) for s, v in per_step.items()]
     return series
 
 
@@ -165,7 +174,7 @@ doc = replace_block(doc, "task3-transfer", table("seed-task3-transfer", JOINT, t
 doc = replace_block(doc, "task4", table("seed-task4-layerwise-lr", JOINT))
 DOC.write_text(doc)
 
-svg_lines(OUT / "task3_freeze_dev.svg", "Task 3: dev sentence accuracy per epoch (mean of 3 seeds)", "epoch",
+svg_lines(OUT / "task3_freeze_dev.svg", "Task 3: dev sentence accuracy during training (mean of 3 seeds)", "step",
           "dev sentence accuracy (%)", dev_curves("seed-task3-freeze", "", "sentence_accuracy"))
 transfer = {}
 for key, members in grouped("seed-task3-transfer").items():

@@ -68,3 +68,19 @@ TEST_CASE("the seed's Task 1 spec records the embeddings and their similarities 
   auto artifact = mtlab::storage::run_read_only_query(db, "SELECT count(*) FROM artifacts WHERE kind = 'embeddings'");
   CHECK(std::get<std::int64_t>(artifact.rows.at(0).at(0)) == 1);
 }
+
+TEST_CASE("every spec shipped in experiments/ validates", "[e2e][specs]") {
+  std::vector<std::filesystem::path> specs;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(mtlab::test::source_dir() / "experiments")) {
+    if (entry.path().extension() == ".toml" && entry.path().filename() != "base.toml") specs.push_back(entry.path());
+  }
+  REQUIRE(specs.size() >= 8);
+  for (const auto& spec : specs) {
+    auto result = run_command("MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
+                              shell_quote(mtlab::test::mtlab_executable().string()) + " validate " +
+                              shell_quote(spec.string()));
+    INFO(spec.string() << "\n" << result.output);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.output, Contains("ok: "));
+  }
+}

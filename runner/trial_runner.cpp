@@ -35,6 +35,13 @@ Config backbone_config(const spec::Trial& trial) {
     if (it.key() == "plugin" || it.key() == "from_run") continue;
     out[it.key()] = it.value();
   }
+  // A checkpoint defines the architecture and vocabulary: a spec written for a
+  // from-scratch backbone runs unchanged when --set backbone.checkpoint=… is given.
+  if (out.contains("checkpoint") && (out.contains("init") || out.contains("vocab"))) {
+    log::info("  backbone: the checkpoint's config.json and vocab.txt are used; [backbone.init] and vocab are ignored");
+    out.erase("init");
+    out.erase("vocab");
+  }
   if (!out.contains("checkpoint") && !out.contains("vocab")) out["vocab"] = "build";
   if (!out.contains("device")) {
     const std::string device = trial.config.value("training", json::object()).value("device", "cpu");

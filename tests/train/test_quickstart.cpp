@@ -84,3 +84,22 @@ TEST_CASE("every spec shipped in experiments/ validates", "[e2e][specs]") {
     CHECK_THAT(result.output, Contains("ok: "));
   }
 }
+
+TEST_CASE("a seed spec runs unchanged on a Hugging Face checkpoint given with --set", "[e2e][specs]") {
+  const auto dir = mtlab::test::scratch_dir("seed_with_checkpoint");
+  const auto spec = mtlab::test::source_dir() / "experiments" / "seed" / "task2_multitask.toml";
+  auto result = run_command(
+      "MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
+      shell_quote(mtlab::test::mtlab_executable().string()) + " run " + shell_quote(spec.string()) +
+      " --no-progress --set backbone.checkpoint=" + shell_quote((mtlab::test::fixtures_dir() / "tiny-bert").string()) +
+      " --set experiment.database=" + shell_quote((dir / "ck.db").string()) + " --set experiment.output=" +
+      shell_quote((dir / "runs").string()) + " --set training.epochs=1 --set data.limit_train=64");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Contains("1 completed, 0 failed"));
+  const auto db = mtlab::storage::Database::open_read_only(dir / "ck.db");
+  auto rows = mtlab::storage::run_read_only_query(db, "SELECT init_checkpoint_sha256 FROM runs");
+  // The fixture README's sha256 of tiny-bert/model.safetensors.
+  CHECK(std::get<std::string>(rows.rows.at(0).at(0)) ==
+        "608b763c8e7317951b80f3763c1c4f76e1acaa6627dc833eb5dd2d15dc96908a");
+}

@@ -15,30 +15,14 @@
 #include <string>
 
 #include "mtlab/model/bert_model.h"
+#include "../common/bench_util.h"
 #include "mtlab/model/environment.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/sentence_encoder.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double current_rss_mb() {
-  long pages = 0, resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
-  return resident * (sysconf(_SC_PAGESIZE) / 1024.0) / 1024.0;
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024.0;
-}
+using namespace mtlab::bench;
 
 // Sentences of 8–40 whole words drawn from the vocabulary (no pieces, no specials).
 std::vector<mtlab::SentenceInput> make_sentences(const mtlab::Vocab& vocab, int n, unsigned seed) {
@@ -56,21 +40,6 @@ std::vector<mtlab::SentenceInput> make_sentences(const mtlab::Vocab& vocab, int 
     out.push_back({s + ".", std::nullopt});
   }
   return out;
-}
-
-// GFLOP/s of y = x·Wᵀ + b with x [m, k], W [n, k], best of `reps` after a warm-up.
-double gemm_rate(std::int64_t m, std::int64_t k, std::int64_t n, mtlab::MatmulPath path, int reps = 5) {
-  mtlab::set_matmul_path(path);
-  c10::InferenceMode inference;
-  auto x = torch::randn({m, k}), w = torch::randn({n, k}), b = torch::randn({n});
-  (void)mtlab::fast_linear(x, w, b);
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    const auto t = Clock::now();
-    auto y = mtlab::fast_linear(x, w, b);
-    best = std::min(best, seconds_since(t));
-  }
-  return 2.0 * m * k * n / best / 1e9;
 }
 
 }  // namespace

@@ -1,0 +1,53 @@
+#pragma once
+// Shared by the benchmarks: wall-clock helpers, resident memory, and the rate of
+// a plain matrix product through a chosen path (the machine's reference speed).
+#include <sys/resource.h>
+#include <unistd.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "mtlab/model/fast_linear.h"
+
+namespace mtlab::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+inline double current_rss_mb() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024.0) / 1024.0;
+}
+
+inline double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+// GFLOP/s of [m × k] · [n × k]ᵀ + bias, best of `reps`, through `path`.
+inline double gemm_rate(std::int64_t m, std::int64_t k, std::int64_t n, mtlab::MatmulPath path, int reps = 5) {
+  mtlab::set_matmul_path(path);
+  c10::InferenceMode inference;
+  auto x = torch::randn({m, k}), w = torch::randn({n, k}), b = torch::randn({n});
+  (void)mtlab::fast_linear(x, w, b);
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t = Clock::now();
+    auto y = mtlab::fast_linear(x, w, b);
+    best = std::min(best, seconds_since(t));
+  }
+  return 2.0 * m * k * n / best / 1e9;
+}
+
+}  // namespace mtlab::bench

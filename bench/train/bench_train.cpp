@@ -1,0 +1,141 @@
+// bench_train: the seed's multi-task model (BERT encoder, a sentence head on the
+// pooled output, a token head) trained with AdamW, batch 16, on generated joint
+// intent/slot sentences padded per length-bucketed batch; sentences per second
+// and effective GFLOP/s (forward + backward ≈ 3 × forward, real tokens only) as
+// a share of the best plain GEMM rate measured in the same run.
+//   bench_train [--shape mini|base] [--steps N] [--batch B] [--threads T]
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "../common/bench_util.h"
+#include "mtlab/data/dataset.h"
+#include "mtlab/data/label_set.h"
+#include "mtlab/data/synthetic_data.h"
+#include "mtlab/model/bert_model.h"
+#include "mtlab/model/environment.h"
+#include "mtlab/plugin/registry.h"
+#include "mtlab/train/multitask_model.h"
+#include "mtlab/train/trainer.h"
+
+namespace {
+
+using namespace mtlab;
+using namespace mtlab::bench;
+
+class NullRecorder : public Recorder {
+ public:
+  void metric(std::string_view, std::string_view, std::string_view, std::int64_t, double,
+              std::optional<double>) override {}
+  void fact(std::string_view, std::string_view) override {}
+  void artifact(std::string_view, const std::filesystem::path&) override {}
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string shape = "mini";
+  int steps = 30, batch = 16, threads = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--steps")) steps = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--batch")) batch = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
+  }
+  set_threads(threads);
+  torch::manual_seed(1);
+  BertConfig config;
+  if (shape == "base") {
+    config.hidden_size = 768, config.num_hidden_layers = 12, config.num_attention_heads = 12, config.intermediate_size = 3072;
+  } else {
+    config.hidden_size = 256, config.num_hidden_layers = 4, config.num_attention_heads = 4, config.intermediate_size = 1024;
+  }
+  const auto vocab_file = std::filesystem::path(MTLAB_SHARED_DIR) / "fixtures" / "vocab" / "bert-base-uncased-vocab.txt";
+  auto backbone = std::make_shared<BertModel>(config, BertTokenizer(Vocab::load(vocab_file), TokenizerOptions{}));
+
+  SyntheticOptions data_options;
+  data_options.seed = 3;
+  data_options.train_size = static_cast<std::size_t>(steps * batch);
+  data_options.dev_size = 0;
+  data_options.test_size = 0;
+  Dataset data = generate_synthetic(data_options);
+
+  plugin::Registry registry;
+  registry.scan(plugin::Registry::default_search_path());
+  auto intent = registry.create<Head>(plugin::Kind::head, "sequence_classification", Config());
+  auto slots = registry.create<Head>(plugin::Kind::head, "token_classification", Config());
+  TaskSpec ti{"intent", HeadLevel::sequence, 0.5, {}, 0, LabelSet::build(split_labels(data.train))};
+  TaskSpec ts{"slots", HeadLevel::token, 0.5, {}, 0, LabelSet::build_tags(split_tags(data.train))};
+  intent->build(config.hidden_size, static_cast<std::int64_t>(ti.labels.size()));
+  slots->build(config.hidden_size, static_cast<std::int64_t>(ts.labels.size()));
+  auto model = std::make_shared<MultiTaskModel>(
+      backbone, std::vector<std::pair<std::string, std::shared_ptr<Head>>>{{"intent", intent}, {"slots", slots}});
+  auto ce = registry.create<Loss>(plugin::Kind::loss, "cross_entropy", Config());
+  auto adamw = registry.create<OptimizerFactory>(plugin::Kind::optimizer, "adamw", Config());
+
+  std::vector<TaskSpec> tasks{ti, ts};
+  std::vector<TaskDataset> datasets(1);
+  datasets[0].train = data.train;
+  datasets[0].train_tokens = encode_examples(backbone->tokenizer(), data.train, {&tasks[0], &tasks[1]}, 64, "train");
+
+  // Padding of the bucketed batches the trainer draws (same rule, same sizes).
+  std::mt19937_64 rng(7);
+  std::size_t real = 0, computed = 0;
+  for (const auto& b : bucketed_batches(datasets[0].train_tokens, static_cast<std::size_t>(batch), rng)) {
+    std::size_t longest = 0;
+    for (auto i : b) {
+      real += datasets[0].train_tokens.encodings[i].size();
+      longest = std::max(longest, datasets[0].train_tokens.encodings[i].size());
+    }
+    computed += longest * b.size();
+  }
+
+  TrainInputs in;
+  in.model = model.get();
+  in.tasks = tasks;
+  in.losses = {{"intent", ce.get()}, {"slots", ce.get()}};
+  in.optimizer = adamw.get();
+  in.groups.lr = 1e-4;
+  in.freeze = FreezePolicy::parse("none", {"intent", "slots"}, config.num_hidden_layers);
+  in.datasets = &datasets;
+  TrainerOptions o;
+  o.epochs = 1;
+  o.batch_size = batch;
+  o.save = "none";
+  o.progress = false;
+  o.log_every = 1000000;
+  NullRecorder recorder;
+
+  const double blas = gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::blas);
+  const double onednn = at::hasMKLDNN() ? gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::onednn) : 0.0;
+  set_matmul_path(MatmulPath::blas);  // what training uses
+  const auto start = Clock::now();
+  const auto result = train(in, o, recorder);
+  const double seconds = seconds_since(start);
+
+  const double h = static_cast<double>(config.hidden_size), inter = static_cast<double>(config.intermediate_size);
+  double forward = 0;  // FLOPs on real tokens, over the epoch
+  for (const auto& e : datasets[0].train_tokens.encodings) {
+    const double t = static_cast<double>(e.size());
+    forward += t * config.num_hidden_layers * (8 * h * h + 4 * h * inter + 4 * t * h);
+  }
+  const double gflops = 3.0 * forward / seconds / 1e9;
+  const double best = std::max(blas, onednn);
+  const auto env = describe_environment();
+  std::printf("bench_train: shape %s (H=%lld, L=%lld, I=%lld), AdamW, batch %d, %lld steps, threads %d\n", shape.c_str(),
+              static_cast<long long>(config.hidden_size), static_cast<long long>(config.num_hidden_layers),
+              static_cast<long long>(config.intermediate_size), batch, static_cast<long long>(result.steps), threads);
+  std::printf("cpu: %s\n", env.cpu.c_str());
+  std::printf("sentences: %zu, real tokens %zu (mean %.1f), padding %.1f%% of computed tokens\n", data.train.size(),
+              real, static_cast<double>(real) / data.train.size(), 100.0 * (computed - real) / computed);
+  std::printf("train: %.2f s, %.1f sentences/s, %.1f effective GFLOP/s (3 x forward, real tokens)\n", seconds,
+              data.train.size() / seconds, gflops);
+  std::printf("plain GEMM [1024 x %lld] x [%lld x %lld]: blas %.1f GFLOP/s, onednn %.1f GFLOP/s\n",
+              static_cast<long long>(config.hidden_size), static_cast<long long>(config.hidden_size),
+              static_cast<long long>(config.intermediate_size), blas, onednn);
+  std::printf("ratio train / best GEMM (%.1f GFLOP/s): %.1f%%; peak RSS %.0f MB\n", best, 100.0 * gflops / best,
+              peak_rss_mb());
+  return 0;
+}

@@ -11,8 +11,8 @@
 #include "mtlab/core/log.h"
 #include "mtlab/model/environment.h"
 #include "mtlab/storage/database.h"
-#include "mtlab/storage/statement.h"
 #include "mtlab/train/predictor.h"
+#include "lineage.h"
 #include "text_inputs.h"
 
 namespace mtlab::cli {
@@ -28,18 +28,6 @@ struct PredictOptions {
   std::size_t batch_size = 32;
   int threads = 0;
 };
-
-std::filesystem::path model_of_run(const std::string& database, std::int64_t run) {
-  const auto db = storage::Database::open_read_only(database);
-  auto find = db.prepare("SELECT path FROM artifacts WHERE run_id = ?1 AND path LIKE '%heads.json' ORDER BY id DESC "
-                         "LIMIT 1",
-                         "find the saved model of a run");
-  find.bind_all(run);
-  if (!find.step()) {
-    throw Error(fmt::format("{}: run {} has no saved model (no heads.json among its artifacts)", database, run));
-  }
-  return std::filesystem::path(find.get_text(0)).parent_path();
-}
 
 nlohmann::json to_json(const SentencePrediction& p) {
   nlohmann::json j = {{"text", p.text}};
@@ -73,7 +61,8 @@ void run(const PredictOptions& o) {
   if (o.model.empty() == (o.run == 0)) throw Error("give either --model FOLDER or --run ID with --db DATABASE");
   if (o.run != 0 && o.database.empty()) throw Error("--run needs --db DATABASE");
   set_threads(o.threads);
-  const auto folder = o.model.empty() ? model_of_run(o.database, o.run) : std::filesystem::path(o.model);
+  const auto folder = o.model.empty() ? saved_model_folder(storage::Database::open_read_only(o.database), o.run)
+                                      : std::filesystem::path(o.model);
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
   const Predictor predictor = Predictor::load(folder, registry);

@@ -21,6 +21,19 @@ std::string checkpoint_hash(const fs::path& folder) {
 
 }  // namespace
 
+fs::path saved_model_folder(const storage::Database& db, std::int64_t run) {
+  auto model = db.prepare("SELECT path FROM artifacts WHERE run_id = ?1 AND path LIKE '%heads.json' "
+                          "ORDER BY id DESC LIMIT 1",
+                          "find the saved model of a run");
+  model.bind_all(run);
+  if (!model.step()) {
+    throw Error(fmt::format("{}: run {} saved no model (no heads.json among its artifacts; was training.save = "
+                            "\"none\"?)",
+                            db.path().string(), run));
+  }
+  return fs::path(model.get_text(0)).parent_path();
+}
+
 Lineage resolve_lineage(const storage::Database& db, spec::Trial& trial) {
   Lineage lineage;
   auto& backbone = trial.config["backbone"];
@@ -50,19 +63,9 @@ Lineage resolve_lineage(const storage::Database& db, spec::Trial& trial) {
                               where, from, db.path().string(), names.empty() ? "none" : names));
     }
     const std::int64_t run = find.get_int(0);
-    auto model = db.prepare("SELECT path FROM artifacts WHERE run_id = ?1 AND path LIKE '%config.json' "
-                            "ORDER BY id DESC LIMIT 1",
-                            "find the saved model of the parent run");
-    model.bind_all(run);
-    if (!model.step()) {
-      throw Error(fmt::format("{}: backbone.from_run: run {} ('{}') saved no model (was training.save = \"none\"?)",
-                              where, run, from));
-    }
     lineage.parent_run = run;
-    lineage.checkpoint = fs::path(model.get_text(0)).parent_path();
-    backbone.erase("from_run");
-    backbone.erase("init");
-    backbone.erase("vocab");
+    lineage.checkpoint = saved_model_folder(db, run);
+    backbone.erase("from_run");  // the trial runner drops init/vocab for any checkpoint
     backbone["checkpoint"] = lineage.checkpoint.string();
   } else if (backbone.contains("checkpoint")) {
     lineage.checkpoint = backbone["checkpoint"].get<std::string>();

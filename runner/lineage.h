@@ -22,6 +22,10 @@ struct Lineage {
   std::string checkpoint_sha256;     // of model.safetensors (or the index of a sharded one)
 };
 
+// The model folder a run saved (the folder of its heads.json artifact); throws
+// naming the database and run when it saved none.
+std::filesystem::path saved_model_folder(const storage::Database& db, std::int64_t run);
+
 // Resolves from_run (rewriting the trial's backbone.checkpoint to the found
 // folder) or reads the checkpoint's hash. Throws naming the key and listing
 // what the database holds when the run is not found.

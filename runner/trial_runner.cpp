@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <set>
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
@@ -15,6 +14,7 @@
 #include "mtlab/model/backbone.h"
 #include "mtlab/io/safetensors.h"
 #include "mtlab/model/environment.h"
+#include "mtlab/spec/experiment.h"
 #include "mtlab/model/sentence_encoder.h"
 #include "mtlab/text/bert_tokenizer.h"
 #include "mtlab/train/model_checkpoint.h"
@@ -52,32 +52,6 @@ Config backbone_config(const spec::Trial& trial) {
     if (key.rfind("backbone.", 0) == 0) locations[key.substr(9)] = where;
   }
   return Config(out, trial.file + " [backbone]", locations);
-}
-
-// The optimizer plugin's keys: those of [optimizer] the framework does not own.
-Config optimizer_plugin_config(const spec::Trial& trial) {
-  static const std::set<std::string> framework_keys{"plugin",      "lr",     "weight_decay", "decay_bias_and_norm",
-                                                    "layer_decay", "groups", "schedule",     "warmup"};
-  json table = trial.config.value("optimizer", json::object());
-  json out = json::object();
-  for (auto it = table.begin(); it != table.end(); ++it) {
-    if (!framework_keys.count(it.key())) out[it.key()] = it.value();
-  }
-  return Config(out, trial.file + " [optimizer]");
-}
-
-Config options_of(const spec::Trial& trial, const std::string& dotted_table, const std::string& key) {
-  json table = trial.config;
-  std::string where = trial.file + " [" + dotted_table + "." + key + "]";
-  std::size_t start = 0;
-  while (start <= dotted_table.size()) {
-    const auto dot = dotted_table.find('.', start);
-    const std::string part = dotted_table.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    table = table.is_object() ? table.value(part, json::object()) : json::object();
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return Config(table.is_object() ? table.value(key, json::object()) : json::object(), where);
 }
 
 ParamGroupOptions group_options(const Config& optimizer) {
@@ -258,8 +232,9 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
     const Config task = trial.view("tasks").get_table(name);
     const std::string head_name = task.get_string("head");
     const std::string loss_name = task.get_string("loss", "cross_entropy");
-    auto head = context.registry->create<Head>(Kind::head, head_name, options_of(trial, "tasks." + name, "head_config"));
-    auto loss = context.registry->create<Loss>(Kind::loss, loss_name, options_of(trial, "tasks." + name, "loss_config"));
+    const Config head_config = task.get_table("head_config");
+    auto head = context.registry->create<Head>(Kind::head, head_name, head_config);
+    auto loss = context.registry->create<Loss>(Kind::loss, loss_name, task.get_table("loss_config"));
     outcome.plugins_used.emplace_back("head", head_name);
     outcome.plugins_used.emplace_back("loss", loss_name);
     TaskSpec spec;
@@ -291,7 +266,7 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
     manifest_tasks.push_back({{"name", name},
                               {"level", spec.level == HeadLevel::token ? "token" : "sentence"},
                               {"head", head_name},
-                              {"head_config", options_of(trial, "tasks." + name, "head_config").json()},
+                              {"head_config", head_config.json()},
                               {"loss", loss_name},
                               {"weight", spec.weight},
                               {"labels", spec.labels.labels()}});
@@ -322,8 +297,10 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
 
   const Config optimizer_table = trial.view("optimizer");
   const std::string optimizer_name = optimizer_table.get_string("plugin", "adamw");
-  auto optimizer = context.registry->create<OptimizerFactory>(Kind::optimizer, optimizer_name,
-                                                              optimizer_plugin_config(trial));
+  // [optimizer] mixes framework keys with the plugin's; the plugin gets its own.
+  auto optimizer = context.registry->create<OptimizerFactory>(
+      Kind::optimizer, optimizer_name,
+      spec::plugin_config(trial, "optimizer", context.registry->find(Kind::optimizer, optimizer_name)));
   outcome.plugins_used.emplace_back("optimizer", optimizer_name);
 
   TrainInputs inputs;

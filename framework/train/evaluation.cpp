@@ -28,6 +28,31 @@ bool wants(const TaskSpec& task, const std::string& metric) {
 
 }  // namespace
 
+std::vector<LabelChoice> sequence_choices(const at::Tensor& logits) {
+  auto probs = torch::softmax(logits.to(torch::kFloat), -1).to(torch::kCPU);
+  auto [best, arg] = probs.max(-1);
+  std::vector<LabelChoice> out(static_cast<std::size_t>(logits.size(0)));
+  for (std::size_t r = 0; r < out.size(); ++r) {
+    out[r] = {arg[static_cast<std::int64_t>(r)].item<std::int64_t>(), best[static_cast<std::int64_t>(r)].item<double>()};
+  }
+  return out;
+}
+
+std::vector<std::vector<std::int64_t>> token_choices(const at::Tensor& logits, const TokenizedSplit& split,
+                                                     const std::vector<std::size_t>& indices) {
+  auto arg = logits.argmax(-1).to(torch::kCPU).contiguous();
+  auto a = arg.accessor<std::int64_t, 2>();
+  std::vector<std::vector<std::int64_t>> out(indices.size());
+  for (std::size_t r = 0; r < indices.size(); ++r) {
+    const auto len = split.encodings[indices[r]].size();
+    out[r].resize(len);
+    for (std::size_t c = 0; c < len; ++c) out[r][c] = a[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(c)];
+  }
+  return out;
+}
+
+std::int64_t outside_tag_id(const LabelSet& labels) { return labels.contains("O") ? labels.id("O") : 0; }
+
 EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, const std::vector<EvalSplit>& splits,
                     const std::map<std::string, Loss*>& losses, std::size_t batch_size) {
   const bool was_training = model.is_training();
@@ -75,21 +100,14 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
           loss_weight[t->name] += valid;
         }
         if (t->level == HeadLevel::sequence) {
-          auto probs = torch::softmax(lg.to(torch::kFloat), -1).to(torch::kCPU);
-          auto [best, arg] = probs.max(-1);
+          const auto choices = sequence_choices(lg);
           for (std::size_t r = 0; r < indices.size(); ++r) {
-            seq_pred[t->name][indices[r]] = arg[static_cast<std::int64_t>(r)].item<std::int64_t>();
-            seq_prob[t->name][indices[r]] = best[static_cast<std::int64_t>(r)].item<double>();
+            seq_pred[t->name][indices[r]] = choices[r].id;
+            seq_prob[t->name][indices[r]] = choices[r].probability;
           }
         } else {
-          auto arg = lg.argmax(-1).to(torch::kCPU).contiguous();
-          auto a = arg.accessor<std::int64_t, 2>();
-          for (std::size_t r = 0; r < indices.size(); ++r) {
-            const auto len = split.tokenized->encodings[indices[r]].size();
-            std::vector<std::int64_t> row(len);
-            for (std::size_t c = 0; c < len; ++c) row[c] = a[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(c)];
-            tok_pred[t->name][indices[r]] = std::move(row);
-          }
+          auto rows = token_choices(lg, *split.tokenized, indices);
+          for (std::size_t r = 0; r < indices.size(); ++r) tok_pred[t->name][indices[r]] = std::move(rows[r]);
         }
       }
     }
@@ -116,7 +134,7 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
         predictions.probabilities = seq_prob[name];
         if (!has_seq) gold_labels = gold, pred_labels = pred, has_seq = true;
       } else {
-        const std::int64_t fill = t->labels.contains("O") ? t->labels.id("O") : 0;
+        const std::int64_t fill = outside_tag_id(t->labels);
         std::vector<std::vector<std::string>> gold, pred;
         for (std::size_t i = 0; i < n; ++i) {
           gold.push_back(examples[i].tags);

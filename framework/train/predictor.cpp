@@ -11,6 +11,7 @@
 #include "mtlab/model/backbone.h"
 #include "mtlab/model/head.h"
 #include "mtlab/text/bert_tokenizer.h"
+#include "mtlab/train/evaluation.h"
 #include "mtlab/train/model_checkpoint.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/task_data.h"
@@ -80,25 +81,18 @@ std::vector<SentencePrediction> Predictor::predict(const std::vector<std::string
     for (const auto& task : tasks_) {
       const LabelSet& labels = labels_.at(task);
       if (!is_token_task_.at(task)) {
-        auto probs = torch::softmax(logits.at(task).to(torch::kFloat), -1).to(torch::kCPU);
-        auto [best, arg] = probs.max(-1);
+        const auto choices = sequence_choices(logits.at(task));
         for (std::size_t r = 0; r < indices.size(); ++r) {
-          const auto row = static_cast<std::int64_t>(r);
-          out[indices[r]].labels[task] = {labels.label(arg[row].item<std::int64_t>()), best[row].item<double>()};
+          out[indices[r]].labels[task] = {labels.label(choices[r].id), choices[r].probability};
         }
         continue;
       }
-      auto arg = logits.at(task).argmax(-1).to(torch::kCPU).contiguous();
-      auto a = arg.accessor<std::int64_t, 2>();
-      const std::int64_t fill = labels.contains("O") ? labels.id("O") : 0;
+      const auto rows = token_choices(logits.at(task), split, indices);
+      const std::int64_t fill = outside_tag_id(labels);
       for (std::size_t r = 0; r < indices.size(); ++r) {
         const auto& encoding = split.encodings[indices[r]];
-        std::vector<std::int64_t> token_predictions(encoding.size());
-        for (std::size_t c = 0; c < encoding.size(); ++c) {
-          token_predictions[c] = a[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(c)];
-        }
         auto& sentence = out[indices[r]];
-        auto tags = labels.labels_of(word_predictions(encoding.word_ids, token_predictions, sentence.words.size(), fill));
+        auto tags = labels.labels_of(word_predictions(encoding.word_ids, rows[r], sentence.words.size(), fill));
         sentence.entities[task];  // present even when empty
         for (const auto& span : extract_spans(tags)) {
           std::string text;

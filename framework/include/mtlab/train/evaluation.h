@@ -37,6 +37,20 @@ struct EvalResult {
 EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, const std::vector<EvalSplit>& splits,
                     const std::map<std::string, Loss*>& losses, std::size_t batch_size);
 
+// Predictions from one batch's logits, shared by evaluation and mtlab predict.
+struct LabelChoice {
+  std::int64_t id = 0;
+  double probability = 0;  // softmax probability of `id`
+};
+// Per row of sequence logits [B, C]: the argmax label and its probability.
+std::vector<LabelChoice> sequence_choices(const at::Tensor& logits);
+// Per row of token logits [B, T, C]: the argmax per token, cut to the length of
+// that row's encoding (`split.encodings[indices[r]]`).
+std::vector<std::vector<std::int64_t>> token_choices(const at::Tensor& logits, const TokenizedSplit& split,
+                                                     const std::vector<std::size_t>& indices);
+// What a word lost to truncation is predicted as: "O" when the tag set has it.
+std::int64_t outside_tag_id(const LabelSet& labels);
+
 // The metrics a task records when its spec lists none.
 std::vector<std::string> default_metrics(HeadLevel level);
 

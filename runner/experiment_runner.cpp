@@ -51,9 +51,12 @@ std::string summary_metric(const spec::Trial& trial) {
 }  // namespace
 
 int run_experiment(const RunOptions& options) {
+  // One registry serves validation and the runs: each plugin library is loaded
+  // and hashed once.
+  plugin::Registry registry;
   spec::LoadOptions load;
   load.overrides = options.overrides;
-  load.plugins = spec::registry_catalog();
+  load.plugins = spec::registry_catalog(&registry);
   const spec::Experiment experiment = spec::load_experiment(options.spec, load);
   if (options.dry_run) {
     std::fputs(spec::format_trials(experiment).c_str(), stdout);
@@ -64,11 +67,6 @@ int run_experiment(const RunOptions& options) {
   const fs::path output_root = first.view("experiment").get_string("output");
   const fs::path spec_dir = fs::absolute(options.spec).parent_path();
 
-  plugin::Registry registry;
-  std::vector<fs::path> search;
-  for (const auto& p : first.view("plugins").get_string_list("paths")) search.emplace_back(p);
-  for (const auto& p : plugin::Registry::default_search_path()) search.push_back(p);
-  registry.scan(search);
   for (const auto& w : registry.warnings()) log::debug("{}", w);
 
   const Environment env = describe_environment();

@@ -51,13 +51,14 @@ std::vector<Diagnostic> tidy(std::vector<Diagnostic> errors) {
 
 }  // namespace
 
-PluginCatalog registry_catalog() {
-  return [](const std::vector<fs::path>& extra) {
-    plugin::Registry registry;
+PluginCatalog registry_catalog(plugin::Registry* registry) {
+  return [registry](const std::vector<fs::path>& extra) {
+    plugin::Registry own;
+    plugin::Registry& r = registry ? *registry : own;
     auto search = extra;
     for (const auto& p : plugin::Registry::default_search_path()) search.push_back(p);
-    registry.scan(search);
-    return registry.plugins();
+    r.scan(search);
+    return r.plugins();
   };
 }
 

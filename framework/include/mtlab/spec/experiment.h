@@ -30,7 +30,9 @@ using PluginCatalog = std::function<std::vector<plugin::PluginInfo>(const std::v
 
 // A catalog scanning `extra`, then plugin::Registry::default_search_path().
 // Registry warnings (a stray library) are ignored here; `mtlab plugins` shows them.
-PluginCatalog registry_catalog();
+// With `registry`, the libraries are loaded into it (and stay there for the
+// caller to create plugins from), so each is loaded and hashed once.
+PluginCatalog registry_catalog(plugin::Registry* registry = nullptr);
 
 struct LoadOptions {
   std::vector<std::string> overrides;  // "key.path=value", applied after extends

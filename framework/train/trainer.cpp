@@ -159,7 +159,11 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   };
 
   std::vector<double> base_lr;
-  for (const auto& g : groups) base_lr.push_back(g.lr);
+  std::vector<at::Tensor> optimized;  // every parameter the optimizer holds, for gradient clipping
+  for (const auto& g : groups) {
+    base_lr.push_back(g.lr);
+    optimized.insert(optimized.end(), g.params.begin(), g.params.end());
+  }
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (!groups.empty()) optimizer = in.optimizer->make(groups);
 
@@ -305,11 +309,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
           recorder.metric(name, "train", "log_variance", step + 1, log_variance[index].item<double>(), epoch_value);
         }
       }
-      if (o.grad_clip > 0) {
-        std::vector<at::Tensor> params;
-        for (const auto& g : groups) params.insert(params.end(), g.params.begin(), g.params.end());
-        torch::nn::utils::clip_grad_norm_(params, o.grad_clip);
-      }
+      if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimized, o.grad_clip);
       optimizer->step();
       optimizer->zero_grad();
       ++step;

@@ -84,7 +84,9 @@ TensorInfo parse_entry(const std::string& name, const json& entry, std::uint64_t
   std::uint64_t count = 1;
   for (const auto& dim : entry["shape"]) {
     // Negative numbers parse as integer (not unsigned); fractions and huge values as float.
-    if (!dim.is_number_unsigned()) fail(fmt::format("shape {} has an entry that is not a non-negative integer", dim.dump()));
+    if (!dim.is_number_unsigned()) {
+      fail(fmt::format("shape {} has an entry that is not a non-negative integer", entry["shape"].dump()));
+    }
     const std::uint64_t d = dim.get<std::uint64_t>();
     if (d > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
         __builtin_mul_overflow(count, d, &count)) {
@@ -153,9 +155,15 @@ std::int64_t TensorInfo::numel() const {
 SafetensorsHeader parse_safetensors_header(std::string_view json_text, std::uint64_t data_size,
                                            std::string_view where) {
   // Duplicate names would silently keep the last value in nlohmann::json; catch them while parsing.
+  // A valid header nests 3 levels (object, entry, shape); refusing anything much
+  // deeper while parsing keeps hostile nesting away from recursive code (dump,
+  // comparisons) later on.
+  constexpr int kMaxDepth = 8;
+  struct TooDeep {};
   std::set<std::string> seen;
   std::string duplicate;
   json::parser_callback_t on_event = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxDepth) throw TooDeep{};
     if (event == json::parse_event_t::key && depth == 1) {
       const auto key = parsed.get<std::string>();
       if (!seen.insert(key).second && duplicate.empty()) duplicate = key;
@@ -167,6 +175,10 @@ SafetensorsHeader parse_safetensors_header(std::string_view json_text, std::uint
     header = json::parse(json_text.begin(), json_text.end(), on_event);
   } catch (const json::exception& e) {
     throw Error(fmt::format("{}: safetensors header is not valid JSON ({})", where, e.what()));
+  } catch (const TooDeep&) {
+    throw Error(fmt::format("{}: safetensors header nests deeper than {} levels (a tensor entry needs 3): corrupt or not "
+                            "a safetensors file",
+                            where, kMaxDepth));
   }
   if (!duplicate.empty()) throw Error(fmt::format("{}: safetensors header names tensor '{}' twice", where, duplicate));
   if (!header.is_object()) throw Error(fmt::format("{}: safetensors header must be a JSON object", where));

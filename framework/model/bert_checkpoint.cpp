@@ -71,6 +71,15 @@ BertLoadReport BertModel::load_weights(const io::CheckpointWeights& weights, con
                                      shape(p.value().sizes())));
       continue;
     }
+    // A float parameter loaded from integer or boolean data would be silently
+    // converted to garbage weights: refuse it, as a wrong shape is refused.
+    const auto dtype = info.dtype;
+    if (dtype != io::DType::F32 && dtype != io::DType::F16 && dtype != io::DType::BF16 && dtype != io::DType::F64) {
+      problems.push_back(fmt::format("tensor '{}' has dtype {} in {} but the model expects floating-point weights "
+                                     "(F32, F16, BF16 or F64)",
+                                     it->second, io::dtype_name(dtype), weights.file_of(it->second).filename().string()));
+      continue;
+    }
     used.insert(it->second);
   }
   if (!problems.empty()) {

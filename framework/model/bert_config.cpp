@@ -28,16 +28,28 @@ void read_field(const json& j, const char* key, T& out, const std::string& where
 }  // namespace
 
 void BertConfig::validate(const std::string& where) const {
-  auto positive = [&](const char* name, std::int64_t v) {
+  // Upper bounds, so that a hostile or mistyped config.json is refused before any
+  // tensor is allocated (the spec's [backbone.init] ranges are the same or tighter).
+  auto in_range = [&](const char* name, std::int64_t v, std::int64_t max) {
     if (v <= 0) throw Error(fmt::format("{}: {} must be positive, got {}", where, name, v));
+    if (v > max) {
+      throw Error(fmt::format("{}: {} {} is out of range, expected an integer in [1, {}]", where, name, v, max));
+    }
   };
-  positive("vocab_size", vocab_size);
-  positive("hidden_size", hidden_size);
-  positive("num_hidden_layers", num_hidden_layers);
-  positive("num_attention_heads", num_attention_heads);
-  positive("intermediate_size", intermediate_size);
-  positive("max_position_embeddings", max_position_embeddings);
-  positive("type_vocab_size", type_vocab_size);
+  in_range("vocab_size", vocab_size, kMaxVocabSize);
+  in_range("hidden_size", hidden_size, 16384);
+  in_range("num_hidden_layers", num_hidden_layers, 128);
+  in_range("num_attention_heads", num_attention_heads, 256);
+  in_range("intermediate_size", intermediate_size, 65536);
+  in_range("max_position_embeddings", max_position_embeddings, 65536);
+  in_range("type_vocab_size", type_vocab_size, 1024);
+  // Each field in range can still multiply to an absurd model: bound the total.
+  const double parameters = parameter_count();
+  if (parameters > static_cast<double>(kMaxParameters)) {
+    throw Error(fmt::format("{}: this configuration has {:.3g} parameters ({:.0f} GiB in float32), more than the limit "
+                            "of {:.0e}; check hidden_size, num_hidden_layers, intermediate_size and vocab_size",
+                            where, parameters, parameters * 4 / (1024.0 * 1024 * 1024), static_cast<double>(kMaxParameters)));
+  }
   if (hidden_size % num_attention_heads != 0) {
     throw Error(fmt::format("{}: hidden_size {} is not a multiple of num_attention_heads {}", where, hidden_size,
                             num_attention_heads));
@@ -59,6 +71,15 @@ void BertConfig::validate(const std::string& where) const {
   for (double p : {hidden_dropout_prob, attention_probs_dropout_prob}) {
     if (p < 0 || p >= 1) throw Error(fmt::format("{}: dropout probabilities must lie in [0, 1), got {}", where, p));
   }
+}
+
+double BertConfig::parameter_count() const {
+  const double h = static_cast<double>(hidden_size), i = static_cast<double>(intermediate_size);
+  const double embeddings =
+      (static_cast<double>(vocab_size) + static_cast<double>(max_position_embeddings) + static_cast<double>(type_vocab_size)) * h + 2 * h;
+  const double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+  const double pooler = h * h + h;
+  return embeddings + static_cast<double>(num_hidden_layers) * layer + pooler;
 }
 
 BertConfig BertConfig::from_json(const json& j, const std::string& where) {

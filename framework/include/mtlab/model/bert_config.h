@@ -24,9 +24,16 @@ struct BertConfig {
   std::int64_t pad_token_id = 0;
   std::string position_embedding_type = "absolute";
 
+  // Limits validate() enforces before anything is allocated.
+  static constexpr std::int64_t kMaxVocabSize = 4194304;      // 2^22 tokens
+  static constexpr std::int64_t kMaxParameters = 10000000000;  // 1e10 parameters (37 GiB in float32)
+
   // Throws mtlab::Error naming the field when a value is impossible
-  // (hidden size not divisible by the heads, unknown activation, …).
+  // (hidden size not divisible by the heads, unknown activation, a size out of
+  // range, more than kMaxParameters parameters, …).
   void validate(const std::string& where) const;
+  // The BertModel parameter count this configuration implies (pooler included).
+  double parameter_count() const;
 
   // Missing fields keep BertConfig's defaults, as transformers does; `where` names the source.
   static BertConfig from_json(const nlohmann::json& json, const std::string& where);

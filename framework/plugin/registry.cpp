@@ -5,12 +5,20 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "mtlab/build_info.h"
 #include "mtlab/core/hash.h"
+#include "mtlab/core/log.h"
 #include "mtlab/core/suggest.h"
 
 namespace mtlab::plugin {
@@ -28,7 +36,57 @@ std::vector<boost::dll::shared_library>& loaded_libraries() {
 
 std::string str(const char* s) { return s ? std::string(s) : std::string(); }
 
+// A user-private group: the owner's primary group, with no other listed members.
+// Being writable by it gives nobody but the owner write access.
+bool is_private_group(uid_t owner, gid_t gid) {
+  std::vector<char> buffer(16384);
+  passwd pw{};
+  passwd* pw_found = nullptr;
+  if (getpwuid_r(owner, &pw, buffer.data(), buffer.size(), &pw_found) != 0 || !pw_found) return false;
+  if (pw.pw_gid != gid) return false;
+  std::vector<char> gbuffer(65536);
+  group gr{};
+  group* gr_found = nullptr;
+  if (getgrgid_r(gid, &gr, gbuffer.data(), gbuffer.size(), &gr_found) != 0 || !gr_found) return false;
+  for (char** member = gr.gr_mem; member && *member; ++member) {
+    if (pw.pw_name && std::string(*member) != pw.pw_name) return false;
+  }
+  return true;
+}
+
+std::string group_name(gid_t gid) {
+  std::vector<char> buffer(65536);
+  group gr{};
+  group* found = nullptr;
+  if (getgrgid_r(gid, &gr, buffer.data(), buffer.size(), &found) == 0 && found && gr.gr_name) return gr.gr_name;
+  return std::to_string(gid);
+}
+
 }  // namespace
+
+void Registry::check_permissions(const fs::path& path) {
+  std::error_code ec;
+  fs::path key = fs::weakly_canonical(path, ec);
+  if (ec) key = path;
+  if (std::find(checked_paths_.begin(), checked_paths_.end(), key) != checked_paths_.end()) return;
+  checked_paths_.push_back(key);
+  struct stat st {};
+  if (::stat(key.c_str(), &st) != 0) return;
+  std::string who;
+  if (st.st_mode & S_IWOTH) {
+    who = "every user";
+  } else if ((st.st_mode & S_IWGRP) && !is_private_group(st.st_uid, st.st_gid)) {
+    who = fmt::format("the users of group '{}'", group_name(st.st_gid));
+  }
+  if (who.empty()) return;
+  const bool folder = S_ISDIR(st.st_mode);
+  const std::string message = fmt::format(
+      "{}: plugin {} is writable by {} (mode {:04o}); plugins run inside mtlab with your rights, so whoever can write "
+      "here can run code as you: chmod go-w {}",
+      key.string(), folder ? "folder" : "file", who, st.st_mode & 07777, key.string());
+  security_warnings_.push_back(message);
+  log::warn("{}", message);
+}
 
 const char* kind_name(Kind kind) {
   switch (kind) {
@@ -76,6 +134,7 @@ void Registry::scan(const std::vector<fs::path>& paths) {
       continue;
     }
     if (!fs::is_directory(path, ec)) continue;  // a missing folder on the path is not an error
+    check_permissions(path);
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry.path());
@@ -102,6 +161,20 @@ const PluginInfo& Registry::load(const fs::path& file) {
   }
   if (!fs::exists(canonical, ec)) throw Error(fmt::format("{}: no such plugin file", file.string()));
 
+  // Checked before the library's code is mapped: its initialisers run on load.
+  check_permissions(canonical.parent_path());
+  check_permissions(canonical);
+  // The dynamic loader's own message for a file that is not ELF at all is a
+  // detour ("file too short", "invalid ELF header" and a stray errno): say it plainly.
+  {
+    char magic[4] = {};
+    std::ifstream in(canonical, std::ios::binary);
+    if (!in.read(magic, 4) || std::string_view(magic, 4) != "\x7f" "ELF") {
+      throw Error(fmt::format("{}: not a loadable shared library (not an ELF file; expected a plugin built with "
+                              "MTLAB_PLUGIN for this system)",
+                              file.string()));
+    }
+  }
   boost::dll::shared_library library;
   try {
     library.load(canonical.string(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -160,6 +233,7 @@ const PluginInfo& Registry::load(const fs::path& file) {
 
 const std::vector<PluginInfo>& Registry::plugins() const { return plugins_; }
 const std::vector<std::string>& Registry::warnings() const { return warnings_; }
+const std::vector<std::string>& Registry::security_warnings() const { return security_warnings_; }
 
 const PluginInfo& Registry::find(Kind kind, const std::string& name) const {
   std::vector<std::string> names;

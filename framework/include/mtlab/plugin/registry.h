@@ -51,6 +51,11 @@ class Registry {
 
   const std::vector<PluginInfo>& plugins() const;
   const std::vector<std::string>& warnings() const;
+  // Plugins run in-process and are trusted, so a plugin file, or a folder that
+  // holds one, that users other than its owner may write to is a way in: each
+  // such path is logged once as a warning (log::warn) and listed here. Writable
+  // by group counts unless the group is the owner's own (user-private) group.
+  const std::vector<std::string>& security_warnings() const;
 
   // Throws when there is no plugin of that kind and name, listing those there are.
   const PluginInfo& find(Kind kind, const std::string& name) const;
@@ -78,6 +83,9 @@ class Registry {
   std::vector<PluginInfo> plugins_;
   std::vector<Factory> factories_;
   std::vector<std::string> warnings_;
+  std::vector<std::string> security_warnings_;
+  std::vector<std::filesystem::path> checked_paths_;
+  void check_permissions(const std::filesystem::path& path);
 };
 
 }  // namespace mtlab::plugin

@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -35,12 +38,67 @@ std::string snippet(std::string_view text) {
   return s;
 }
 
+constexpr const char* kExpected =
+    "expected a SELECT, WITH, EXPLAIN or read-only PRAGMA; use the sqlite3 tool to change a results database";
+
+// PRAGMAs that take an argument and only read. Any other PRAGMA with a value
+// (writable_schema = ON, query_only = OFF, journal_mode = …) changes the
+// connection or the file and is refused; a PRAGMA without one reads its value.
+bool reads_only(std::string_view pragma) {
+  static constexpr std::string_view kReading[] = {"table_info",  "table_xinfo",      "table_list",
+                                                  "index_info",  "index_xinfo",      "index_list",
+                                                  "foreign_key_list", "foreign_key_check", "integrity_check",
+                                                  "quick_check"};
+  std::string lower(pragma);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(std::begin(kReading), std::end(kReading), lower) != std::end(kReading);
+}
+
+// SQLite's authorizer, consulted while a statement is prepared: besides writes
+// (refused below through sqlite3_stmt_readonly), a query may not ATTACH or
+// DETACH files or change a setting. It names what it refused in `refused`.
+int authorize(void* data, int action, const char* arg1, const char* arg2, const char*, const char*) {
+  auto& refused = *static_cast<std::string*>(data);
+  switch (action) {
+    case SQLITE_ATTACH:
+      refused = "ATTACH would open another database file";
+      return SQLITE_DENY;
+    case SQLITE_DETACH:
+      refused = "DETACH would change the connection's databases";
+      return SQLITE_DENY;
+    case SQLITE_PRAGMA:
+      if (arg2 == nullptr || (arg1 && reads_only(arg1))) return SQLITE_OK;
+      refused = fmt::format("PRAGMA {} = {} would change a setting", arg1 ? arg1 : "?", arg2);
+      return SQLITE_DENY;
+    default:
+      return SQLITE_OK;
+  }
+}
+
+// Installs the authorizer for one query and removes it afterwards.
+class AuthorizerGuard {
+ public:
+  AuthorizerGuard(sqlite3* db, std::string* refused) : db_(db) { sqlite3_set_authorizer(db_, authorize, refused); }
+  ~AuthorizerGuard() { sqlite3_set_authorizer(db_, nullptr, nullptr); }
+  AuthorizerGuard(const AuthorizerGuard&) = delete;
+  AuthorizerGuard& operator=(const AuthorizerGuard&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
 }  // namespace
 
 Table run_read_only_query(const Database& db, std::string_view sql) {
+  std::string refused;
+  const AuthorizerGuard guard(db.handle(), &refused);
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, &tail);
+  if ((rc & 0xff) == SQLITE_AUTH && !refused.empty()) {
+    sqlite3_finalize(raw);
+    throw Error(fmt::format("mtlab query is read-only: {} (at \"{}\"); {}", refused, snippet(sql), kExpected));
+  }
   if (rc != SQLITE_OK) db.fail("prepare the query", rc);
   if (!raw) throw Error("mtlab query: no SQL statement given (expected one statement, e.g. \"SELECT * FROM runs\")");
   Statement statement(db.handle(), raw, "run the query");
@@ -61,8 +119,7 @@ Table run_read_only_query(const Database& db, std::string_view sql) {
   }
   if (!statement.read_only()) {
     throw Error("mtlab query is read-only: the " + first_word(sql) +
-                " statement would modify the database, and the database is opened read-only (expected a SELECT, "
-                "WITH, EXPLAIN or read-only PRAGMA; use the sqlite3 tool to change a results database)");
+                " statement would modify the database, and the database is opened read-only (" + kExpected + ")");
   }
   return read_table(statement);
 }

@@ -679,6 +679,22 @@ class Resolver {
         *isolation != "process") {
       error("experiment.trial_timeout", "a trial timeout needs experiment.isolation = \"process\"");
     }
+    check_experiment_name();
+  }
+
+  // Run folders are <experiment.output>/<experiment.name>/run-N: the name must be
+  // one plain folder name, so that no run writes outside experiment.output.
+  void check_experiment_name() {
+    const auto* name = get_at(config_, "experiment.name");
+    if (!name || !name->is_string()) return;
+    const std::string n = *name;
+    const bool control = std::any_of(n.begin(), n.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (n.empty() || n == "." || n == ".." || n.find_first_of("/\\") != std::string::npos || control) {
+      error("experiment.name",
+            fmt::format("{} cannot name a folder inside experiment.output (runs are saved in <output>/<name>/run-N); "
+                        "expected a non-empty name without '/', '\\' or control characters, and not '.' or '..'",
+                        nlohmann::json(n).dump()));
+    }
   }
 };
 

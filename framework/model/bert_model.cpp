@@ -232,7 +232,8 @@ at::Tensor BertModel::embed(const at::Tensor& input_ids, const at::Tensor& token
   const auto types = token_type_ids.defined() ? token_type_ids.to(dev, at::kLong) : torch::zeros_like(ids);
   h = h + at::embedding(e.token_type_embeddings->weight, types);
   h = e.LayerNorm(h);
-  if (is_training()) h = at::dropout(h, config_.hidden_dropout_prob, true);
+  // The embeddings' own flag: frozen embeddings stay in eval mode (no dropout) in a training model.
+  if (e.is_training()) h = at::dropout(h, config_.hidden_dropout_prob, true);
   return h;
 }
 

@@ -10,6 +10,7 @@
 #include "mtlab/metrics/classification.h"
 #include "mtlab/metrics/sequence_metrics.h"
 #include "mtlab/metrics/span_f1.h"
+#include "mtlab/train/frozen_prefix_cache.h"
 #include "mtlab/train/multitask_model.h"
 
 namespace mtlab {
@@ -54,7 +55,7 @@ std::vector<std::vector<std::int64_t>> token_choices(const at::Tensor& logits, c
 std::int64_t outside_tag_id(const LabelSet& labels) { return labels.contains("O") ? labels.id("O") : 0; }
 
 EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, const std::vector<EvalSplit>& splits,
-                    const std::map<std::string, Loss*>& losses, std::size_t batch_size) {
+                    const std::map<std::string, Loss*>& losses, std::size_t batch_size, FrozenPrefix* prefix) {
   const bool was_training = model.is_training();
   model.eval();
   torch::NoGradGuard no_grad;
@@ -87,9 +88,7 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
     }
     for (const auto& indices : sorted_batches(*split.tokenized, batch_size)) {
       Batch batch = make_batch(*split.tokenized, indices, dtasks, d);
-      const auto device = model.backbone().device();
-      auto encoded = model.encode(batch.input_ids.to(device), batch.token_type_ids.to(device),
-                                  batch.attention_mask.to(device));
+      auto encoded = encode_batch(model, prefix, batch);
       auto logits = model.heads_forward(encoded, names);
       for (const auto* t : dtasks) {
         const auto& lg = logits.at(t->name);

@@ -29,7 +29,7 @@ EncoderOutput MultiTaskModel::encode(const at::Tensor& input_ids, const at::Tens
 EncoderOutput MultiTaskModel::encode_from(const at::Tensor& hidden, std::int64_t from_layer,
                                           const at::Tensor& attention_mask) {
   EncoderOutput out;
-  const auto mask = attention_mask.to(backbone_->device());
+  const auto mask = attention_mask.to(backbone_->device(), at::kLong);  // as Backbone::forward returns it
   out.token_states = backbone_->run_layers(hidden.to(backbone_->device()), mask, from_layer, backbone_->num_layers());
   out.pooled = backbone_->pool(out.token_states);
   out.attention_mask = mask;

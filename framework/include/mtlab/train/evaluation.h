@@ -13,6 +13,7 @@
 namespace mtlab {
 
 class MultiTaskModel;
+class FrozenPrefix;
 
 struct EvalSplit {
   const std::vector<Example>* examples = nullptr;  // raw examples (gold strings)
@@ -34,8 +35,10 @@ struct EvalResult {
 
 // `splits[d]` is the split of dataset d; `losses` by task name. Runs in eval
 // mode without gradients and restores the model's training flag afterwards.
+// `prefix`: the trial's frozen-prefix cache, when it has one.
 EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, const std::vector<EvalSplit>& splits,
-                    const std::map<std::string, Loss*>& losses, std::size_t batch_size);
+                    const std::map<std::string, Loss*>& losses, std::size_t batch_size,
+                    FrozenPrefix* prefix = nullptr);
 
 // Predictions from one batch's logits, shared by evaluation and mtlab predict.
 struct LabelChoice {

@@ -22,10 +22,11 @@ class MultiTaskModel : public torch::nn::Module {
   const std::vector<std::pair<std::string, std::shared_ptr<Head>>>& heads() const { return heads_; }
   Head& head(const std::string& task);
 
-  // The shared encoder pass; `frozen_prefix` (when defined) is the cached output
-  // of the frozen bottom blocks (embeddings + `prefix_layers` layers) for this
-  // batch, so only the trainable top runs.
+  // The shared encoder pass.
   EncoderOutput encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids, const at::Tensor& attention_mask);
+  // The same pass from the output of the embeddings and layers [0, from_layer)
+  // (`hidden` [B, T, H], e.g. a frozen prefix's cached states): layers
+  // [from_layer, L) and the pooler; from_layer = L runs the pooler only.
   EncoderOutput encode_from(const at::Tensor& hidden, std::int64_t from_layer, const at::Tensor& attention_mask);
 
   // Logits of the named tasks on one encoder output.

@@ -1,0 +1,242 @@
+#include "mtlab/train/frozen_prefix_cache.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include "mtlab/core/error.h"
+#include "mtlab/core/hash.h"
+#include "mtlab/core/log.h"
+#include "mtlab/model/bert_model.h"
+#include "mtlab/model/fast_linear.h"
+#include "mtlab/train/freeze.h"
+#include "mtlab/train/multitask_model.h"
+#include "mtlab/train/recorder.h"
+#include "mtlab/train/task_data.h"
+
+namespace mtlab {
+namespace {
+
+// What an entry costs besides its tensor: the key and the map's node.
+constexpr std::size_t kEntryOverhead = 96;
+
+std::size_t entry_bytes(const std::string& input, const at::Tensor& states) {
+  return input.size() + kEntryOverhead + static_cast<std::size_t>(states.numel()) * states.element_size();
+}
+
+void append_bytes(std::string& out, const at::Tensor& t) {
+  const auto cpu = t.detach().to(torch::kCPU).contiguous();
+  out.append(static_cast<const char*>(cpu.data_ptr()), static_cast<std::size_t>(cpu.numel()) * cpu.element_size());
+}
+
+// The backbone's architecture, which the weights alone do not fix (heads,
+// activation, eps). Unknown backbones get their own address: no sharing
+// between trials, only between epochs.
+std::string architecture(Backbone& backbone) {
+  if (const auto* bert = dynamic_cast<const BertModel*>(&backbone)) {
+    auto config = bert->config().to_json();
+    config.erase("vocab_size");  // part of the embeddings' shape already
+    return "bert " + config.dump();
+  }
+  return fmt::format("{} at {}", typeid(backbone).name(), static_cast<const void*>(&backbone));
+}
+
+}  // namespace
+
+at::Tensor FrozenPrefixCache::find(const std::string& prefix, const std::string& input) {
+  std::lock_guard lock(mutex_);
+  auto p = prefixes_.find(prefix);
+  if (p == prefixes_.end()) return {};
+  p->second.last_use = ++clock_;
+  auto e = p->second.states.find(input);
+  return e == p->second.states.end() ? at::Tensor() : e->second;
+}
+
+bool FrozenPrefixCache::insert(const std::string& prefix, const std::string& input, const at::Tensor& states) {
+  std::lock_guard lock(mutex_);
+  Prefix& target = prefixes_[prefix];
+  target.last_use = ++clock_;
+  if (target.states.count(input)) return true;
+  const std::size_t need = entry_bytes(input, states);
+  while (bytes_ + need > limit_) {
+    auto victim = prefixes_.end();
+    for (auto it = prefixes_.begin(); it != prefixes_.end(); ++it) {
+      if (it->first != prefix && (victim == prefixes_.end() || it->second.last_use < victim->second.last_use)) {
+        victim = it;
+      }
+    }
+    if (victim == prefixes_.end()) break;
+    bytes_ -= victim->second.bytes;
+    prefixes_.erase(victim);
+    ++stats_.evicted;
+  }
+  if (bytes_ + need > limit_) {
+    ++stats_.uncached;
+    if (warned_.insert(prefix).second) {
+      log::warn("frozen-prefix cache: the {:.0f} MB limit is reached ({} inputs stored for this prefix); the rest "
+                "are computed at every use (raise training.frozen_cache_mb)",
+                static_cast<double>(limit_) / (1 << 20), target.states.size());
+    }
+    return false;
+  }
+  target.states.emplace(input, states);
+  target.bytes += need;
+  bytes_ += need;
+  ++stats_.computed;
+  return true;
+}
+
+void FrozenPrefixCache::note_reused(std::int64_t inputs) {
+  std::lock_guard lock(mutex_);
+  stats_.reused += inputs;
+}
+
+void FrozenPrefixCache::set_limit_bytes(std::size_t bytes) {
+  std::lock_guard lock(mutex_);
+  limit_ = bytes;
+}
+
+std::size_t FrozenPrefixCache::limit_bytes() const {
+  std::lock_guard lock(mutex_);
+  return limit_;
+}
+
+std::size_t FrozenPrefixCache::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+std::size_t FrozenPrefixCache::prefixes() const {
+  std::lock_guard lock(mutex_);
+  return prefixes_.size();
+}
+
+FrozenPrefixCache::Stats FrozenPrefixCache::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void FrozenPrefixCache::clear() {
+  std::lock_guard lock(mutex_);
+  prefixes_.clear();
+  warned_.clear();
+  bytes_ = 0;
+}
+
+std::string frozen_prefix_key(MultiTaskModel& model, std::int64_t layers) {
+  Backbone& backbone = model.backbone();
+  if (layers < 0 || layers > backbone.num_layers()) {
+    throw Error(fmt::format("frozen prefix of {} layers: the encoder has {}", layers, backbone.num_layers()));
+  }
+  std::vector<std::string> blocks{"embeddings"};
+  for (std::int64_t i = 0; i < layers; ++i) blocks.push_back(fmt::format("layer.{}", i));
+  std::string bytes = fmt::format("{}\nlayers={}\nmatmul={}\n", architecture(backbone), layers,
+                                  matmul_path_name(matmul_path()));
+  for (const auto& block : blocks) {
+    for (const auto& [name, tensor] : backbone.block_parameters(block)) {
+      bytes += fmt::format("{} {} {} {}\n", name, std::string(tensor.dtype().name()), tensor.device().str(),
+                           fmt::join(tensor.sizes(), "x"));
+      append_bytes(bytes, tensor);
+    }
+  }
+  return sha256_hex(bytes);
+}
+
+FrozenPrefix::FrozenPrefix(FrozenPrefixCache& cache, MultiTaskModel& model, std::int64_t layers)
+    : cache_(cache), model_(model), layers_(layers), key_(frozen_prefix_key(model, layers)) {
+  // Caching a prefix that trains would serve stale states: refuse.
+  for (std::int64_t i = -1; i < layers; ++i) {
+    const std::string block = i < 0 ? "embeddings" : fmt::format("layer.{}", i);
+    for (const auto& [name, tensor] : model.backbone().block_parameters(block)) {
+      if (tensor.requires_grad()) {
+        throw Error(fmt::format("frozen-prefix cache: '{}' of block {} is trainable; only a frozen prefix is cached",
+                                name, block));
+      }
+    }
+  }
+}
+
+EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids,
+                                   const at::Tensor& attention_mask) {
+  Backbone& backbone = model_.backbone();
+  const auto ids = input_ids.to(torch::kCPU, torch::kLong).contiguous();
+  const auto types =
+      token_type_ids.defined() ? token_type_ids.to(torch::kCPU, torch::kLong).contiguous() : torch::zeros_like(ids);
+  const auto mask = attention_mask.defined() ? attention_mask.to(torch::kCPU, torch::kLong).contiguous()
+                                             : torch::ones_like(ids);
+  const auto B = ids.size(0), T = ids.size(1);
+
+  // An input's key: its real tokens' ids and types, and which kernels run (see encode() in the header).
+  const char mode = at::GradMode::is_enabled() ? 'g' : 'i';
+  std::vector<std::string> inputs(static_cast<std::size_t>(B));
+  std::vector<std::int64_t> lengths(static_cast<std::size_t>(B));
+  const auto* id = ids.data_ptr<std::int64_t>();
+  const auto* type = types.data_ptr<std::int64_t>();
+  const auto* m = mask.data_ptr<std::int64_t>();
+  bool right_padded = true;
+  for (std::int64_t b = 0; b < B; ++b) {
+    std::int64_t len = 0;
+    while (len < T && m[b * T + len] != 0) ++len;
+    for (std::int64_t t = len; t < T; ++t) right_padded = right_padded && m[b * T + t] == 0;
+    lengths[b] = len;
+    std::string& key = inputs[b];
+    key.push_back(mode);
+    key.append(reinterpret_cast<const char*>(id + b * T), static_cast<std::size_t>(len) * sizeof(std::int64_t));
+    key.append(reinterpret_cast<const char*>(type + b * T), static_cast<std::size_t>(len) * sizeof(std::int64_t));
+  }
+  // Only right padding (what make_batch builds) has a clean per-example cut.
+  if (!right_padded) return model_.encode(input_ids, token_type_ids, attention_mask);
+
+  std::vector<at::Tensor> found;
+  found.reserve(static_cast<std::size_t>(B));
+  for (const auto& input : inputs) {
+    found.push_back(cache_.find(key_, input));
+    if (!found.back().defined()) break;
+  }
+  at::Tensor hidden;
+  if (B > 0 && static_cast<std::int64_t>(found.size()) == B && found.back().defined()) {
+    // Padding positions stay zero: attention masks them and no loss reads them.
+    hidden = torch::zeros({B, T, backbone.hidden_size()}, found.front().options());
+    for (std::int64_t b = 0; b < B; ++b) hidden[b].narrow(0, 0, lengths[b]).copy_(found[b]);
+    cache_.note_reused(B);
+    reused_ += B;
+  } else {
+    // Exactly the uncached path's prefix, on the whole batch, in the caller's grad mode.
+    hidden = backbone.run_layers(backbone.embed(ids, types), mask, 0, layers_);
+    computed_ += B;
+    const auto rows = hidden.detach();
+    for (std::int64_t b = 0; b < B; ++b) {
+      if (cache_.find(key_, inputs[b]).defined()) continue;
+      cache_.insert(key_, inputs[b], rows[b].narrow(0, 0, lengths[b]).clone());
+    }
+  }
+  return model_.encode_from(hidden, layers_, mask);
+}
+
+EncoderOutput encode_batch(MultiTaskModel& model, FrozenPrefix* prefix, const Batch& batch) {
+  const auto device = model.backbone().device();
+  const auto ids = batch.input_ids.to(device), types = batch.token_type_ids.to(device);
+  const auto mask = batch.attention_mask.to(device);
+  return prefix ? prefix->encode(ids, types, mask) : model.encode(ids, types, mask);
+}
+
+std::unique_ptr<FrozenPrefix> make_frozen_prefix(FrozenPrefixCache* cache, MultiTaskModel& model,
+                                                 const FreezePolicy& freeze, Recorder& recorder) {
+  const std::int64_t layers = freeze.frozen_prefix_layers(model.backbone().num_layers());
+  if (!cache || layers < 0) {
+    recorder.fact("frozen_cache", cache ? "off (no frozen prefix)" : "off");
+    return nullptr;
+  }
+  auto prefix = std::make_unique<FrozenPrefix>(*cache, model, layers);
+  recorder.fact("frozen_cache", fmt::format("on: embeddings and {} layer(s), key {}", layers, prefix->key()));
+  return prefix;
+}
+
+void record_frozen_prefix(const FrozenPrefix* prefix, Recorder& recorder) {
+  if (!prefix) return;
+  recorder.fact("frozen_cache.inputs_computed", std::to_string(prefix->computed()));
+  recorder.fact("frozen_cache.inputs_reused", std::to_string(prefix->reused()));
+}
+
+}  // namespace mtlab

@@ -16,7 +16,10 @@ void setup(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--set", o->overrides, "Override a value: key.path=value (TOML-typed); repeatable");
   sub->add_flag("--dry-run", o->dry_run, "Print the expanded trials and how they differ, run nothing");
   sub->add_flag("--rerun-failed", o->rerun_failed, "Run failed and interrupted trials again");
-  sub->add_flag("--force", o->force, "Run every trial again, completed ones too");
+  auto* force = sub->add_flag("--force", o->force, "Run every trial again, completed ones too");
+  sub->add_flag("--resume", o->resume,
+                "Continue interrupted trials from their last checkpoint (failed ones stay; completed ones are kept)")
+      ->excludes(force);
   sub->add_flag("--no-progress", o->no_progress, "No progress bars");
   sub->callback([o, &global] {
     o->quiet = global.quiet;

@@ -78,9 +78,12 @@ int run_experiment(const RunOptions& options) {
   const int stale = storage::mark_stale_runs_interrupted(writer.database(), experiment.name);
   if (stale > 0) log::warn("{} stale run(s) of '{}' marked interrupted (their process is gone)", stale, experiment.name);
 
-  const auto policy = options.force ? storage::RerunPolicy::force
+  const auto policy = options.force          ? storage::RerunPolicy::force
+                      : options.resume       ? storage::RerunPolicy::resume
                       : options.rerun_failed ? storage::RerunPolicy::rerun_failed
                                              : storage::RerunPolicy::skip_done;
+  auto run_folder = [&](std::int64_t run_id) { return output_root / experiment.name / fmt::format("run-{}", run_id); };
+  auto resumable = [&](std::int64_t run_id) { return fs::exists(resume_checkpoint_file(run_folder(run_id))); };
   install_interrupt_handlers();
   const bool progress = !options.no_progress && !options.quiet && isatty(STDERR_FILENO);
   int failed = 0, completed = 0, skipped = 0;
@@ -107,21 +110,23 @@ int run_experiment(const RunOptions& options) {
     run.config_toml = trial.toml;
     run.config_json = trial.json;
     run.environment = run_environment(env);
-    const auto claim = writer.claim_trial(experiment_id, run, policy);
+    const auto claim = writer.claim_trial(experiment_id, run, policy, std::chrono::seconds(300), resumable);
     if (!claim.decision.run || !claim.run_id) {
       log::info("[{}/{}] {}: {}", trial.index + 1, trial.count, trial.name, claim.decision.reason);
       ++skipped;
       continue;
     }
     const std::int64_t run_id = *claim.run_id;
-    log::info("[{}/{}] {} (run {})", trial.index + 1, trial.count, trial.name, run_id);
+    log::info("[{}/{}] {} (run {}{})", trial.index + 1, trial.count, trial.name, run_id,
+              claim.resumed ? ", resumed from its checkpoint" : "");
     writer.set_status(run_id, storage::RunStatus::running);
     StorageRecorder recorder(writer, run_id);
     TrialContext context;
     context.trial = &trial;
     context.registry = &registry;
     context.spec_dir = spec_dir;
-    context.output_dir = output_root / experiment.name / fmt::format("run-{}", run_id);
+    context.output_dir = run_folder(run_id);
+    context.resume = claim.resumed;
     context.progress = progress;
     try {
       TrialOutcome outcome = run_trial(context, recorder);
@@ -139,7 +144,7 @@ int run_experiment(const RunOptions& options) {
                 summary.empty() ? " (no test split)" : " test" + summary);
     } catch (const Interrupted& e) {
       writer.set_status(run_id, storage::RunStatus::interrupted, e.what());
-      log::warn("{}: {}; everything recorded so far is kept (resume with mtlab run --rerun-failed)", trial.name,
+      log::warn("{}: {}; everything recorded so far is kept (continue with mtlab run --resume)", trial.name,
                 e.what());
       interrupted = true;
       break;

@@ -12,6 +12,7 @@ struct RunOptions {
   bool dry_run = false;
   bool rerun_failed = false;
   bool force = false;
+  bool resume = false;
   bool no_progress = false;
   bool quiet = false;
 };

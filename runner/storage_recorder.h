@@ -21,6 +21,7 @@ class StorageRecorder : public Recorder {
     writer_.record_artifact_file(run_id_, kind, file);
   }
   void flush() override { writer_.flush(); }
+  void rewind(std::int64_t step) override { writer_.rewind_metrics(run_id_, step); }
 
  private:
   storage::Writer& writer_;

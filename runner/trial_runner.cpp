@@ -105,6 +105,7 @@ TrainerOptions trainer_options(const spec::Trial& trial, bool progress) {
   o.unfreeze_every = unfreeze.get_int("every", 0);
   o.unfreeze_unit = unfreeze.get_string("unit", "epochs");
   o.unfreeze_group_size = unfreeze.get_int("group_size", 1);
+  o.checkpoint_every = t.get_int("checkpoint_every", 0);
   o.seed = static_cast<std::uint64_t>(trial.seed);
   o.progress = progress;
   return o;
@@ -313,6 +314,7 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
                                       training.location("freeze"));
   inputs.datasets = datasets.get();
   inputs.output_dir = context.output_dir;
+  inputs.resume = context.resume;
   const json manifest = {{"format", "mtlab-multitask-model"},
                          {"version", 1},
                          {"backbone", {{"plugin", backbone_name}}},

@@ -18,6 +18,7 @@ struct TrialContext {
   std::filesystem::path spec_dir;    // relative data paths resolve against it
   std::filesystem::path output_dir;  // this run's folder (checkpoints, artifacts)
   bool progress = true;
+  bool resume = false;  // continue from output_dir's resume checkpoint when there is one
 };
 
 struct TrialOutcome {

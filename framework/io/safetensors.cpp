@@ -88,9 +88,12 @@ TensorInfo parse_entry(const std::string& name, const json& entry, std::uint64_t
       fail(fmt::format("shape {} has an entry that is not a non-negative integer", entry["shape"].dump()));
     }
     const std::uint64_t d = dim.get<std::uint64_t>();
-    if (d > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
-        __builtin_mul_overflow(count, d, &count)) {
-      fail(fmt::format("shape {} overflows 64 bits", entry["shape"].dump()));
+    // Every partial product must fit a signed 64-bit element count: numel() and
+    // LibTorch multiply the dims in int64 ([2^32, 2^31 + 1, 0] holds no element,
+    // but its first two dims already overflow).
+    constexpr auto kMaxCount = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (d > kMaxCount || __builtin_mul_overflow(count, d, &count) || count > kMaxCount) {
+      fail(fmt::format("shape {} overflows a signed 64-bit element count", entry["shape"].dump()));
     }
     info.shape.push_back(static_cast<std::int64_t>(d));
   }
@@ -313,6 +316,10 @@ void write_atomically(const fs::path& file, Write&& write) {
 
 void write_file_atomically(const fs::path& file, std::string_view bytes) {
   write_atomically(file, [&](FILE* f) { return std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size(); });
+}
+
+void write_file_atomically(const fs::path& file, const std::function<bool(std::FILE*)>& write) {
+  write_atomically(file, write);
 }
 
 void save_safetensors(const fs::path& file, const std::vector<std::pair<std::string, at::Tensor>>& tensors,

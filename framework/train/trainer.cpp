@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <sstream>
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
@@ -15,10 +16,12 @@
 #include "mtlab/train/evaluation.h"
 #include "mtlab/train/interrupt.h"
 #include "mtlab/train/multitask_model.h"
+#include "mtlab/train/resume_checkpoint.h"
 
 namespace mtlab {
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 // Splits an evaluation key ("intent.accuracy", "loss") into task and metric name.
@@ -75,7 +78,15 @@ void restore(MultiTaskModel& model, const Snapshot& s) {
   for (auto& b : model.buffers()) b.copy_(s.values[i++]);
 }
 
+std::string rng_state(const std::mt19937_64& rng) {
+  std::ostringstream out;
+  out << rng;
+  return out.str();
+}
+
 }  // namespace
+
+fs::path resume_checkpoint_file(const fs::path& output_dir) { return output_dir / "resume" / "state.pt"; }
 
 std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& batches, const TrainerOptions& o,
                                              std::mt19937_64& rng) {
@@ -243,24 +254,74 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   std::int64_t batches_done = 0;
   double epoch_value = 0;
   bool stop = false;
+
+  // Resume checkpoints: written after the records they cover are flushed, so a
+  // resumed run drops only records made after its checkpoint (Recorder::rewind).
+  const fs::path checkpoint_file = in.output_dir.empty() ? fs::path() : resume_checkpoint_file(in.output_dir);
+  const ResumeTensors resume_tensors{&model, optimizer.get(), &log_variance, &best.values};
+  auto save_checkpoint = [&](std::int64_t epoch, std::size_t position, const std::string& data_rng, bool finished) {
+    if (checkpoint_file.empty() || batches_done % o.grad_accumulation != 0) return;
+    recorder.flush();
+    ResumeState state{epoch,    static_cast<std::int64_t>(position), step, batches_done, static_cast<std::int64_t>(joined),
+                      finished, have_best, result.best_value, result.best_step, evals_without_gain, data_rng};
+    save_resume_checkpoint(checkpoint_file, state, resume_tensors);
+    log::debug("resume checkpoint at step {} (epoch {}, batch {})", step, epoch, position);
+  };
+  std::int64_t start_epoch = 0;
+  std::size_t start_position = 0;
+  bool finished = false;
+  if (in.resume && trains && fs::exists(checkpoint_file)) {
+    const ResumeState state = load_resume_checkpoint(checkpoint_file, resume_tensors);
+    step = state.step;
+    batches_done = state.batches_done;
+    while (static_cast<std::int64_t>(joined) < state.joined && joined < waiting.size()) {
+      set_blocks_frozen(model, waiting[joined++], false);  // their join is on record already
+    }
+    have_best = state.have_best;
+    result.best_value = state.best_value;
+    result.best_step = state.best_step;
+    evals_without_gain = state.evals_without_gain;
+    start_epoch = state.epoch;
+    start_position = static_cast<std::size_t>(state.position);
+    finished = state.finished;
+    std::istringstream(state.data_rng) >> rng;
+    recorder.rewind(step);
+    recorder.fact("train.resumed_from_step", std::to_string(step));
+    log::info("  resuming from step {} of {} (epoch {}, batch {})", step, total_steps, start_epoch + 1, start_position);
+  }
   model.train(true);
 
-  for (std::int64_t epoch = 0; trains && !stop && (o.max_steps > 0 || epoch < o.epochs); ++epoch) {
+  for (std::int64_t epoch = start_epoch; trains && !finished && !stop && (o.max_steps > 0 || epoch < o.epochs);
+       ++epoch) {
+    const std::string epoch_rng = rng_state(rng);
     std::vector<std::vector<std::vector<std::size_t>>> plans;
     std::vector<std::size_t> cursor(datasets.size(), 0);
     for (std::size_t d = 0; d < datasets.size(); ++d) {
       plans.push_back(bucketed_batches(datasets[d].train_tokens, batch_size[d], rng));
     }
     const auto order = interleave_datasets(batches_per_dataset, o, rng);
-    for (std::size_t i = 0; i < order.size() && !stop; ++i) {
-      if (interrupt_requested()) throw Interrupted(fmt::format("interrupted at step {}", step));
-      const std::size_t d = order[i];
-      if (plans[d].empty()) continue;
-      if (cursor[d] >= plans[d].size()) {  // a smaller dataset starts over within a mixed epoch
+    // The next batch of dataset d (null when it has none); a smaller dataset
+    // starts over within a mixed epoch.
+    auto next_batch = [&](std::size_t d) -> const std::vector<std::size_t>* {
+      if (plans[d].empty()) return nullptr;
+      if (cursor[d] >= plans[d].size()) {
         plans[d] = bucketed_batches(datasets[d].train_tokens, batch_size[d], rng);
         cursor[d] = 0;
       }
-      Batch batch = make_batch(datasets[d].train_tokens, plans[d][cursor[d]++], dataset_tasks[d], d);
+      return &plans[d][cursor[d]++];
+    };
+    // A resumed epoch replays its data order up to the checkpoint without computing.
+    const std::size_t first = epoch == start_epoch ? std::min(start_position, order.size()) : 0;
+    for (std::size_t i = 0; i < first; ++i) next_batch(order[i]);
+    for (std::size_t i = first; i < order.size() && !stop; ++i) {
+      if (interrupt_requested()) {
+        save_checkpoint(epoch, i, epoch_rng, false);
+        throw Interrupted(fmt::format("interrupted at step {}", step));
+      }
+      const std::size_t d = order[i];
+      const auto* indices = next_batch(d);
+      if (!indices) continue;
+      Batch batch = make_batch(datasets[d].train_tokens, *indices, dataset_tasks[d], d);
       const auto device = model.backbone().device();
       auto encoded = model.encode(batch.input_ids.to(device), batch.token_type_ids.to(device),
                                   batch.attention_mask.to(device));
@@ -325,6 +386,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
         if (o.early_stopping && evals_without_gain >= o.patience) stop = true;
       }
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
+      if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && !stop) save_checkpoint(epoch, i + 1, epoch_rng, false);
     }
     if (has_dev && !(o.eval_every > 0 && step % o.eval_every == 0)) {
       auto dev = eval_on(false);
@@ -334,6 +396,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
     }
     if (o.unfreeze_every > 0 && o.unfreeze_unit == "epochs" && (epoch + 1) % o.unfreeze_every == 0) join_next(step);
     log::debug("epoch {} done at step {}", epoch + 1, step);
+    save_checkpoint(epoch + 1, 0, rng_state(rng), stop || (o.max_steps == 0 && epoch + 1 >= o.epochs));
   }
   progress.done();
   result.steps = step;
@@ -355,6 +418,11 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   if (o.save != "none" && in.save_model) {
     const auto folder = in.output_dir / "model";
     in.save_model(folder);
+  }
+  if (!checkpoint_file.empty()) {  // the run is complete: its resume state is no longer needed
+    std::error_code ec;
+    fs::remove(checkpoint_file, ec);
+    fs::remove(checkpoint_file.parent_path(), ec);
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return result;

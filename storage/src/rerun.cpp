@@ -25,10 +25,12 @@ std::string this_host() {
   return host;
 }
 
-// True when `pid` names a live process on this machine (EPERM: it exists, owned by another user).
-bool alive_here(const std::string& host, std::optional<std::int64_t> pid) {
-  if (!pid || *pid <= 0 || host != this_host()) return false;
-  return kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM;
+// Whether a pending/running run has stopped for good: on this host its process
+// is gone (EPERM: it exists, owned by another user); elsewhere, or before it
+// has a pid, its last sign of life is older than `stale_after`.
+bool is_dead(const std::string& host, std::optional<std::int64_t> pid, double age, std::chrono::seconds stale_after) {
+  if (pid && *pid > 0 && host == this_host()) return !(kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM);
+  return age > static_cast<double>(stale_after.count());
 }
 
 }  // namespace
@@ -77,7 +79,7 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   const double age = q.get_double(2);
   d.previous_run = id;
   d.previous_status = status;
-  const bool stale = age > static_cast<double>(stale_after.count()) && !alive_here(q.get_text(4), q.get_optional_int(3));
+  const bool stale = is_dead(q.get_text(4), q.get_optional_int(3), age, stale_after);
   if (policy == RerunPolicy::force) {
     d.run = true;
     d.reason = fmt::format("run {} is {}, running again (--force)", id, to_string(status));
@@ -93,30 +95,39 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   const std::string what = (status == RunStatus::pending || status == RunStatus::running)
                                ? fmt::format("stopped without finishing (no sign of life for {:.0f} s)", age)
                                : std::string(to_string(status));
+  if (policy == RerunPolicy::resume && status != RunStatus::failed) {
+    d.run = true;
+    d.reason = fmt::format("run {} {}, resuming (--resume)", id, what);
+    return d;
+  }
   d.run = policy == RerunPolicy::rerun_failed;
-  d.reason = d.run ? fmt::format("run {} {}, running again (--rerun-failed)", id, what)
-                   : fmt::format("run {} {} (--rerun-failed runs it again)", id, what);
+  d.reason = d.run                         ? fmt::format("run {} {}, running again (--rerun-failed)", id, what)
+             : status == RunStatus::failed ? fmt::format("run {} {} (--rerun-failed runs it again)", id, what)
+                                           : fmt::format("run {} {} (mtlab run --resume continues it; --rerun-failed "
+                                                         "starts it over)", id, what);
   return d;
 }
 
 int mark_stale_runs_interrupted(const Database& db, std::string_view experiment, std::chrono::seconds stale_after) {
   Transaction tx(db, "mark stale runs interrupted");
   auto candidates = db.prepare(
-      fmt::format("SELECT r.id, r.host, r.pid FROM runs AS r WHERE r.status IN ('pending', 'running') AND {} > ?1 "
-                  "AND (?2 = '' OR r.experiment_id = (SELECT id FROM experiments WHERE name = ?2))",
+      fmt::format("SELECT r.id, r.host, r.pid, {} FROM runs AS r WHERE r.status IN ('pending', 'running') "
+                  "AND (?1 = '' OR r.experiment_id = (SELECT id FROM experiments WHERE name = ?1))",
                   age_sql),
       "find stale runs");
-  candidates.bind_all(static_cast<double>(stale_after.count()), experiment);
+  candidates.bind_all(experiment);
   std::vector<std::int64_t> dead;
   while (candidates.step()) {
-    if (!alive_here(candidates.get_text(1), candidates.get_optional_int(2))) dead.push_back(candidates.get_int(0));
+    if (is_dead(candidates.get_text(1), candidates.get_optional_int(2), candidates.get_double(3), stale_after)) {
+      dead.push_back(candidates.get_int(0));
+    }
   }
   auto mark = db.prepare(
       "UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, started_at, created_at), "
       "duration_s = (julianday(coalesce(heartbeat_at, started_at, created_at)) - julianday(started_at)) * 86400.0, "
       "error = coalesce(error || char(10), '') || 'interrupted: no heartbeat since ' || "
       "coalesce(heartbeat_at, started_at, created_at) || ' and process ' || coalesce(pid, '?') || ' on ' || "
-      "coalesce(host, '?') || ' is gone' WHERE id = ?1",
+      "coalesce(host, '?') || ' is gone' WHERE id = ?1 AND status IN ('pending', 'running')",
       "mark stale run interrupted");
   for (auto id : dead) mark.bind_all(id).run();
   tx.commit();

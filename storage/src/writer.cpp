@@ -138,7 +138,7 @@ std::int64_t Writer::create_run(std::int64_t experiment_id, const NewRun& run) {
 }
 
 TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
-                               std::chrono::seconds stale_after) {
+                               std::chrono::seconds stale_after, const std::function<bool(std::int64_t)>& resumable) {
   std::lock_guard lock(impl_->mutex);
   const auto& db = impl_->db;
   Transaction tx(db, "claim trial '" + run.trial + "'");
@@ -147,6 +147,23 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
   if (!q.step()) throw Error(fmt::format("claim trial '{}': no experiment with id {}", run.trial, experiment_id));
   TrialClaim claim;
   claim.decision = storage::decide_trial(db, q.get_text(0), run.trial, run.config_hash, policy, stale_after);
+  const auto& previous = claim.decision.previous_run;
+  if (claim.decision.run && policy == RerunPolicy::resume && previous &&
+      claim.decision.previous_status != RunStatus::failed && resumable && resumable(*previous)) {
+    const auto now = iso_utc_now();
+    db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, duration_s = NULL, heartbeat_at = ?2, pid = ?3, "
+               "host = coalesce(nullif(?4, ''), host), error = coalesce(error || char(10), '') || 'resumed at ' || ?2 "
+               "WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
+               "reopen interrupted run")
+        .bind_all(*previous, now, static_cast<std::int64_t>(getpid()), run.environment.host)
+        .run();
+    if (db.changes() == 1) {
+      claim.run_id = previous;
+      claim.resumed = true;
+      tx.commit();
+      return claim;
+    }
+  }
   if (claim.decision.run) {
     // A stale pending/running run being replaced is, by now, known to be dead.
     if (claim.decision.previous_run &&
@@ -285,6 +302,22 @@ void Writer::record_fact(std::int64_t run_id, std::string_view key, std::string_
              "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
              "record run fact '" + std::string(key) + "'")
       .bind_all(run_id, std::string(key), std::string(value))
+      .run();
+  tx.commit();
+}
+
+void Writer::rewind_metrics(std::int64_t run_id, std::int64_t step) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->flush_locked();
+  const auto& db = impl_->db;
+  Transaction tx(db, fmt::format("rewind run {} to step {}", run_id, step));
+  db.prepare("DELETE FROM metrics WHERE run_id = ?1 AND (step > ?2 OR (step = ?2 AND epoch IS NULL AND "
+             "split IN ('dev', 'test')))",
+             "drop metrics after the checkpoint")
+      .bind_all(run_id, step)
+      .run();
+  db.prepare("DELETE FROM artifacts WHERE run_id = ?1 AND kind = 'model'", "drop saved-model artifacts")
+      .bind_all(run_id)
       .run();
   tx.commit();
 }

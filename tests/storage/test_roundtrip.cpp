@@ -354,3 +354,89 @@ TEST_CASE("slow metrics are flushed after flush_interval", "[storage]") {
   CHECK(scalar_int(Database::open_read_only(dir / "r.db"), "SELECT count(*) FROM metrics") == 2);
   CHECK(scalar_text(w.database(), "SELECT heartbeat_at IS NOT NULL FROM runs") == "1");
 }
+
+TEST_CASE("--resume reopens an interrupted run that has a checkpoint, and rewinds its records", "[storage][resume]") {
+  const auto dir = test::scratch_dir("storage_resume");
+  Writer w(dir / "r.db");
+  const auto exp = w.begin_experiment("e");
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  auto spec = test::make_run("none", 1);
+  spec.environment.host = host;
+  const auto run = w.create_run(exp, spec);
+  w.set_status(run, RunStatus::running);
+  for (int step = 1; step <= 6; ++step) w.log_metric(run, "", "train", "loss", step, 1.0 / step, 0.1 * step);
+  w.log_metric(run, "intent", "dev", "accuracy", 6, 0.5, std::nullopt);  // a final evaluation at the last step
+  w.record_artifact(run, {"model", "runs/model/model.safetensors", 10, "ab"});
+  w.set_status(run, RunStatus::interrupted, "interrupted at step 6");
+
+  // A failed run is never resumed; an interrupted one is, in its own row, when
+  // the runner says it has a checkpoint, and as a new run when it has none.
+  auto d = w.decide_trial("e", spec.trial, spec.config_hash, RerunPolicy::resume);
+  CHECK(d.run);
+  CHECK_THAT(d.reason, Contains("resuming (--resume)"));
+  auto without = w.decide_trial("e", spec.trial, spec.config_hash, RerunPolicy::skip_done);
+  CHECK_FALSE(without.run);
+  CHECK_THAT(without.reason, Contains("mtlab run --resume continues it"));
+  std::vector<std::int64_t> asked;
+  auto claim = w.claim_trial(exp, spec, RerunPolicy::resume, std::chrono::seconds(300), [&](std::int64_t id) {
+    asked.push_back(id);
+    return true;
+  });
+  CHECK(asked == std::vector<std::int64_t>{run});
+  REQUIRE(claim.run_id == run);
+  CHECK(claim.resumed);
+  CHECK(scalar_text(w.database(), "SELECT status || ' ' || (ended_at IS NULL) || ' ' || pid FROM runs") ==
+        "running 1 " + std::to_string(getpid()));
+  CHECK_THAT(scalar_text(w.database(), "SELECT error FROM runs"),
+             Contains("interrupted at step 6") && Contains("resumed at "));
+
+  w.rewind_metrics(run, 4);
+  CHECK(scalar_int(w.database(), "SELECT count(*) FROM metrics") == 4);
+  CHECK(scalar_int(w.database(), "SELECT max(step) FROM metrics") == 4);
+  CHECK(scalar_int(w.database(), "SELECT count(*) FROM artifacts WHERE kind = 'model'") == 0);
+  w.set_status(run, RunStatus::completed);
+
+  auto failed_spec = test::make_run("all", 2);
+  const auto failed = w.create_run(exp, failed_spec);
+  w.set_status(failed, RunStatus::running);
+  w.set_status(failed, RunStatus::failed, "boom");
+  auto no = w.claim_trial(exp, failed_spec, RerunPolicy::resume, std::chrono::seconds(300), [](std::int64_t) { return true; });
+  CHECK_FALSE(no.run_id);
+  CHECK_THAT(no.decision.reason, Contains("--rerun-failed"));
+
+  auto fresh_spec = test::make_run("layers:1", 3);
+  const auto interrupted = w.create_run(exp, fresh_spec);
+  w.set_status(interrupted, RunStatus::running);
+  w.set_status(interrupted, RunStatus::interrupted);
+  auto anew = w.claim_trial(exp, fresh_spec, RerunPolicy::resume, std::chrono::seconds(300), [](std::int64_t) { return false; });
+  REQUIRE(anew.run_id);
+  CHECK(*anew.run_id != interrupted);
+  CHECK_FALSE(anew.resumed);
+}
+
+TEST_CASE("a SIGKILLed runner on this host is dead at once, whatever its heartbeat says", "[storage][resume]") {
+  const auto dir = test::scratch_dir("storage_killed");
+  Writer w(dir / "r.db");
+  const auto exp = w.begin_experiment("e");
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  auto spec = test::make_run("none", 1);
+  spec.environment.host = host;
+  const auto run = w.create_run(exp, spec);
+  w.set_status(run, RunStatus::running);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) _exit(0);
+  REQUIRE(waitpid(child, nullptr, 0) == child);
+  {
+    auto db = Database::open(dir / "r.db");
+    db.prepare("UPDATE runs SET pid = ?1 WHERE id = ?2", "fake a killed writer").bind_all(child, run).run();
+  }
+  w.heartbeat(run);  // fresh: killed a moment ago
+  const auto d = w.decide_trial("e", spec.trial, spec.config_hash, RerunPolicy::resume);
+  CHECK(d.run);
+  CHECK_THAT(d.reason, Contains("stopped without finishing"));
+  CHECK(mark_stale_runs_interrupted(w.database(), "e") == 1);
+  CHECK(scalar_text(w.database(), "SELECT status FROM runs") == "interrupted");
+}

@@ -5,7 +5,9 @@
 // touched, so a truncated or hostile file is an mtlab::Error, never a crash or an
 // out-of-bounds read. Writing produces what the Python library writes.
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -85,5 +87,7 @@ void save_safetensors(const std::filesystem::path& file,
 // Writes `bytes` to `file` through a temporary file and a rename, so readers see
 // the old file or the new one, never a partial one.
 void write_file_atomically(const std::filesystem::path& file, std::string_view bytes);
+// The same for a writer that streams into the file; it returns false on a failed write.
+void write_file_atomically(const std::filesystem::path& file, const std::function<bool(std::FILE*)>& write);
 
 }  // namespace mtlab::io

@@ -17,8 +17,11 @@ class Recorder {
                       double value, std::optional<double> epoch) = 0;
   virtual void fact(std::string_view key, std::string_view value) = 0;
   virtual void artifact(std::string_view kind, const std::filesystem::path& file) = 0;
-  // Called at natural points (end of an evaluation) to make records durable.
+  // Called at natural points (end of an evaluation, a checkpoint) to make records durable.
   virtual void flush() {}
+  // A resumed run continues from the checkpoint at `step`: metrics recorded
+  // after it (by the attempt that died) are dropped, as the run records them again.
+  virtual void rewind(std::int64_t step) { (void)step; }
 };
 
 }  // namespace mtlab

@@ -52,6 +52,8 @@ struct TrainerOptions {
   std::int64_t unfreeze_every = 0;
   std::string unfreeze_unit = "epochs";
   std::int64_t unfreeze_group_size = 1;
+  // Resume checkpoints: at every epoch end, and every N optimizer steps when > 0.
+  std::int64_t checkpoint_every = 0;
   std::uint64_t seed = 42;
   bool progress = true;
 };
@@ -82,7 +84,12 @@ struct TrainInputs {
   // Writes the selected model into a folder (backbone, heads, manifest).
   std::function<void(const std::filesystem::path&)> save_model;
   std::filesystem::path output_dir;
+  // Continue from output_dir/resume/state.pt when it exists (mtlab run --resume).
+  bool resume = false;
 };
+
+// Where train() keeps the run's resume checkpoint (removed when the run completes).
+std::filesystem::path resume_checkpoint_file(const std::filesystem::path& output_dir);
 
 TrainResult train(TrainInputs& inputs, const TrainerOptions& options, Recorder& recorder);
 

@@ -2,8 +2,10 @@
 // Which trials a re-run of an experiment against the same database runs again.
 // Default: skip a trial that already completed with the same config hash, and
 // leave failed/interrupted ones alone (reported); --rerun-failed runs those
-// again; --force runs everything. A new attempt is always a new run row: history
-// is never overwritten.
+// again; --force runs everything; --resume continues interrupted ones (in their
+// own run row, from their last checkpoint, when the runner has one; otherwise as
+// a new run) and leaves failed ones alone. Any other new attempt is a new run
+// row: history is never overwritten.
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -16,7 +18,7 @@ namespace mtlab::storage {
 
 class Database;
 
-enum class RerunPolicy { skip_done, rerun_failed, force };
+enum class RerunPolicy { skip_done, rerun_failed, force, resume };
 
 struct TrialDecision {
   bool run = true;
@@ -31,10 +33,10 @@ std::optional<std::int64_t> find_completed_run(const Database& db, std::string_v
 
 // Decides from the latest run with the same experiment, trial and config hash
 // (a trial whose config changed always runs). A run still pending/running is
-// left to its owner (not run twice) while it is alive: its heartbeat is younger
-// than `stale_after`, or its process still exists on this host (WAL databases
-// are only shared between processes of one host, so the pid check is decisive
-// even when a long evaluation delays the heartbeat).
+// left to its owner (not run twice) while it is alive: on this host, while its
+// process exists (decisive both ways: a long evaluation may delay the heartbeat,
+// and a SIGKILLed runner is known dead at once); a run of another host (or with
+// no pid yet) while its heartbeat is younger than `stale_after`.
 TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
                            std::string_view config_hash, RerunPolicy policy,
                            std::chrono::seconds stale_after = std::chrono::seconds(300));

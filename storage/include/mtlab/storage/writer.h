@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,7 @@ struct MetricPoint {
 struct TrialClaim {
   TrialDecision decision;
   std::optional<std::int64_t> run_id;
+  bool resumed = false;  // run_id is the interrupted run itself, reopened to continue
 };
 
 class Writer {
@@ -62,8 +64,12 @@ class Writer {
 
   // Decides (see rerun.h) and, when the trial is to run, creates its run, in one
   // transaction, so two processes sweeping the same experiment never both take a trial.
+  // With RerunPolicy::resume, an interrupted (or dead) run for which
+  // `resumable(run_id)` says a checkpoint exists is reopened (status running,
+  // this process's pid) instead of a new run being created.
   TrialClaim claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
-                         std::chrono::seconds stale_after = std::chrono::seconds(300));
+                         std::chrono::seconds stale_after = std::chrono::seconds(300),
+                         const std::function<bool(std::int64_t)>& resumable = {});
 
   // running: sets started_at, pid and heartbeat. completed/failed/interrupted:
   // sets ended_at and duration_s; `error` is stored for failed/interrupted runs.
@@ -85,6 +91,11 @@ class Writer {
 
   // A fact the run established (key unique per run; a second write replaces it).
   void record_fact(std::int64_t run_id, std::string_view key, std::string_view value);
+
+  // A resumed run continues from its checkpoint at `step`: drops the metrics its
+  // dead attempt recorded after that step (and final evaluations at it) and its
+  // saved-model artifacts, which the continued run records again.
+  void rewind_metrics(std::int64_t run_id, std::int64_t step);
 
   // Marks the run alive now (also done by every metric flush).
   void heartbeat(std::int64_t run_id);

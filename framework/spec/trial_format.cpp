@@ -15,7 +15,7 @@ std::vector<std::string> differing_keys(const std::vector<Trial>& trials) {
   std::vector<std::string> out;
   for (const auto& [key, vs] : values) {
     const bool differs = vs.size() != trials.size() ||
-                         std::any_of(vs.begin(), vs.end(), [&](const auto* v) { return *v != *vs.front(); });
+                         std::any_of(vs.begin(), vs.end(), [&first = *vs.front()](const auto* v) { return *v != first; });
     if (differs) out.push_back(key);
   }
   return out;

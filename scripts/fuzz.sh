@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, -DMTLAB_FUZZ=ON, in build-fuzz/) and runs
+# each for a given time. See docs/fuzzing.md.
+#
+# Usage: scripts/fuzz.sh [--time SECONDS] [--jobs N] [--build-only] [target...]
+#   --time SECONDS  how long each target runs (default 60)
+#   --jobs N        how many targets fuzz at once, and the build's -j (default 1)
+#   --build-only    configure and build, run nothing
+#   target...       any of: safetensors tokenizer spec conll joint delimited jsonl
+#                   (default: all)
+#
+# Each target keeps a working corpus in build-fuzz/corpus/<target>/ (grown run
+# after run), seeded from tests/fuzz/corpus/<target>/ and, where the shared
+# data is present (MTLAB_SHARED_DIR or ../shared), a few samples of it. Every
+# crash, timeout, out-of-memory or leak input is copied into
+# tests/fuzz/corpus/<target>/ as a regression input, which the normal test
+# suite replays (test_fuzz_replay); commit it with the fix. The script prints
+# one summary line per target (executions, libFuzzer's final cov:/ft:, corpus
+# size, findings) and appends it to build-fuzz/fuzz-summary.tsv. The exit code
+# is 1 when any target had a finding. Environment: FUZZ_ARGS adds libFuzzer flags.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ALL_TARGETS=(safetensors tokenizer spec conll joint delimited jsonl)
+time_s=60
+jobs=1
+build_only=0
+targets=()
+while (($#)); do
+  case "$1" in
+    --time) time_s="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
+    --build-only) build_only=1; shift ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "fuzz: unknown option $1" >&2; exit 2 ;;
+    *)
+      if [[ " ${ALL_TARGETS[*]} " != *" $1 "* ]]; then
+        echo "fuzz: unknown target '$1', expected one of: ${ALL_TARGETS[*]}" >&2; exit 2
+      fi
+      targets+=("$1"); shift ;;
+  esac
+done
+((${#targets[@]})) || targets=("${ALL_TARGETS[@]}")
+[[ "$time_s" =~ ^[0-9]+$ && "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: --time and --jobs take numbers" >&2; exit 2; }
+
+# clang and its libFuzzer runtime come from Debian's packages, like everything else.
+PACKAGES=(clang libclang-rt-dev cmake ninja-build ccache pkg-config libtorch-dev libboost-dev
+  libboost-filesystem-dev libtomlplusplus-dev libfmt-dev catch2 libcli11-dev nlohmann-json3-dev
+  libutf8proc-dev libssl-dev libsqlite3-dev)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
+done
+if ((${#missing[@]})); then
+  echo "fuzz: installing ${missing[*]}"
+  SUDO=""; if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+BUILD=build-fuzz
+mkdir -p "$BUILD"
+if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMTLAB_FUZZ=ON \
+    -DMTLAB_BUILD_TESTS=ON -DMTLAB_BUILD_BENCH=OFF -DMTLAB_USE_PCH=OFF > "$BUILD/configure.log" 2>&1 \
+    || { cat "$BUILD/configure.log"; echo "fuzz: cmake configure failed" >&2; exit 1; }
+fi
+nice cmake --build "$BUILD" -j "$jobs" --target "${targets[@]/#/fuzz_}"
+((build_only)) && exit 0
+
+shared="${MTLAB_SHARED_DIR:-../shared}"
+# Extra seeds from the shared data and the project's specs: written at run time, never committed.
+extra_seeds() {
+  local t="$1" dir="$2" d="$shared/data"
+  case "$t" in
+    safetensors)
+      # The real header of a tiny checkpoint, cut short (the parser still reads all of it).
+      local f="$shared/fixtures/tiny-bert/model.safetensors"
+      [[ -f "$f" ]] && head -c 32768 "$f" > "$dir/shared-tiny-bert-head" ;;
+    tokenizer)
+      local f i=0
+      for f in "$d/sst2/sentiment-train" "$d/atis/train/seq.in" "$d/conll2003/train.txt"; do
+        [[ -f "$f" ]] || continue
+        { printf '\x01\x00'; head -n 3 "$f" | tr '\n' ' '; } > "$dir/shared-text-$i"; i=$((i + 1))
+      done ;;
+    spec)
+      find experiments -name '*.toml' -size -8k -exec cp -t "$dir" {} + 2>/dev/null || true ;;
+    conll)
+      [[ -f "$d/conll2003/train.txt" ]] && head -n 40 "$d/conll2003/train.txt" > "$dir/shared-conll2003" ;;
+    joint)
+      local s
+      for s in atis snips; do
+        [[ -d "$d/$s/train" ]] || continue
+        { head -n 5 "$d/$s/train/seq.in"; printf '\0'; head -n 5 "$d/$s/train/seq.out"; printf '\0'
+          head -n 5 "$d/$s/train/label"; } > "$dir/shared-$s"
+      done ;;
+    delimited)
+      [[ -f "$d/sst2/sentiment-train" ]] && head -n 10 "$d/sst2/sentiment-train" > "$dir/shared-sst2"
+      [[ -f "$d/sst5/stsa.fine.train" ]] && { echo '%{"separator": " ", "columns": 2, "text_column": 1, "label_column": 0}'
+        head -n 10 "$d/sst5/stsa.fine.train"; } > "$dir/shared-sst5"
+      [[ -f "$d/trec/TREC.test" ]] && { echo '%{"separator": " ", "columns": 2, "text_column": 1, "label_column": 0, "label_field": "coarse"}'
+        head -n 10 "$d/trec/TREC.test"; } > "$dir/shared-trec" ;;
+    jsonl) ;;
+  esac
+  return 0
+}
+
+# Per-target libFuzzer settings: the largest input and the slowest acceptable one.
+max_len() { case "$1" in safetensors) echo 65536 ;; spec) echo 8192 ;; *) echo 4096 ;; esac; }
+
+run_one() {
+  local t="$1"
+  local corpus="$BUILD/corpus/$t" findings="$BUILD/findings/$t" scratch="$BUILD/tmp/$t" log="$BUILD/logs/$t.log"
+  mkdir -p "$corpus" "$findings" "$scratch" "$(dirname "$log")"
+  cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
+  extra_seeds "$t" "$corpus"
+  local before
+  before="$(ls "$findings" | wc -l)"
+  local rc=0
+  # shellcheck disable=SC2086
+  TMPDIR="$scratch" nice -n 19 "$BUILD/bin/fuzz_$t" "$corpus" -max_total_time="$time_s" -print_final_stats=1 \
+    -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 -artifact_prefix="$findings/" ${FUZZ_ARGS:-} \
+    > "$log" 2>&1 || rc=$?
+  rm -rf "$scratch"
+  local execs rate cov ft corp new found=0 f
+  execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+  rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
+  cov="$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)"
+  ft="$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)"
+  corp="$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)"
+  for f in "$findings"/*; do
+    [[ -f "$f" ]] || continue
+    if [[ ! -f "tests/fuzz/corpus/$t/$(basename "$f")" ]]; then
+      cp "$f" "tests/fuzz/corpus/$t/"
+      found=$((found + 1))
+      echo "fuzz: $t: new regression input tests/fuzz/corpus/$t/$(basename "$f") (see $log)"
+    fi
+  done
+  local status=ok
+  if ((rc != 0)) || (($(ls "$findings" | wc -l) > before)); then status="FINDING (exit $rc)"; fi
+  local line
+  line="$(printf '%-12s executions=%-10s exec/s=%-6s cov=%-5s ft=%-6s corpus=%-12s new_findings=%s time=%ss %s' \
+    "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found" "$time_s" "$status")"
+  echo "$line"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "${execs:-?}" "${rate:-?}" \
+    "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found" "$time_s" "$status" >> "$BUILD/fuzz-summary.tsv"
+  [[ "$status" == ok ]]
+}
+
+echo "fuzz: ${targets[*]}: ${time_s}s each, $jobs at a time (logs in $BUILD/logs/)"
+failed=0
+pids=()
+for t in "${targets[@]}"; do
+  run_one "$t" &
+  pids+=($!)
+  if ((${#pids[@]} >= jobs)); then
+    wait "${pids[0]}" || failed=1
+    pids=("${pids[@]:1}")
+  fi
+done
+for p in "${pids[@]}"; do wait "$p" || failed=1; done
+exit "$failed"

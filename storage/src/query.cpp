@@ -56,23 +56,27 @@ bool reads_only(std::string_view pragma) {
 
 // SQLite's authorizer, consulted while a statement is prepared: besides writes
 // (refused below through sqlite3_stmt_readonly), a query may not ATTACH or
-// DETACH files or change a setting. It names what it refused in `refused`.
+// DETACH files or change a setting. It notes the first such action in
+// `refused` (preparing runs nothing); the query refuses the statement after
+// the write check, so that a write is reported as a write.
 int authorize(void* data, int action, const char* arg1, const char* arg2, const char*, const char*) {
   auto& refused = *static_cast<std::string*>(data);
+  if (!refused.empty()) return SQLITE_OK;
   switch (action) {
     case SQLITE_ATTACH:
       refused = "ATTACH would open another database file";
-      return SQLITE_DENY;
+      break;
     case SQLITE_DETACH:
       refused = "DETACH would change the connection's databases";
-      return SQLITE_DENY;
+      break;
     case SQLITE_PRAGMA:
-      if (arg2 == nullptr || (arg1 && reads_only(arg1))) return SQLITE_OK;
+      if (arg2 == nullptr || (arg1 && reads_only(arg1))) break;
       refused = fmt::format("PRAGMA {} = {} would change a setting", arg1 ? arg1 : "?", arg2);
-      return SQLITE_DENY;
+      break;
     default:
-      return SQLITE_OK;
+      break;
   }
+  return SQLITE_OK;
 }
 
 // Installs the authorizer for one query and removes it afterwards.
@@ -95,11 +99,8 @@ Table run_read_only_query(const Database& db, std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, &tail);
-  if ((rc & 0xff) == SQLITE_AUTH && !refused.empty()) {
-    sqlite3_finalize(raw);
-    throw Error(fmt::format("mtlab query is read-only: {} (at \"{}\"); {}", refused, snippet(sql), kExpected));
-  }
   if (rc != SQLITE_OK) db.fail("prepare the query", rc);
+  const std::string first_refused = refused;
   if (!raw) throw Error("mtlab query: no SQL statement given (expected one statement, e.g. \"SELECT * FROM runs\")");
   Statement statement(db.handle(), raw, "run the query");
   // Whatever follows the first statement must be only whitespace, comments and ';'.
@@ -120,6 +121,9 @@ Table run_read_only_query(const Database& db, std::string_view sql) {
   if (!statement.read_only()) {
     throw Error("mtlab query is read-only: the " + first_word(sql) +
                 " statement would modify the database, and the database is opened read-only (" + kExpected + ")");
+  }
+  if (!first_refused.empty()) {
+    throw Error(fmt::format("mtlab query is read-only: {} (at \"{}\"); {}", first_refused, snippet(sql), kExpected));
   }
   return read_table(statement);
 }

@@ -98,7 +98,7 @@ TEST_CASE("hostile safetensors headers are refused with exact messages, before a
   }
   SECTION("a shape whose element count overflows") {
     write_raw(file, R"({"x":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,16]}})", data);
-    CHECK(open_error(file) == f + ": safetensors header, tensor 'x': shape [4294967296,4294967296,16] overflows 64 bits");
+    CHECK(open_error(file) == f + ": safetensors header, tensor 'x': shape [4294967296,4294967296,16] overflows a signed 64-bit element count");
   }
   SECTION("a shape whose byte count overflows") {
     write_raw(file, R"({"x":{"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,16]}})", data);

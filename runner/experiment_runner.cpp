@@ -15,6 +15,7 @@
 #include "mtlab/storage/rerun.h"
 #include "mtlab/storage/table.h"
 #include "mtlab/storage/writer.h"
+#include "mtlab/train/frozen_prefix_cache.h"
 #include "mtlab/train/interrupt.h"
 #include "lineage.h"
 #include "storage_recorder.h"
@@ -89,6 +90,7 @@ int run_experiment(const RunOptions& options) {
   int failed = 0, completed = 0, skipped = 0;
   bool interrupted = false;
   const auto sweep_start = std::chrono::steady_clock::now();
+  FrozenPrefixCache frozen_cache;  // every trial of the sweep shares frozen-prefix outputs
 
   for (const spec::Trial& spec_trial : experiment.trials) {
     spec::Trial trial = spec_trial;  // from_run becomes a concrete checkpoint folder below
@@ -128,6 +130,7 @@ int run_experiment(const RunOptions& options) {
     context.output_dir = run_folder(run_id);
     context.resume = claim.resumed;
     context.progress = progress;
+    context.frozen_cache = &frozen_cache;
     try {
       TrialOutcome outcome = run_trial(context, recorder);
       for (const auto& [kind, name] : outcome.plugins_used) {

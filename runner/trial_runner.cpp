@@ -17,6 +17,7 @@
 #include "mtlab/spec/experiment.h"
 #include "mtlab/model/sentence_encoder.h"
 #include "mtlab/text/bert_tokenizer.h"
+#include "mtlab/train/frozen_prefix_cache.h"
 #include "mtlab/train/model_checkpoint.h"
 #include "mtlab/train/multitask_model.h"
 
@@ -324,6 +325,12 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   inputs.save_model = [&](const std::filesystem::path& folder) {
     for (const auto& file : save_model_folder(*model, manifest, folder)) recorder.artifact("model", file);
   };
+  std::unique_ptr<FrozenPrefixCache> own_cache;
+  if (training.get_bool("frozen_cache", true)) {
+    if (!context.frozen_cache) own_cache = std::make_unique<FrozenPrefixCache>();
+    inputs.frozen_cache = context.frozen_cache ? context.frozen_cache : own_cache.get();
+    inputs.frozen_cache->set_limit_bytes(static_cast<std::size_t>(training.get_int("frozen_cache_mb", 1024)) << 20);
+  }
   outcome.result = train(inputs, trainer_options(trial, context.progress), recorder);
   return outcome;
 }

@@ -19,6 +19,7 @@ struct TrialContext {
   std::filesystem::path output_dir;  // this run's folder (checkpoints, artifacts)
   bool progress = true;
   bool resume = false;  // continue from output_dir's resume checkpoint when there is one
+  FrozenPrefixCache* frozen_cache = nullptr;  // the sweep's; null: a trial that wants one makes its own
 };
 
 struct TrialOutcome {

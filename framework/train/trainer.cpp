@@ -14,6 +14,7 @@
 #include "mtlab/core/log.h"
 #include "mtlab/core/suggest.h"
 #include "mtlab/train/evaluation.h"
+#include "mtlab/train/frozen_prefix_cache.h"
 #include "mtlab/train/interrupt.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/resume_checkpoint.h"
@@ -126,6 +127,8 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   recorder.fact("freeze.frozen_parameters", std::to_string(freeze.frozen_parameters));
   recorder.fact("freeze.frozen_blocks", join(freeze.frozen_blocks));
   recorder.fact("freeze.checksum_start", freeze.frozen_checksum);
+  // A frozen prefix runs once per input, not at every step (issue 8, item 4).
+  const std::unique_ptr<FrozenPrefix> prefix = make_frozen_prefix(in.frozen_cache, model, in.freeze, recorder);
 
   std::vector<GroupSummary> summary;
   std::vector<ParamGroup> groups = build_param_groups(model, in.groups, &summary);
@@ -191,7 +194,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
       splits.push_back(test ? EvalSplit{&d.test, &d.test_tokens} : EvalSplit{&d.dev, &d.dev_tokens});
     }
     const auto batch = static_cast<std::size_t>(o.eval_batch_size > 0 ? o.eval_batch_size : o.batch_size);
-    return evaluate(model, in.tasks, splits, in.losses, batch).metrics;
+    return evaluate(model, in.tasks, splits, in.losses, batch, prefix.get()).metrics;
   };
   bool has_dev = false, has_test = false;
   for (auto& d : datasets) {
@@ -323,8 +326,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
       if (!indices) continue;
       Batch batch = make_batch(datasets[d].train_tokens, *indices, dataset_tasks[d], d);
       const auto device = model.backbone().device();
-      auto encoded = model.encode(batch.input_ids.to(device), batch.token_type_ids.to(device),
-                                  batch.attention_mask.to(device));
+      auto encoded = encode_batch(model, prefix.get(), batch);
       auto logits = model.heads_forward(encoded, dataset_task_names[d]);
       at::Tensor total;
       std::map<std::string, double> task_losses;
@@ -415,6 +417,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
     record_eval(recorder, "test", result.test, step, std::nullopt);
   }
   recorder.fact("train.best_step", std::to_string(result.best_step));
+  record_frozen_prefix(prefix.get(), recorder);
   if (o.save != "none" && in.save_model) {
     const auto folder = in.output_dir / "model";
     in.save_model(folder);

@@ -23,6 +23,7 @@
 namespace mtlab {
 
 class MultiTaskModel;
+class FrozenPrefixCache;
 
 struct TrainerOptions {
   std::int64_t epochs = 3;
@@ -86,6 +87,8 @@ struct TrainInputs {
   std::filesystem::path output_dir;
   // Continue from output_dir/resume/state.pt when it exists (mtlab run --resume).
   bool resume = false;
+  // Where a frozen prefix's outputs are kept and reused (shared by a sweep's trials); null: off.
+  FrozenPrefixCache* frozen_cache = nullptr;
 };
 
 // Where train() keeps the run's resume checkpoint (removed when the run completes).

@@ -122,6 +122,13 @@ run_one() {
   TMPDIR="$scratch" nice -n 19 "$BUILD/bin/fuzz_$t" "$corpus" -max_total_time="$time_s" -print_final_stats=1 \
     -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 -artifact_prefix="$findings/" ${FUZZ_ARGS:-} \
     > "$log" 2>&1 || rc=$?
+  # CPU seconds the fuzzer got (children of this subshell): on a shared machine
+  # executions per CPU second say more than executions per wall second.
+  local cpu
+  # (`times` is a builtin: run in this shell, not in a pipe's subshell that has no children.)
+  times > "$scratch.times"
+  cpu="$(tail -1 "$scratch.times" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } printf "%.0f", s }')"
+  rm -f "$scratch.times"
   rm -rf "$scratch"
   local execs rate cov ft corp new found=0 f
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
@@ -140,11 +147,11 @@ run_one() {
   local status=ok
   if ((rc != 0)) || (($(ls "$findings" | wc -l) > before)); then status="FINDING (exit $rc)"; fi
   local line
-  line="$(printf '%-12s executions=%-10s exec/s=%-6s cov=%-5s ft=%-6s corpus=%-12s new_findings=%s time=%ss %s' \
-    "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found" "$time_s" "$status")"
+  line="$(printf '%-12s executions=%-10s exec/s=%-6s cov=%-5s ft=%-6s corpus=%-12s new_findings=%s time=%ss cpu=%ss %s' \
+    "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found" "$time_s" "$cpu" "$status")"
   echo "$line"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "${execs:-?}" "${rate:-?}" \
-    "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found" "$time_s" "$status" >> "$BUILD/fuzz-summary.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "${execs:-?}" "${rate:-?}" \
+    "${cov:-?}" "${ft:-?}" "${corp:-?}" "$found" "$time_s" "$cpu" "$status" >> "$BUILD/fuzz-summary.tsv"
   [[ "$status" == ok ]]
 }
 

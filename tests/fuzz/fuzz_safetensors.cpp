@@ -11,6 +11,19 @@
 #include "mtlab/io/safetensors.h"
 
 namespace mtlab::fuzz {
+namespace {
+
+// The reader promises shapes whose element count, and every partial product on
+// the way to it, fits an int64 (what numel() and LibTorch compute in).
+bool count_fits_int64(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (const auto d : shape) {
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 int fuzz_safetensors_one(const std::uint8_t* data, std::size_t size) {
   // 1. The header parser, given the bytes after an 8-byte length as JSON text.
@@ -23,6 +36,7 @@ int fuzz_safetensors_one(const std::uint8_t* data, std::size_t size) {
         const auto header = io::parse_safetensors_header(json, size - 8 - n, "fuzz header");
         for (const auto& t : header.tensors) {
           MTLAB_FUZZ_CHECK(t.begin <= t.end && t.end <= size - 8 - n);
+          MTLAB_FUZZ_CHECK(count_fits_int64(t.shape));
           MTLAB_FUZZ_CHECK(static_cast<std::uint64_t>(t.numel()) * io::dtype_size(t.dtype) == t.end - t.begin);
         }
       } catch (const Error&) {
@@ -35,6 +49,7 @@ int fuzz_safetensors_one(const std::uint8_t* data, std::size_t size) {
   const auto file = io::SafetensorsFile::open(path);
   for (const auto& t : file.tensors()) {
     MTLAB_FUZZ_CHECK(file.contains(t.name));
+    MTLAB_FUZZ_CHECK(count_fits_int64(t.shape));
     try {
       const at::Tensor loaded = file.load(t.name);
       MTLAB_FUZZ_CHECK(loaded.numel() == t.numel());

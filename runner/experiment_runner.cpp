@@ -18,7 +18,8 @@
 #include "mtlab/train/frozen_prefix_cache.h"
 #include "mtlab/train/interrupt.h"
 #include "lineage.h"
-#include "storage_recorder.h"
+#include "child_process.h"
+#include "trial_execution.h"
 #include "trial_runner.h"
 
 namespace mtlab::cli {
@@ -83,7 +84,17 @@ int run_experiment(const RunOptions& options) {
                       : options.resume       ? storage::RerunPolicy::resume
                       : options.rerun_failed ? storage::RerunPolicy::rerun_failed
                                              : storage::RerunPolicy::skip_done;
-  auto run_folder = [&](std::int64_t run_id) { return output_root / experiment.name / fmt::format("run-{}", run_id); };
+  auto run_folder = [&](std::int64_t run_id) { return cli::run_folder(output_root, experiment.name, run_id); };
+  // Isolation: each trial in a `mtlab run-trial` child, so a crash, an abort or
+  // a time-out fails that trial and the sweep goes on.
+  const Config experiment_table = first.view("experiment");
+  const bool isolated = experiment_table.get_string("isolation", "none") == "process";
+  const std::chrono::seconds trial_timeout(experiment_table.get_int("trial_timeout", 0));
+  if (trial_timeout.count() > 0 && !isolated) {
+    throw Error(fmt::format("{}: trial_timeout needs experiment.isolation = \"process\" (a trial in the runner's own "
+                            "process cannot be stopped safely)",
+                            experiment_table.location("trial_timeout")));
+  }
   auto resumable = [&](std::int64_t run_id) { return fs::exists(resume_checkpoint_file(run_folder(run_id))); };
   install_interrupt_handlers();
   const bool progress = !options.no_progress && !options.quiet && isatty(STDERR_FILENO);
@@ -122,29 +133,38 @@ int run_experiment(const RunOptions& options) {
     log::info("[{}/{}] {} (run {}{})", trial.index + 1, trial.count, trial.name, run_id,
               claim.resumed ? ", resumed from its checkpoint" : "");
     writer.set_status(run_id, storage::RunStatus::running);
-    StorageRecorder recorder(writer, run_id);
-    TrialContext context;
-    context.trial = &trial;
-    context.registry = &registry;
-    context.spec_dir = spec_dir;
-    context.output_dir = run_folder(run_id);
-    context.resume = claim.resumed;
-    context.progress = progress;
-    context.frozen_cache = &frozen_cache;
-    try {
-      TrialOutcome outcome = run_trial(context, recorder);
-      for (const auto& [kind, name] : outcome.plugins_used) {
-        const auto& info = registry.find(plugin::kind_from_name(kind), name);
-        writer.record_plugin(run_id, {kind, name, info.version, info.file.string(), info.sha256});
+    if (isolated) {  // the child records the trial; this process owns its status
+      const auto child = run_child_process(
+          trial_child_command(options.spec, options.overrides, trial.index, run_id, claim.resumed), trial_timeout,
+          interrupt_requested);
+      if (child.exit_code == 0 && !child.timed_out) {
+        writer.set_status(run_id, storage::RunStatus::completed);
+        ++completed;
+      } else if (child.exit_code == 130 && !child.timed_out) {
+        writer.set_status(run_id, storage::RunStatus::interrupted, "interrupted (trial process)");
+        log::warn("{}: interrupted; everything recorded so far is kept (continue with mtlab run --resume)", trial.name);
+        interrupted = true;
+        break;
+      } else {
+        const std::string error = describe_child_failure(child, trial_timeout);
+        writer.set_status(run_id, storage::RunStatus::failed, error);
+        log::warn("{}: failed: {}", trial.name, error.substr(0, error.find('\n')));
+        ++failed;
       }
+      continue;
+    }
+    TrialJob job;
+    job.trial = &trial;
+    job.run_id = run_id;
+    job.resume = claim.resumed;
+    job.spec_dir = spec_dir;
+    job.output_dir = run_folder(run_id);
+    job.progress = progress;
+    job.frozen_cache = &frozen_cache;
+    try {
+      execute_trial(job, writer, registry);
       writer.set_status(run_id, storage::RunStatus::completed);
       ++completed;
-      std::string summary;
-      for (const auto& [key, value] : outcome.result.test) {
-        if (key.find("loss") == std::string::npos) summary += fmt::format(" {}={:.4f}", key, value);
-      }
-      log::info("    done in {:.1f}s, {} steps;{}", outcome.result.seconds, outcome.result.steps,
-                summary.empty() ? " (no test split)" : " test" + summary);
     } catch (const Interrupted& e) {
       writer.set_status(run_id, storage::RunStatus::interrupted, e.what());
       log::warn("{}: {}; everything recorded so far is kept (continue with mtlab run --resume)", trial.name,

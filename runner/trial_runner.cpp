@@ -166,14 +166,6 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   const spec::Trial& trial = *context.trial;
   TrialOutcome outcome;
   const Config training = trial.view("training");
-  // Accepted by the spec for forward compatibility, but not built yet: refuse
-  // rather than silently run in-process without a timeout.
-  const Config experiment = trial.view("experiment");
-  if (experiment.get_string("isolation", "none") != "none" || experiment.get_int("trial_timeout", 0) != 0) {
-    throw Error(fmt::format("{}: experiment.isolation = \"process\" and trial_timeout are not available in this "
-                            "version of mtlab; remove them (trials run in the runner's process)",
-                            experiment.location("isolation")));
-  }
   set_threads(static_cast<int>(training.get_int("threads", 0)));
   torch::manual_seed(static_cast<std::uint64_t>(trial.seed));
   recorder.fact("threads", std::to_string(at::get_num_threads()));

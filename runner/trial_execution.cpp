@@ -1,0 +1,52 @@
+#include "trial_execution.h"
+
+#include <fmt/format.h>
+
+#include "mtlab/core/log.h"
+#include "storage_recorder.h"
+#include "trial_runner.h"
+
+namespace mtlab::cli {
+namespace fs = std::filesystem;
+
+fs::path run_folder(const fs::path& output_root, const std::string& experiment, std::int64_t run_id) {
+  return output_root / experiment / fmt::format("run-{}", run_id);
+}
+
+void execute_trial(const TrialJob& job, storage::Writer& writer, plugin::Registry& registry) {
+  StorageRecorder recorder(writer, job.run_id);
+  TrialContext context;
+  context.trial = job.trial;
+  context.registry = &registry;
+  context.spec_dir = job.spec_dir;
+  context.output_dir = job.output_dir;
+  context.resume = job.resume;
+  context.progress = job.progress;
+  context.frozen_cache = job.frozen_cache;
+  const TrialOutcome outcome = run_trial(context, recorder);
+  for (const auto& [kind, name] : outcome.plugins_used) {
+    const auto& info = registry.find(plugin::kind_from_name(kind), name);
+    writer.record_plugin(job.run_id, {kind, name, info.version, info.file.string(), info.sha256});
+  }
+  writer.flush();
+  std::string summary;
+  for (const auto& [key, value] : outcome.result.test) {
+    if (key.find("loss") == std::string::npos) summary += fmt::format(" {}={:.4f}", key, value);
+  }
+  log::info("    done in {:.1f}s, {} steps;{}", outcome.result.seconds, outcome.result.steps,
+            summary.empty() ? " (no test split)" : " test" + summary);
+}
+
+std::vector<std::string> trial_child_command(const fs::path& spec, const std::vector<std::string>& overrides,
+                                             std::size_t index, std::int64_t run_id, bool resume) {
+  std::vector<std::string> argv{fs::read_symlink("/proc/self/exe").string()};
+  if (log::level() >= log::Level::debug) argv.emplace_back("-v");
+  if (log::level() <= log::Level::quiet) argv.emplace_back("-q");
+  argv.insert(argv.end(), {"run-trial", fs::absolute(spec).string(), "--index", std::to_string(index), "--run-id",
+                           std::to_string(run_id)});
+  if (resume) argv.emplace_back("--resume");
+  for (const auto& o : overrides) argv.insert(argv.end(), {"--set", o});
+  return argv;
+}
+
+}  // namespace mtlab::cli

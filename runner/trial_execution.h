@@ -1,0 +1,43 @@
+#pragma once
+// One claimed trial, run in this process: the part of the sweep loop that the
+// runner does in-process and a `mtlab run-trial` child does when trials are
+// isolated (experiment.isolation = "process"). The caller owns the run's status.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "mtlab/plugin/registry.h"
+#include "mtlab/spec/trial.h"
+#include "mtlab/storage/writer.h"
+
+namespace mtlab {
+class FrozenPrefixCache;
+}
+
+namespace mtlab::cli {
+
+struct TrialJob {
+  spec::Trial* trial = nullptr;  // lineage already resolved
+  std::int64_t run_id = 0;
+  bool resume = false;
+  std::filesystem::path spec_dir;
+  std::filesystem::path output_dir;
+  bool progress = false;
+  FrozenPrefixCache* frozen_cache = nullptr;
+};
+
+// <output>/<experiment>/run-<id>: where a run keeps its files.
+std::filesystem::path run_folder(const std::filesystem::path& output_root, const std::string& experiment,
+                                 std::int64_t run_id);
+
+// Runs the trial, records its plugins and logs a summary line; throws
+// Interrupted on Ctrl-C and the trial's error when it fails.
+void execute_trial(const TrialJob& job, storage::Writer& writer, plugin::Registry& registry);
+
+// The command line of a `mtlab run-trial` child for trial `index` of the spec.
+std::vector<std::string> trial_child_command(const std::filesystem::path& spec,
+                                             const std::vector<std::string>& overrides, std::size_t index,
+                                             std::int64_t run_id, bool resume);
+
+}  // namespace mtlab::cli

@@ -470,9 +470,13 @@ class Resolver {
     }
     // A task's level, when not given, follows its head.
     if (auto tasks = config_.find("tasks"); tasks != config_.end() && tasks->is_object()) {
+      // (json::value() throws on a present key of another type: head = 32 is
+      // reported by validation, it must not escape from here.)
       for (auto& task : *tasks) {
-        if (!task.is_object() || task.value("level", std::string()) != "") continue;
-        task["level"] = task.value("head", std::string()) == "token_classification" ? "token" : "sentence";
+        if (!task.is_object()) continue;
+        if (auto level = task.find("level"); level != task.end() && *level != "") continue;
+        const auto head = task.find("head");
+        task["level"] = head != task.end() && *head == "token_classification" ? "token" : "sentence";
       }
     }
   }

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -54,16 +55,54 @@ MatmulPath matmul_path_from_name(const std::string& name) {
   throw Error(fmt::format("matmul path '{}' is not known; expected blas or onednn", name));
 }
 
+namespace {
+
+// [N × in] · [out × in]ᵀ (+ b) through oneDNN, dense in and out.
+at::Tensor onednn_mm(const at::Tensor& x2d, const at::Tensor& weight, const at::Tensor& bias) {
+  bound_onednn_cache();
+  const auto in = x2d.contiguous().to_mkldnn();
+  return at::mkldnn_linear(in, weight.contiguous(), bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt)
+      .to_dense();
+}
+
+// A linear layer for training on oneDNN: the forward product and both backward
+// products (dx = dy·W, dW = dyᵀ·x) as oneDNN GEMMs, so training gets the same
+// kernels as inference instead of the BLAS LibTorch's autograd would call.
+// Gradients no one needs (frozen weights, inputs of frozen layers) are not computed.
+struct OneDnnLinear : torch::autograd::Function<OneDnnLinear> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x2d, const at::Tensor& weight,
+                            const at::Tensor& bias) {
+    ctx->save_for_backward({x2d, weight});
+    ctx->saved_data["bias"] = bias.defined();
+    return onednn_mm(x2d, weight, bias);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor& x = saved[0];
+    const at::Tensor& weight = saved[1];
+    const at::Tensor dy = grads[0].contiguous();
+    at::Tensor dx, dw, db;
+    if (ctx->needs_input_grad(0)) dx = onednn_mm(dy, weight.t().contiguous(), {});
+    if (ctx->needs_input_grad(1)) dw = onednn_mm(dy.t().contiguous(), x.t().contiguous(), {});
+    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = dy.sum(0);
+    return {dx, dw, db};
+  }
+};
+
+}  // namespace
+
 at::Tensor fast_linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   const bool onednn = matmul_path() == MatmulPath::onednn && x.is_cpu() && x.scalar_type() == at::kFloat &&
-                      weight.scalar_type() == at::kFloat && !at::GradMode::is_enabled() && x.dim() >= 2;
+                      weight.scalar_type() == at::kFloat && x.dim() >= 2 && !x.is_mkldnn();
   if (!onednn) return at::linear(x, weight, bias);
-  bound_onednn_cache();
   auto sizes = x.sizes().vec();
-  const auto in = x.reshape({-1, sizes.back()}).contiguous().to_mkldnn();
-  auto y = at::mkldnn_linear(in, weight.contiguous(), bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt);
+  const auto x2d = x.reshape({-1, sizes.back()});
   sizes.back() = weight.size(0);
-  return y.to_dense().view(sizes);
+  const bool tracks = at::GradMode::is_enabled() &&
+                      (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
+  if (!tracks) return onednn_mm(x2d, weight, bias).view(sizes);
+  return OneDnnLinear::apply(x2d, weight, bias).view(sizes);
 }
 
 }  // namespace mtlab

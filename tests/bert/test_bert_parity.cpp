@@ -238,3 +238,32 @@ TEST_CASE("every hidden_act matches Hugging Face's formula, padding masked", "[b
   CHECK(max_abs_diff(outputs["gelu"], outputs["gelu_new"]) > 1e-4);
   CHECK(max_abs_diff(outputs["gelu"], outputs["relu"]) > 1e-3);
 }
+
+TEST_CASE("training on the oneDNN path gives BLAS's gradients within fp32 tolerance", "[bert][train][matmul]") {
+  // The same model, loss and batch; gradients of every parameter on both paths.
+  auto grads_on = [](mtlab::MatmulPath path) {
+    PathGuard guard;
+    mtlab::set_matmul_path(path);
+    auto model = mtlab::BertModel::from_folder(mtlab::test::fixtures_dir() / "tiny-bert");
+    model->eval();  // no dropout: the two passes see the same function
+    auto ids = torch::tensor({{101, 7404, 2003, 102, 0, 0}, {101, 2003, 7404, 2003, 7404, 102}}, torch::kLong);
+    auto mask = (ids != 0).to(torch::kLong);
+    auto out = model->forward(ids, torch::zeros_like(ids), mask);
+    (out.token_states.pow(2).mean() + out.pooled.sum()).backward();
+    std::map<std::string, at::Tensor> grads;
+    for (const auto& p : model->named_parameters()) {
+      if (p.value().grad().defined()) grads[p.key()] = p.value().grad().clone();
+    }
+    return grads;
+  };
+  REQUIRE(at::hasMKLDNN());  // Debian's LibTorch ships oneDNN; the path under test needs it
+  const auto blas = grads_on(mtlab::MatmulPath::blas);
+  const auto onednn = grads_on(mtlab::MatmulPath::onednn);
+  REQUIRE(blas.size() == onednn.size());
+  REQUIRE(blas.size() > 20);
+  for (const auto& [name, g] : blas) {
+    INFO(name);
+    const double scale = std::max(1e-3, g.abs().max().item<double>());
+    CHECK((g - onednn.at(name)).abs().max().item<double>() <= 1e-4 * scale);
+  }
+}

@@ -15,6 +15,7 @@
 #include "mtlab/io/safetensors.h"
 #include "mtlab/model/environment.h"
 #include "mtlab/spec/experiment.h"
+#include "mtlab/model/fast_linear.h"
 #include "mtlab/model/sentence_encoder.h"
 #include "mtlab/text/bert_tokenizer.h"
 #include "mtlab/train/frozen_prefix_cache.h"
@@ -169,6 +170,7 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   set_threads(static_cast<int>(training.get_int("threads", 0)));
   torch::manual_seed(static_cast<std::uint64_t>(trial.seed));
   recorder.fact("threads", std::to_string(at::get_num_threads()));
+  recorder.fact("matmul_path", matmul_path_name(matmul_path()));  // oneDNN or BLAS linear layers
 
   if (trial.config.contains("embed")) return run_embedding_trial(context, recorder);
 

@@ -120,6 +120,7 @@ TEST_CASE("a multi-task freeze sweep on ATIS lands in SQLite", "[e2e][train]") {
   CHECK(count(db, "SELECT count(*) FROM artifacts WHERE path LIKE '%heads.json'") == 3);
   CHECK(count(db, "SELECT count(DISTINCT name) FROM plugins") >= 5);
   CHECK(count(db, "SELECT count(*) FROM runs WHERE blas LIKE '%blas%' AND torch_version <> ''") == 3);
+  CHECK(count(db, "SELECT count(*) FROM run_facts WHERE key = 'matmul_path' AND value IN ('onednn', 'blas')") == 3);
 
   // mtlab predict on the same test sentences agrees with the recorded evaluation.
   {

@@ -4,7 +4,14 @@
 // and effective GFLOP/s (forward + backward ≈ 3 × forward, real tokens only) as
 // a share of the best plain GEMM rate measured in the same run.
 //   bench_train [--shape mini|base] [--steps N] [--batch B] [--threads T]
+//               [--concat K] [--matmul onednn|blas] [--record none|sqlite]
+// --concat K joins K generated sentences into one example (about 11·K tokens, cut
+// at 64), for the "sequences up to 64 tokens"; --record sqlite records
+// every metric into a temporary results database through storage::Writer, as
+// mtlab run does (log_every 50), to measure what recording costs.
+#include <fmt/format.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -19,6 +26,7 @@
 #include "mtlab/plugin/registry.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/trainer.h"
+#include "mtlab/storage/writer.h"
 
 namespace {
 
@@ -33,16 +41,60 @@ class NullRecorder : public Recorder {
   void artifact(std::string_view, const std::filesystem::path&) override {}
 };
 
+// The runner's recorder, on a results database (runner/storage_recorder.h is not a library).
+class SqliteRecorder : public Recorder {
+ public:
+  explicit SqliteRecorder(const std::filesystem::path& db) : writer_(db) {
+    storage::NewRun run;
+    run.trial = "bench";
+    run.config_hash = "bench";
+    run_ = writer_.create_run(writer_.begin_experiment("bench_train"), run);
+    writer_.set_status(run_, storage::RunStatus::running);
+  }
+  void metric(std::string_view task, std::string_view split, std::string_view name, std::int64_t step, double value,
+              std::optional<double> epoch) override {
+    writer_.log_metric(run_, task, split, name, step, value, epoch);
+  }
+  void fact(std::string_view key, std::string_view value) override { writer_.record_fact(run_, key, value); }
+  void artifact(std::string_view, const std::filesystem::path&) override {}
+  void flush() override { writer_.flush(); }
+
+ private:
+  storage::Writer writer_;
+  std::int64_t run_ = 0;
+};
+
+// Joins every `k` consecutive examples into one (words, tags; the first's label).
+std::vector<Example> concatenated(const std::vector<Example>& in, int k) {
+  if (k <= 1) return in;
+  std::vector<Example> out;
+  for (std::size_t i = 0; i + static_cast<std::size_t>(k) <= in.size(); i += static_cast<std::size_t>(k)) {
+    Example e = in[i];
+    for (int j = 1; j < k; ++j) {
+      const auto& next = in[i + static_cast<std::size_t>(j)];
+      e.words.insert(e.words.end(), next.words.begin(), next.words.end());
+      e.tags.insert(e.tags.end(), next.tags.begin(), next.tags.end());
+      e.text += " " + next.text;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string shape = "mini";
-  int steps = 30, batch = 16, threads = 2;
+  std::string shape = "mini", matmul = matmul_path_name(matmul_path()), record = "none";
+  int steps = 30, batch = 16, threads = 2, concat = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
     else if (!std::strcmp(argv[i], "--steps")) steps = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--concat")) concat = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--matmul")) matmul = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--record")) record = argv[i + 1];
+    else throw std::runtime_error(std::string("unknown option ") + argv[i]);
   }
   set_threads(threads);
   torch::manual_seed(1);
@@ -57,10 +109,11 @@ int main(int argc, char** argv) {
 
   SyntheticOptions data_options;
   data_options.seed = 3;
-  data_options.train_size = static_cast<std::size_t>(steps * batch);
+  data_options.train_size = static_cast<std::size_t>(steps * batch * std::max(concat, 1));
   data_options.dev_size = 0;
   data_options.test_size = 0;
   Dataset data = generate_synthetic(data_options);
+  data.train = concatenated(data.train, concat);
 
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
@@ -105,15 +158,26 @@ int main(int argc, char** argv) {
   o.batch_size = batch;
   o.save = "none";
   o.progress = false;
-  o.log_every = 1000000;
-  NullRecorder recorder;
+  o.log_every = record == "sqlite" ? 50 : 1000000;
+  const auto db = std::filesystem::temp_directory_path() / fmt::format("bench_train_{}.db", getpid());
+  std::unique_ptr<Recorder> recorder;
+  if (record == "sqlite") {
+    recorder = std::make_unique<SqliteRecorder>(db);
+  } else {
+    recorder = std::make_unique<NullRecorder>();
+  }
 
   const double blas = gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::blas);
   const double onednn = at::hasMKLDNN() ? gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::onednn) : 0.0;
-  set_matmul_path(MatmulPath::blas);  // what training uses
+  set_matmul_path(matmul_path_from_name(matmul));
   const auto start = Clock::now();
-  const auto result = train(in, o, recorder);
+  const auto result = train(in, o, *recorder);
+  recorder->flush();
   const double seconds = seconds_since(start);
+  recorder.reset();
+  std::filesystem::remove(db);
+  std::filesystem::remove(db.string() + "-wal");
+  std::filesystem::remove(db.string() + "-shm");
 
   const double h = static_cast<double>(config.hidden_size), inter = static_cast<double>(config.intermediate_size);
   double forward = 0;  // FLOPs on real tokens, over the epoch
@@ -124,9 +188,10 @@ int main(int argc, char** argv) {
   const double gflops = 3.0 * forward / seconds / 1e9;
   const double best = std::max(blas, onednn);
   const auto env = describe_environment();
-  std::printf("bench_train: shape %s (H=%lld, L=%lld, I=%lld), AdamW, batch %d, %lld steps, threads %d\n", shape.c_str(),
-              static_cast<long long>(config.hidden_size), static_cast<long long>(config.num_hidden_layers),
-              static_cast<long long>(config.intermediate_size), batch, static_cast<long long>(result.steps), threads);
+  std::printf("bench_train: shape %s (H=%lld, L=%lld, I=%lld), AdamW, batch %d, %lld steps, threads %d, matmul %s, "
+              "recording %s\n", shape.c_str(), static_cast<long long>(config.hidden_size),
+              static_cast<long long>(config.num_hidden_layers), static_cast<long long>(config.intermediate_size), batch,
+              static_cast<long long>(result.steps), threads, matmul.c_str(), record.c_str());
   std::printf("cpu: %s\n", env.cpu.c_str());
   std::printf("sentences: %zu, real tokens %zu (mean %.1f), padding %.1f%% of computed tokens\n", data.train.size(),
               real, static_cast<double>(real) / data.train.size(), 100.0 * (computed - real) / computed);

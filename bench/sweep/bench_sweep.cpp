@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--spec")) spec = argv[i + 1];
   }
   setenv("MTLAB_DATA", (std::filesystem::path(MTLAB_SHARED_DIR) / "data").c_str(), 0);
-  log::set_level(log::Level::warning);
+  log::set_level(log::Level::quiet);  // the data warnings repeat for every trial
 
   std::vector<std::string> overrides = {
       fmt::format("data.train=\"${{MTLAB_DATA}}/{}/train\"", data), fmt::format("data.dev=\"${{MTLAB_DATA}}/{}/dev\"", data),

@@ -35,7 +35,7 @@ const std::vector<BadSpec> kBadSpecs = {
      {"{f}:13:1: training.batch_sise: unknown key (did you mean 'batch_size'?)"}},
     {"unknown key, no close match", "{base}[training]\nzzz = 8\n",
      {"{f}:13:1: training.zzz: unknown key; expected one of: epochs, max_steps, batch_size, eval_batch_size, freeze, "
-      "eval_every, metric, metric_mode, early_stopping, patience, save, checkpoint_every, grad_clip, grad_accumulation, "
+      "frozen_cache, frozen_cache_mb, eval_every, metric, metric_mode, early_stopping, patience, save, checkpoint_every, grad_clip, grad_accumulation, "
       "threads, device, log_every"}},
     {"unknown section", "{base}[trainig]\nepochs = 1\n",
      {"{f}:12:2: trainig: unknown key (did you mean 'training'?)"}},

@@ -355,7 +355,7 @@ TEST_CASE("slow metrics are flushed after flush_interval", "[storage]") {
   CHECK(scalar_text(w.database(), "SELECT heartbeat_at IS NOT NULL FROM runs") == "1");
 }
 
-TEST_CASE("--resume reopens an interrupted run that has a checkpoint, and rewinds its records", "[storage][resume]") {
+TEST_CASE("mtlab run --resume reopens an interrupted run that has a checkpoint, and rewinds its records", "[storage][resume]") {
   const auto dir = test::scratch_dir("storage_resume");
   Writer w(dir / "r.db");
   const auto exp = w.begin_experiment("e");

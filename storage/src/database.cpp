@@ -1,9 +1,12 @@
 #include "mtlab/storage/database.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -13,7 +16,32 @@
 #include "mtlab/storage/statement.h"
 
 namespace mtlab::storage {
+namespace fs = std::filesystem;
 namespace {
+
+// What SQLite's message leaves out: the operating system's error behind a failed
+// open or write ("disk I/O error" is EFBIG or ENOSPC), and what to do about it.
+std::string explain(sqlite3* db, int rc, bool read_only_connection) {
+  const int primary = rc & 0xff;
+  const bool io = primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_FULL ||
+                  primary == SQLITE_READONLY;
+  const int os = io && db ? sqlite3_system_errno(db) : 0;
+  std::string out = os != 0 ? std::string("; operating system: ") + std::strerror(os) : "";
+  if (primary == SQLITE_BUSY) {
+    out += "; another connection held the database's write lock for longer than the busy timeout";
+  } else if (primary == SQLITE_FULL || os == ENOSPC || os == EFBIG || os == EDQUOT) {
+    out += "; no room to write the database (a full file system or a file size limit): free space, then run again";
+  } else if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || rc == SQLITE_IOERR_TRUNCATE) {
+    // SQLite reports ENOSPC as SQLITE_FULL but EFBIG (RLIMIT_FSIZE) as a plain
+    // write error, often without the errno.
+    out += "; a write to the database failed: the file system may be full, a file size limit reached "
+           "(ulimit -f) or the disk failing";
+  } else if (!read_only_connection && (primary == SQLITE_READONLY || os == EACCES || os == EPERM || os == EROFS)) {
+    out += "; this process may not write there (a read-only file, folder or file system): check the permissions, "
+           "or choose another database path";
+  }
+  return out;
+}
 
 // Switching to WAL needs a moment of exclusive access; when several processes
 // open a fresh file at once, the loser retries until the busy timeout is spent.
@@ -35,7 +63,8 @@ void enable_wal(const Database& db, int busy_timeout_ms) {
     if (rc != SQLITE_ROW) {
       const std::string message = sqlite3_errmsg(db.handle());
       sqlite3_finalize(raw);
-      throw Error("SQLite (" + db.path().string() + "): switch to WAL journal mode: " + message);
+      throw Error("SQLite (" + db.path().string() + "): switch to WAL journal mode: " + message +
+                  explain(db.handle(), rc, false));
     }
     sqlite3_finalize(raw);
     if (mode != "wal") {
@@ -93,11 +122,28 @@ Database Database::open(const std::filesystem::path& path, const OpenOptions& op
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
-    const std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const bool missing = !fs::exists(path, ec);
+    const int folder_errno = !read_only && missing && ::access(folder.c_str(), W_OK | X_OK) != 0 ? errno : 0;
+    if (folder_errno != 0) {
+      // SQLite's errno here is that of its read-only retry (ENOENT), not the cause.
+      message += "; the folder " + folder.string() + " is not writable (" + std::strerror(folder_errno) +
+                 "): this process may not write there, so the database cannot be created; check the folder's "
+                 "permissions, or choose another database path";
+    } else {
+      message += explain(raw, rc, read_only);
+    }
     sqlite3_close_v2(raw);
     throw Error("SQLite (" + path.string() + "): open " + (read_only ? "read-only" : "read-write") + ": " + message);
   }
   Database db(raw, path, read_only);
+  // SQLite opens a file it may not write read-only without a word; say so now
+  // rather than at the first write, which names no file.
+  if (!read_only && sqlite3_db_readonly(raw, "main") == 1) {
+    throw Error(path.string() + ": cannot write the results database: this process may not write the file (a "
+                "read-only file or file system); check its permissions, or choose another database path");
+  }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_handler(raw, busy_handler, reinterpret_cast<void*>(static_cast<std::intptr_t>(options.busy_timeout_ms)));
   if (read_only) {
@@ -138,7 +184,7 @@ void Database::execute(std::string_view sql, std::string_view purpose) const {
     const std::string detail = message ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
     throw Error("SQLite (" + path_.string() + "): " + std::string(purpose) + ": " + detail + " (" +
-                sqlite3_errstr(rc) + ")");
+                sqlite3_errstr(rc) + ")" + explain(db_, rc, read_only_));
   }
 }
 
@@ -147,7 +193,7 @@ std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
 
 void Database::fail(std::string_view purpose, int rc) const {
   throw Error("SQLite (" + path_.string() + "): " + std::string(purpose) + ": " + sqlite3_errmsg(db_) + " (" +
-              sqlite3_errstr(rc) + ")");
+              sqlite3_errstr(rc) + ")" + explain(db_, rc, read_only_));
 }
 
 }  // namespace mtlab::storage

@@ -200,7 +200,8 @@ void Writer::set_status(std::int64_t run_id, RunStatus status, std::string_view 
   } else {
     update.emplace(db.prepare(
         "UPDATE runs SET status = ?2, ended_at = ?3, heartbeat_at = ?3, "
-        "duration_s = (julianday(?3) - julianday(started_at)) * 86400.0, error = coalesce(?4, error) "
+        "duration_s = (julianday(?3) - julianday(started_at)) * 86400.0, "
+        "error = CASE WHEN ?4 IS NULL THEN error WHEN error IS NULL THEN ?4 ELSE error || char(10) || ?4 END "
         "WHERE id = ?1 AND status IN ('pending', 'running')",
         "set run status"));
     update->bind_all(run_id, to_string(status), now, non_empty(error));

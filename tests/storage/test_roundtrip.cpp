@@ -395,7 +395,9 @@ TEST_CASE("mtlab run --resume reopens an interrupted run that has a checkpoint, 
   CHECK(scalar_int(w.database(), "SELECT count(*) FROM metrics") == 4);
   CHECK(scalar_int(w.database(), "SELECT max(step) FROM metrics") == 4);
   CHECK(scalar_int(w.database(), "SELECT count(*) FROM artifacts WHERE kind = 'model'") == 0);
-  w.set_status(run, RunStatus::completed);
+  w.set_status(run, RunStatus::failed, "boom after resuming");  // the history stays above the new error
+  CHECK_THAT(scalar_text(w.database(), "SELECT error FROM runs"),
+             Contains("interrupted at step 6\nresumed at ") && Contains("\nboom after resuming"));
 
   auto failed_spec = test::make_run("all", 2);
   const auto failed = w.create_run(exp, failed_spec);

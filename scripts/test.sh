@@ -9,6 +9,12 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   shift
   export MTLAB_BUILD_DIR="${MTLAB_BUILD_DIR:-build-sanitize}"
   cmake_args+=(-DMTLAB_SANITIZE=ON -DMTLAB_BUILD_BENCH=OFF)
+  # The sanitizer runtime options CMake also sets on each test; exported here
+  # for setup.sh's own run of bin/mtlab and anything ctest starts.
+  san_dir="$PWD/tests/sanitizers"
+  while IFS= read -r line; do
+    if [[ "$line" =~ ^[A-Z_]+= ]]; then export "${line//@DIR@/$san_dir}"; fi
+  done < "$san_dir/options.env"
 fi
 scripts/setup.sh "${cmake_args[@]}"
 build="${MTLAB_BUILD_DIR:-build}"

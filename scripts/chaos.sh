@@ -86,7 +86,6 @@ limit_test = 64
 lr = 2e-3
 
 [training]
-frozen_cache = false  # with the cache, a resumed layers:1 trial differs in the last bits (see docs/reliability.md)
 epochs = 3
 batch_size = 32
 checkpoint_every = 5

@@ -1,6 +1,7 @@
 #include "mtlab/train/frozen_prefix_cache.h"
 
 #include <fmt/format.h>
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -143,8 +144,8 @@ std::string frozen_prefix_key(MultiTaskModel& model, std::int64_t layers) {
   return sha256_hex(bytes);
 }
 
-FrozenPrefix::FrozenPrefix(FrozenPrefixCache& cache, MultiTaskModel& model, std::int64_t layers)
-    : cache_(cache), model_(model), layers_(layers), key_(frozen_prefix_key(model, layers)) {
+FrozenPrefix::FrozenPrefix(FrozenPrefixCache* cache, MultiTaskModel& model, std::int64_t layers)
+    : cache_(cache), model_(model), layers_(layers), key_(cache ? frozen_prefix_key(model, layers) : std::string()) {
   // Caching a prefix that trains would serve stale states: refuse.
   for (std::int64_t i = -1; i < layers; ++i) {
     const std::string block = i < 0 ? "embeddings" : fmt::format("layer.{}", i);
@@ -157,6 +158,16 @@ FrozenPrefix::FrozenPrefix(FrozenPrefixCache& cache, MultiTaskModel& model, std:
   }
 }
 
+at::Tensor FrozenPrefix::compute_one(const at::Tensor& ids, const at::Tensor& types) {
+  Backbone& backbone = model_.backbone();
+  // The autograd kernels (unfused Q/K/V) whatever the caller's grad mode, so
+  // training and evaluation share one canonical result; no graph is recorded,
+  // as nothing in the prefix requires a gradient (checked at construction).
+  at::AutoGradMode grad_kernels(true);
+  const auto mask = torch::ones_like(ids);
+  return backbone.run_layers(backbone.embed(ids, types), mask, 0, layers_)[0].detach();
+}
+
 EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids,
                                    const at::Tensor& attention_mask) {
   Backbone& backbone = model_.backbone();
@@ -167,50 +178,60 @@ EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor
                                              : torch::ones_like(ids);
   const auto B = ids.size(0), T = ids.size(1);
 
-  // An input's key: its real tokens' ids and types, and which kernels run (see encode() in the header).
-  const char mode = at::GradMode::is_enabled() ? 'g' : 'i';
+  // An input's key: its real tokens' ids and types.
   std::vector<std::string> inputs(static_cast<std::size_t>(B));
   std::vector<std::int64_t> lengths(static_cast<std::size_t>(B));
   const auto* id = ids.data_ptr<std::int64_t>();
   const auto* type = types.data_ptr<std::int64_t>();
   const auto* m = mask.data_ptr<std::int64_t>();
-  bool right_padded = true;
   for (std::int64_t b = 0; b < B; ++b) {
     std::int64_t len = 0;
     while (len < T && m[b * T + len] != 0) ++len;
-    for (std::int64_t t = len; t < T; ++t) right_padded = right_padded && m[b * T + t] == 0;
+    for (std::int64_t t = len; t < T; ++t) {
+      // make_batch pads on the right only; anything else has no clean per-example cut.
+      if (m[b * T + t] != 0) throw Error("frozen prefix: an attention mask with a gap (padding on the left?)");
+    }
     lengths[b] = len;
     std::string& key = inputs[b];
-    key.push_back(mode);
     key.append(reinterpret_cast<const char*>(id + b * T), static_cast<std::size_t>(len) * sizeof(std::int64_t));
     key.append(reinterpret_cast<const char*>(type + b * T), static_cast<std::size_t>(len) * sizeof(std::int64_t));
   }
-  // Only right padding (what make_batch builds) has a clean per-example cut.
-  if (!right_padded) return model_.encode(input_ids, token_type_ids, attention_mask);
 
-  std::vector<at::Tensor> found;
-  found.reserve(static_cast<std::size_t>(B));
-  for (const auto& input : inputs) {
-    found.push_back(cache_.find(key_, input));
-    if (!found.back().defined()) break;
+  // Each example's prefix states are computed alone, at its own length, so they
+  // are a function of the example only: not of the batch it came in, its
+  // padding, the shuffle or which trial asked first. Cached or not, resumed or
+  // not, a trial gets the same bits.
+  const auto device = backbone.device();
+  std::vector<at::Tensor> states(static_cast<std::size_t>(B));
+  std::vector<std::int64_t> missing;
+  for (std::int64_t b = 0; b < B; ++b) {
+    if (cache_) states[b] = cache_->find(key_, inputs[b]);
+    if (!states[b].defined()) missing.push_back(b);
   }
-  at::Tensor hidden;
-  if (B > 0 && static_cast<std::int64_t>(found.size()) == B && found.back().defined()) {
-    // Padding positions stay zero: attention masks them and no loss reads them.
-    hidden = torch::zeros({B, T, backbone.hidden_size()}, found.front().options());
-    for (std::int64_t b = 0; b < B; ++b) hidden[b].narrow(0, 0, lengths[b]).copy_(found[b]);
-    cache_.note_reused(B);
-    reused_ += B;
-  } else {
-    // Exactly the uncached path's prefix, on the whole batch, in the caller's grad mode.
-    hidden = backbone.run_layers(backbone.embed(ids, types), mask, 0, layers_);
-    computed_ += B;
-    const auto rows = hidden.detach();
-    for (std::int64_t b = 0; b < B; ++b) {
-      if (cache_.find(key_, inputs[b]).defined()) continue;
-      cache_.insert(key_, inputs[b], rows[b].narrow(0, 0, lengths[b]).clone());
+  // A pass over one short example is mostly per-operation overhead, which
+  // threads do not share within it: run the missing examples side by side, one
+  // per thread (their results do not depend on the thread count: see
+  // test_frozen_cache_rows).
+  at::parallel_for(0, static_cast<std::int64_t>(missing.size()), 1, [&](std::int64_t begin, std::int64_t end) {
+    for (auto i = begin; i < end; ++i) {
+      const auto b = missing[static_cast<std::size_t>(i)];
+      const auto cut = std::vector<at::indexing::TensorIndex>{at::indexing::Slice(b, b + 1),
+                                                              at::indexing::Slice(0, lengths[b])};
+      states[b] = compute_one(ids.index(cut).to(device), types.index(cut).to(device));
     }
+  });
+  for (const auto b : missing) {
+    if (cache_) cache_->insert(key_, inputs[b], states[b].clone());
   }
+  const auto served = B - static_cast<std::int64_t>(missing.size());
+  if (cache_ && served > 0) cache_->note_reused(served);
+  reused_ += served;
+  computed_ += static_cast<std::int64_t>(missing.size());
+
+  // Padding positions stay zero: attention masks them and no loss reads them.
+  auto options = B > 0 ? states[0].options() : torch::TensorOptions().device(device);
+  at::Tensor hidden = torch::zeros({B, T, backbone.hidden_size()}, options);
+  for (std::int64_t b = 0; b < B; ++b) hidden[b].narrow(0, 0, lengths[b]).copy_(states[b]);
   return model_.encode_from(hidden, layers_, mask);
 }
 
@@ -224,12 +245,15 @@ EncoderOutput encode_batch(MultiTaskModel& model, FrozenPrefix* prefix, const Ba
 std::unique_ptr<FrozenPrefix> make_frozen_prefix(FrozenPrefixCache* cache, MultiTaskModel& model,
                                                  const FreezePolicy& freeze, Recorder& recorder) {
   const std::int64_t layers = freeze.frozen_prefix_layers(model.backbone().num_layers());
-  if (!cache || layers < 0) {
+  if (layers < 0) {
     recorder.fact("frozen_cache", cache ? "off (no frozen prefix)" : "off");
     return nullptr;
   }
-  auto prefix = std::make_unique<FrozenPrefix>(*cache, model, layers);
-  recorder.fact("frozen_cache", fmt::format("on: embeddings and {} layer(s), key {}", layers, prefix->key()));
+  // Without a cache the prefix still runs per example (the same states, every
+  // use), so turning the cache off changes the speed, never the results.
+  auto prefix = std::make_unique<FrozenPrefix>(cache, model, layers);
+  recorder.fact("frozen_cache", cache ? fmt::format("on: embeddings and {} layer(s), key {}", layers, prefix->key())
+                                      : "off");
   return prefix;
 }
 

@@ -67,3 +67,30 @@ TEST_CASE("a frozen prefix gives an example the same states in any batch and wit
     }
   }
 }
+
+// The cache stores each example's states computed alone (FrozenPrefix); the
+// same example may be computed by a batch-of-one pass in any thread setting
+// (the first epoch, a resumed run, a trial without the cache), so that pass
+// must not depend on how many threads LibTorch, oneDNN and BLAS use.
+TEST_CASE("an example's prefix states computed alone do not depend on the thread count", "[frozen_cache]") {
+  const Dataset data = atis_slice(64, 0, 0);
+  const std::int64_t hidden = GENERATE(std::int64_t{128}, std::int64_t{256});
+  auto bert = small_bert(data, hidden, 2, 11);
+  bert->eval();
+  const TokenizedSplit split = encode_examples(bert->tokenizer(), data.train, {}, 64, "train");
+  torch::AutoGradMode grad(true);  // the kernels FrozenPrefix runs
+  auto states = [&](std::size_t i) {
+    const Batch one = make_batch(split, {i}, {}, 0);
+    return bert->run_layers(bert->embed(one.input_ids, one.token_type_ids), one.attention_mask, 0, 2);
+  };
+  const int threads = at::get_num_threads();
+  std::vector<at::Tensor> single;
+  at::set_num_threads(1);
+  for (std::size_t i = 0; i < 32; ++i) single.push_back(states(i));
+  at::set_num_threads(std::max(2, threads));
+  for (std::size_t i = 0; i < 32; ++i) {
+    INFO("H=" << hidden << " example " << i);
+    CHECK(torch::equal(states(i), single[i]));
+  }
+  at::set_num_threads(threads);
+}

@@ -4,6 +4,7 @@
 // same parameters bit for bit, same test metrics, same training record.
 #include <catch2/catch.hpp>
 
+#include "mtlab/train/frozen_prefix_cache.h"
 #include "mtlab/train/interrupt.h"
 #include "mtlab/train/resume_checkpoint.h"
 #include "training_fixture.h"
@@ -47,6 +48,7 @@ struct Variant {
   std::string name;
   TrainerOptions options;
   std::string freeze = "none";
+  bool frozen_cache = false;  // a cache per run, empty at the start, as in a new process
 };
 
 std::vector<Variant> variants() {
@@ -78,6 +80,9 @@ std::vector<Variant> variants() {
   early.patience = 1;
   early.metric = "dev.intent.accuracy";
   out.push_back({"early stopping on dev.intent.accuracy", early});
+  // The resumed run starts with an empty cache and computes the frozen prefix
+  // of sentences the interrupted one had cached: the same bits.
+  out.push_back({"layers:1 frozen, through the frozen-prefix cache", every, "layers:1", true});
   return out;
 }
 
@@ -90,6 +95,8 @@ struct Outcome {
 Outcome run(const Variant& v, const fs::path& output, StoppingRecorder& recorder, bool resume) {
   auto setup = test::make_tiny_setup(9);
   auto inputs = setup.inputs(v.freeze);
+  FrozenPrefixCache cache;
+  if (v.frozen_cache) inputs.frozen_cache = &cache;
   inputs.output_dir = output;
   inputs.resume = resume;
   Outcome out;

@@ -11,13 +11,13 @@
 // matmul path. They hold the example's unpadded states [len, H], so any batch
 // can gather them and pad again.
 //
-// Exactness: the first epoch and every evaluation are bit-identical to the
-// uncached path (the cache is filled from the very batches that path computes,
-// and evaluation batches never change). Later epochs gather states computed in
-// another batch, and BLAS/oneDNN round a row of a matrix product differently
-// with its position and the row count, so they differ from what the uncached
-// path would compute by a few float32 ulps (≤ 1.2e-6 measured on the seed's
-// shape) — as much as the uncached path differs from itself under another shuffle.
+// Exactness: a frozen prefix's states are computed for each example alone, at
+// its own length (FrozenPrefix, with or without a cache), so they depend on the
+// example only — not on the batch, its padding, the shuffle, the trial that
+// computed them first or whether the run was resumed. A trial gives the same
+// bits with the cache on, off or past its limit. (A batched pass would not:
+// BLAS and oneDNN round a row of a product differently with its position and
+// the row count, and padded attention sums in another order.)
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -88,26 +88,30 @@ class FrozenPrefixCache {
 // architecture, K, dtype, device and the matmul path.
 std::string frozen_prefix_key(MultiTaskModel& model, std::int64_t layers);
 
-// One trial's use of the cache: encodes batches of `model` with the prefix's
-// states from `cache`, computing and storing the ones it lacks. The prefix's
-// parameters must be frozen (FreezePolicy::frozen_prefix_layers says how deep).
+// One trial's frozen prefix: encodes batches of `model`, taking each example's
+// prefix states from `cache` or computing them alone (and storing them when
+// there is a cache). The prefix's parameters must be frozen
+// (FreezePolicy::frozen_prefix_layers says how deep).
 class FrozenPrefix {
  public:
-  FrozenPrefix(FrozenPrefixCache& cache, MultiTaskModel& model, std::int64_t layers);
+  // `cache` may be null: every use computes the states again, with the same bits.
+  FrozenPrefix(FrozenPrefixCache* cache, MultiTaskModel& model, std::int64_t layers);
 
-  // Same result as model.encode(...): when every row is cached the prefix is
-  // skipped; otherwise it runs on the whole batch, exactly as the uncached path
-  // would, and its rows are stored. Autograd and inference use different
-  // kernels (fused Q/K/V in inference), so they are cached separately.
+  // model.encode(...) with the prefix's states computed per example (see the
+  // header comment); the layers above run on the whole batch. Training and
+  // evaluation share entries: the prefix always runs the unfused kernels.
   EncoderOutput encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids, const at::Tensor& attention_mask);
 
-  const std::string& key() const { return key_; }
+  const std::string& key() const { return key_; }  // empty without a cache
   std::int64_t layers() const { return layers_; }
   std::int64_t computed() const { return computed_; }  // inputs this prefix ran on
   std::int64_t reused() const { return reused_; }      // inputs served from the cache
 
  private:
-  FrozenPrefixCache& cache_;
+  // The prefix's states [len, H] of one example, ids and types [1, len].
+  at::Tensor compute_one(const at::Tensor& ids, const at::Tensor& types);
+
+  FrozenPrefixCache* cache_;
   MultiTaskModel& model_;
   std::int64_t layers_;
   std::string key_;
@@ -118,9 +122,9 @@ class FrozenPrefix {
 // there is one, else model.encode.
 EncoderOutput encode_batch(MultiTaskModel& model, FrozenPrefix* prefix, const Batch& batch);
 
-// A trial's cached prefix when `cache` is set and the freeze policy leaves one
-// (FreezePolicy::frozen_prefix_layers >= 0), else null; the choice is recorded
-// as the fact frozen_cache.
+// A trial's frozen prefix when the freeze policy leaves one
+// (FreezePolicy::frozen_prefix_layers >= 0), cached in `cache` when that is set;
+// else null. The choice is recorded as the fact frozen_cache.
 std::unique_ptr<FrozenPrefix> make_frozen_prefix(FrozenPrefixCache* cache, MultiTaskModel& model,
                                                  const FreezePolicy& freeze, Recorder& recorder);
 // Records how many inputs the trial computed and reused (facts frozen_cache.*).

@@ -1,7 +1,7 @@
 #include "mtlab/train/frozen_prefix_cache.h"
 
 #include <fmt/format.h>
-#include <ATen/Parallel.h>
+#include <set>
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -42,6 +42,17 @@ std::string architecture(Backbone& backbone) {
   }
   return fmt::format("{} at {}", typeid(backbone).name(), static_cast<const void*>(&backbone));
 }
+
+// An input's key: its real tokens' ids and types.
+std::string input_key(const std::int64_t* ids, const std::int64_t* types, std::int64_t len) {
+  std::string key;
+  key.append(reinterpret_cast<const char*>(ids), static_cast<std::size_t>(len) * sizeof(std::int64_t));
+  key.append(reinterpret_cast<const char*>(types), static_cast<std::size_t>(len) * sizeof(std::int64_t));
+  return key;
+}
+
+// Examples computed together at most (a bound on the pass's activations).
+constexpr std::size_t kMaxGroup = 64;
 
 }  // namespace
 
@@ -158,14 +169,54 @@ FrozenPrefix::FrozenPrefix(FrozenPrefixCache* cache, MultiTaskModel& model, std:
   }
 }
 
-at::Tensor FrozenPrefix::compute_one(const at::Tensor& ids, const at::Tensor& types) {
+std::vector<at::Tensor> FrozenPrefix::compute_group(const at::Tensor& ids, const at::Tensor& types) {
   Backbone& backbone = model_.backbone();
   // The autograd kernels (unfused Q/K/V) whatever the caller's grad mode, so
   // training and evaluation share one canonical result; no graph is recorded,
   // as nothing in the prefix requires a gradient (checked at construction).
   at::AutoGradMode grad_kernels(true);
-  const auto mask = torch::ones_like(ids);
-  return backbone.run_layers(backbone.embed(ids, types), mask, 0, layers_)[0].detach();
+  const auto device = backbone.device();
+  const auto ids_d = ids.to(device), types_d = types.to(device);
+  const auto states = backbone.run_layers(backbone.embed(ids_d, types_d), torch::ones_like(ids_d), 0, layers_).detach();
+  computed_ += ids.size(0);
+  std::vector<at::Tensor> rows;
+  for (std::int64_t r = 0; r < ids.size(0); ++r) rows.push_back(states[r].clone());
+  return rows;
+}
+
+void FrozenPrefix::fill(const std::vector<const TokenizedSplit*>& splits) {
+  if (!cache_) return;
+  // Distinct inputs not cached yet, by length.
+  std::map<std::int64_t, std::vector<const Encoding*>> by_length;
+  std::set<std::string> seen;
+  for (const auto* split : splits) {
+    for (const auto& e : split->encodings) {
+      std::int64_t len = 0;
+      while (len < static_cast<std::int64_t>(e.size()) && e.attention_mask[static_cast<std::size_t>(len)] != 0) ++len;
+      if (len == 0) continue;
+      std::string key = input_key(e.input_ids.data(), e.token_type_ids.data(), len);
+      if (!seen.insert(key).second || cache_->find(key_, key).defined()) continue;
+      by_length[len].push_back(&e);
+    }
+  }
+  for (const auto& [len, group] : by_length) {
+    for (std::size_t start = 0; start < group.size(); start += kMaxGroup) {
+      const std::size_t n = std::min(kMaxGroup, group.size() - start);
+      auto ids = torch::empty({static_cast<std::int64_t>(n), len}, torch::kLong);
+      auto types = torch::empty_like(ids);
+      for (std::size_t r = 0; r < n; ++r) {
+        const Encoding& e = *group[start + r];
+        std::copy_n(e.input_ids.data(), len, ids.data_ptr<std::int64_t>() + static_cast<std::int64_t>(r) * len);
+        std::copy_n(e.token_type_ids.data(), len, types.data_ptr<std::int64_t>() + static_cast<std::int64_t>(r) * len);
+      }
+      const auto rows = compute_group(ids, types);
+      for (std::size_t r = 0; r < n; ++r) {
+        const Encoding& e = *group[start + r];
+        // Past the size limit the rest is computed at use: stop filling.
+        if (!cache_->insert(key_, input_key(e.input_ids.data(), e.token_type_ids.data(), len), rows[r])) return;
+      }
+    }
+  }
 }
 
 EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids,
@@ -178,7 +229,6 @@ EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor
                                              : torch::ones_like(ids);
   const auto B = ids.size(0), T = ids.size(1);
 
-  // An input's key: its real tokens' ids and types.
   std::vector<std::string> inputs(static_cast<std::size_t>(B));
   std::vector<std::int64_t> lengths(static_cast<std::size_t>(B));
   const auto* id = ids.data_ptr<std::int64_t>();
@@ -192,44 +242,36 @@ EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor
       if (m[b * T + t] != 0) throw Error("frozen prefix: an attention mask with a gap (padding on the left?)");
     }
     lengths[b] = len;
-    std::string& key = inputs[b];
-    key.append(reinterpret_cast<const char*>(id + b * T), static_cast<std::size_t>(len) * sizeof(std::int64_t));
-    key.append(reinterpret_cast<const char*>(type + b * T), static_cast<std::size_t>(len) * sizeof(std::int64_t));
+    inputs[b] = input_key(id + b * T, type + b * T, len);
   }
 
-  // Each example's prefix states are computed alone, at its own length, so they
-  // are a function of the example only: not of the batch it came in, its
-  // padding, the shuffle or which trial asked first. Cached or not, resumed or
-  // not, a trial gets the same bits.
-  const auto device = backbone.device();
+  // An example's prefix states are computed without padding, alone or among
+  // examples of the same length (a row of those passes does not depend on the
+  // others: test_frozen_cache_rows), so they are a function of the example
+  // only: not of the batch it came in, the shuffle or which trial asked first.
+  // Cached or not, resumed or not, a trial gets the same bits.
   std::vector<at::Tensor> states(static_cast<std::size_t>(B));
-  std::vector<std::int64_t> missing;
+  std::map<std::int64_t, std::vector<std::int64_t>> missing;  // by length
+  std::int64_t served = 0;
   for (std::int64_t b = 0; b < B; ++b) {
     if (cache_) states[b] = cache_->find(key_, inputs[b]);
-    if (!states[b].defined()) missing.push_back(b);
+    if (states[b].defined()) ++served;
+    else missing[lengths[b]].push_back(b);
   }
-  // A pass over one short example is mostly per-operation overhead, which
-  // threads do not share within it: run the missing examples side by side, one
-  // per thread (their results do not depend on the thread count: see
-  // test_frozen_cache_rows).
-  at::parallel_for(0, static_cast<std::int64_t>(missing.size()), 1, [&](std::int64_t begin, std::int64_t end) {
-    for (auto i = begin; i < end; ++i) {
-      const auto b = missing[static_cast<std::size_t>(i)];
-      const auto cut = std::vector<at::indexing::TensorIndex>{at::indexing::Slice(b, b + 1),
-                                                              at::indexing::Slice(0, lengths[b])};
-      states[b] = compute_one(ids.index(cut).to(device), types.index(cut).to(device));
+  for (const auto& [len, rows] : missing) {
+    const auto index = torch::tensor(rows, torch::kLong);
+    const auto group = compute_group(ids.index_select(0, index).narrow(1, 0, len),
+                                     types.index_select(0, index).narrow(1, 0, len));
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      states[rows[r]] = group[r];
+      if (cache_) cache_->insert(key_, inputs[rows[r]], group[r]);
     }
-  });
-  for (const auto b : missing) {
-    if (cache_) cache_->insert(key_, inputs[b], states[b].clone());
   }
-  const auto served = B - static_cast<std::int64_t>(missing.size());
   if (cache_ && served > 0) cache_->note_reused(served);
   reused_ += served;
-  computed_ += static_cast<std::int64_t>(missing.size());
 
   // Padding positions stay zero: attention masks them and no loss reads them.
-  auto options = B > 0 ? states[0].options() : torch::TensorOptions().device(device);
+  auto options = B > 0 ? states[0].options() : torch::TensorOptions().device(backbone.device());
   at::Tensor hidden = torch::zeros({B, T, backbone.hidden_size()}, options);
   for (std::int64_t b = 0; b < B; ++b) hidden[b].narrow(0, 0, lengths[b]).copy_(states[b]);
   return model_.encode_from(hidden, layers_, mask);

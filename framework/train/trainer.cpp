@@ -129,6 +129,11 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   recorder.fact("freeze.checksum_start", freeze.frozen_checksum);
   // A frozen prefix runs once per input, not at every step (issue 8, item 4).
   const std::unique_ptr<FrozenPrefix> prefix = make_frozen_prefix(in.frozen_cache, model, in.freeze, recorder);
+  if (prefix) {
+    std::vector<const TokenizedSplit*> splits;
+    for (const auto& d : datasets) splits.insert(splits.end(), {&d.train_tokens, &d.dev_tokens, &d.test_tokens});
+    prefix->fill(splits);
+  }
 
   std::vector<GroupSummary> summary;
   std::vector<ParamGroup> groups = build_param_groups(model, in.groups, &summary);

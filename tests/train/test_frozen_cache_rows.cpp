@@ -94,3 +94,38 @@ TEST_CASE("an example's prefix states computed alone do not depend on the thread
   }
   at::set_num_threads(threads);
 }
+
+// FrozenPrefix computes the examples of a batch (or a split, FrozenPrefix::fill)
+// that share a length together, without padding: each row of such a pass must be
+// what the example alone gives, whoever else is in the group and in what order.
+TEST_CASE("an example's prefix states are the same alone and among examples of its length", "[frozen_cache]") {
+  const Dataset data = atis_slice(400, 0, 0);
+  const std::int64_t hidden = GENERATE(std::int64_t{32}, std::int64_t{128}, std::int64_t{256});
+  auto bert = small_bert(data, hidden, 2, 11);
+  bert->eval();
+  const TokenizedSplit split = encode_examples(bert->tokenizer(), data.train, {}, 64, "train");
+  std::map<std::size_t, std::vector<std::size_t>> by_length;
+  for (std::size_t i = 0; i < split.size(); ++i) by_length[split.encodings[i].size()].push_back(i);
+  torch::AutoGradMode grad(true);  // the kernels FrozenPrefix runs
+  auto states = [&](const std::vector<std::size_t>& indices) {
+    const Batch b = make_batch(split, indices, {}, 0);
+    return bert->run_layers(bert->embed(b.input_ids, b.token_type_ids), b.attention_mask, 0, 2);
+  };
+  int groups = 0, rows = 0, mismatches = 0;
+  for (const auto& [length, indices] : by_length) {
+    if (indices.size() < 2) continue;
+    const std::vector<std::size_t>& all = indices;
+    std::vector<std::size_t> half(indices.rbegin(), indices.rend());  // another order, another size
+    half.resize(half.size() / 2 + 1);
+    for (const std::vector<std::size_t>* group : {&all, static_cast<const std::vector<std::size_t>*>(&half)}) {
+      const auto together = states(*group);
+      for (std::size_t r = 0; r < group->size(); ++r, ++rows) {
+        if (!torch::equal(together[static_cast<std::int64_t>(r)], states(std::vector<std::size_t>{(*group)[r]})[0])) ++mismatches;
+      }
+    }
+    ++groups;
+  }
+  INFO("H=" << hidden << ": " << groups << " lengths, " << rows << " rows compared");
+  CHECK(groups >= 10);
+  CHECK(mismatches == 0);
+}

@@ -11,8 +11,9 @@
 // matmul path. They hold the example's unpadded states [len, H], so any batch
 // can gather them and pad again.
 //
-// Exactness: a frozen prefix's states are computed for each example alone, at
-// its own length (FrozenPrefix, with or without a cache), so they depend on the
+// Exactness: a frozen prefix's states are computed for each example without
+// padding, alone or among examples of the same length, whose rows do not depend
+// on one another (FrozenPrefix, with or without a cache), so they depend on the
 // example only — not on the batch, its padding, the shuffle, the trial that
 // computed them first or whether the run was resumed. A trial gives the same
 // bits with the cache on, off or past its limit. (A batched pass would not:
@@ -26,6 +27,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -36,6 +38,7 @@ namespace mtlab {
 class MultiTaskModel;
 class Recorder;
 struct Batch;
+struct TokenizedSplit;
 struct FreezePolicy;
 
 class FrozenPrefixCache {
@@ -102,14 +105,20 @@ class FrozenPrefix {
   // evaluation share entries: the prefix always runs the unfused kernels.
   EncoderOutput encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids, const at::Tensor& attention_mask);
 
+  // Computes and caches every input of `splits` not cached yet, in groups of
+  // equal length (up to 64 examples a pass): the same states encode() would
+  // compute, at nearly the speed of padded batches. Stops at the cache's size
+  // limit; without a cache it does nothing.
+  void fill(const std::vector<const TokenizedSplit*>& splits);
+
   const std::string& key() const { return key_; }  // empty without a cache
   std::int64_t layers() const { return layers_; }
   std::int64_t computed() const { return computed_; }  // inputs this prefix ran on
   std::int64_t reused() const { return reused_; }      // inputs served from the cache
 
  private:
-  // The prefix's states [len, H] of one example, ids and types [1, len].
-  at::Tensor compute_one(const at::Tensor& ids, const at::Tensor& types);
+  // The prefix's states [len, H] of each row of ids and types [n, len] (no padding).
+  std::vector<at::Tensor> compute_group(const at::Tensor& ids, const at::Tensor& types);
 
   FrozenPrefixCache* cache_;
   MultiTaskModel& model_;

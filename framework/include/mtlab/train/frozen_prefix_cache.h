@@ -92,7 +92,7 @@ class FrozenPrefixCache {
 std::string frozen_prefix_key(MultiTaskModel& model, std::int64_t layers);
 
 // One trial's frozen prefix: encodes batches of `model`, taking each example's
-// prefix states from `cache` or computing them alone (and storing them when
+// prefix states from `cache` or computing them in same-length groups (and storing them when
 // there is a cache). The prefix's parameters must be frozen
 // (FreezePolicy::frozen_prefix_layers says how deep).
 class FrozenPrefix {

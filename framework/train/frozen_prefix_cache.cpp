@@ -43,6 +43,13 @@ std::string architecture(Backbone& backbone) {
   return fmt::format("{} at {}", typeid(backbone).name(), static_cast<const void*>(&backbone));
 }
 
+// Real tokens of a right-padded row: the leading run of non-zero mask entries.
+std::int64_t real_length(const std::int64_t* mask, std::int64_t size) {
+  std::int64_t len = 0;
+  while (len < size && mask[len] != 0) ++len;
+  return len;
+}
+
 // An input's key: its real tokens' ids and types.
 std::string input_key(const std::int64_t* ids, const std::int64_t* types, std::int64_t len) {
   std::string key;
@@ -169,7 +176,7 @@ FrozenPrefix::FrozenPrefix(FrozenPrefixCache* cache, MultiTaskModel& model, std:
   }
 }
 
-std::vector<at::Tensor> FrozenPrefix::compute_group(const at::Tensor& ids, const at::Tensor& types) {
+at::Tensor FrozenPrefix::compute_group(const at::Tensor& ids, const at::Tensor& types) {
   Backbone& backbone = model_.backbone();
   // The autograd kernels (unfused Q/K/V) whatever the caller's grad mode, so
   // training and evaluation share one canonical result; no graph is recorded,
@@ -177,11 +184,8 @@ std::vector<at::Tensor> FrozenPrefix::compute_group(const at::Tensor& ids, const
   at::AutoGradMode grad_kernels(true);
   const auto device = backbone.device();
   const auto ids_d = ids.to(device), types_d = types.to(device);
-  const auto states = backbone.run_layers(backbone.embed(ids_d, types_d), torch::ones_like(ids_d), 0, layers_).detach();
   computed_ += ids.size(0);
-  std::vector<at::Tensor> rows;
-  for (std::int64_t r = 0; r < ids.size(0); ++r) rows.push_back(states[r].clone());
-  return rows;
+  return backbone.run_layers(backbone.embed(ids_d, types_d), torch::ones_like(ids_d), 0, layers_).detach();
 }
 
 void FrozenPrefix::fill(const std::vector<const TokenizedSplit*>& splits) {
@@ -191,8 +195,7 @@ void FrozenPrefix::fill(const std::vector<const TokenizedSplit*>& splits) {
   std::set<std::string> seen;
   for (const auto* split : splits) {
     for (const auto& e : split->encodings) {
-      std::int64_t len = 0;
-      while (len < static_cast<std::int64_t>(e.size()) && e.attention_mask[static_cast<std::size_t>(len)] != 0) ++len;
+      const std::int64_t len = real_length(e.attention_mask.data(), static_cast<std::int64_t>(e.size()));
       if (len == 0) continue;
       std::string key = input_key(e.input_ids.data(), e.token_type_ids.data(), len);
       if (!seen.insert(key).second || cache_->find(key_, key).defined()) continue;
@@ -212,8 +215,10 @@ void FrozenPrefix::fill(const std::vector<const TokenizedSplit*>& splits) {
       const auto rows = compute_group(ids, types);
       for (std::size_t r = 0; r < n; ++r) {
         const Encoding& e = *group[start + r];
-        // Past the size limit the rest is computed at use: stop filling.
-        if (!cache_->insert(key_, input_key(e.input_ids.data(), e.token_type_ids.data(), len), rows[r])) return;
+        // A copy per entry, so the cache holds (and counts) only that row. Past
+        // the size limit the rest is computed at use: stop filling.
+        const auto key = input_key(e.input_ids.data(), e.token_type_ids.data(), len);
+        if (!cache_->insert(key_, key, rows[static_cast<std::int64_t>(r)].clone())) return;
       }
     }
   }
@@ -235,8 +240,7 @@ EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor
   const auto* type = types.data_ptr<std::int64_t>();
   const auto* m = mask.data_ptr<std::int64_t>();
   for (std::int64_t b = 0; b < B; ++b) {
-    std::int64_t len = 0;
-    while (len < T && m[b * T + len] != 0) ++len;
+    const std::int64_t len = real_length(m + b * T, T);
     for (std::int64_t t = len; t < T; ++t) {
       // make_batch pads on the right only; anything else has no clean per-example cut.
       if (m[b * T + t] != 0) throw Error("frozen prefix: an attention mask with a gap (padding on the left?)");
@@ -263,8 +267,8 @@ EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor
     const auto group = compute_group(ids.index_select(0, index).narrow(1, 0, len),
                                      types.index_select(0, index).narrow(1, 0, len));
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      states[rows[r]] = group[r];
-      if (cache_) cache_->insert(key_, inputs[rows[r]], group[r]);
+      states[rows[r]] = group[static_cast<std::int64_t>(r)];
+      if (cache_) cache_->insert(key_, inputs[rows[r]], states[rows[r]].clone());
     }
   }
   if (cache_ && served > 0) cache_->note_reused(served);

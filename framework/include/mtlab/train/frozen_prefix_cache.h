@@ -117,8 +117,8 @@ class FrozenPrefix {
   std::int64_t reused() const { return reused_; }      // inputs served from the cache
 
  private:
-  // The prefix's states [len, H] of each row of ids and types [n, len] (no padding).
-  std::vector<at::Tensor> compute_group(const at::Tensor& ids, const at::Tensor& types);
+  // The prefix's states [n, len, H] of ids and types [n, len] (no padding).
+  at::Tensor compute_group(const at::Tensor& ids, const at::Tensor& types);
 
   FrozenPrefixCache* cache_;
   MultiTaskModel& model_;

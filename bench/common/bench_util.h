@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "mtlab/model/bert_config.h"
 #include "mtlab/model/fast_linear.h"
 
 namespace mtlab::bench {
@@ -33,6 +34,13 @@ inline double peak_rss_mb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss / 1024.0;
+}
+
+// Forward FLOPs per token of a BERT encoder on a sequence of t tokens: per layer
+// Q, K, V and output (4·2H²), feed-forward (2·2HI), attention scores and context (2·2tH).
+inline double bert_forward_flops_per_token(const mtlab::BertConfig& c, double t) {
+  const double h = static_cast<double>(c.hidden_size), inter = static_cast<double>(c.intermediate_size);
+  return static_cast<double>(c.num_hidden_layers) * (8 * h * h + 4 * h * inter + 4 * t * h);
 }
 
 // GFLOP/s of [m × k] · [n × k]ᵀ + bias, best of `reps`, through `path`.

@@ -70,11 +70,9 @@ int main(int argc, char** argv) {
   mtlab::SentenceEncoder encoder(model, options);
   const auto counts = encoder.token_counts(inputs);
   double real_tokens = 0, flops = 0;
-  const double H = config.hidden_size, I = config.intermediate_size, L = config.num_hidden_layers;
   for (auto t : counts) {
     real_tokens += t;
-    // Per token and layer: Q, K, V, output (4·2H²), feed-forward (2·2HI), attention scores and context (2·2tH).
-    flops += t * L * (8 * H * H + 4 * H * I + 4.0 * t * H);
+    flops += t * bert_forward_flops_per_token(config, static_cast<double>(t));
   }
   // Padding actually computed by length-sorted batches.
   std::vector<std::int64_t> sorted(counts.begin(), counts.end());

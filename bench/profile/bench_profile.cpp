@@ -60,12 +60,6 @@ BertConfig shape_config(const std::string& shape) {
   return c;
 }
 
-// Forward FLOPs per token of the encoder at sequence length t (as bench_train counts them).
-double forward_flops_per_token(const BertConfig& c, double t) {
-  const double h = static_cast<double>(c.hidden_size), inter = static_cast<double>(c.intermediate_size);
-  return static_cast<double>(c.num_hidden_layers) * (8 * h * h + 4 * h * inter + 4 * t * h);
-}
-
 // The multi-task model, its losses and AdamW, built from the shipped plugins.
 struct Setup {
   BertConfig config;
@@ -276,7 +270,7 @@ void scaling_row(plugin::Registry& registry, const std::string& shape, std::int6
   s.model->train(true);
   const double train = median_time(reps, [&] { train_step(s, in); });
   const double tokens = static_cast<double>(batch * length);
-  const double flops = tokens * forward_flops_per_token(s.config, static_cast<double>(length));
+  const double flops = tokens * bert_forward_flops_per_token(s.config, static_cast<double>(length));
   std::printf("| %s | %lld | %lld | %.1f | %.0f | %.1f | %.1f | %.0f | %.1f |\n", shape.c_str(),
               static_cast<long long>(length), static_cast<long long>(batch), 1e3 * encode, tokens / encode,
               flops / encode / 1e9, 1e3 * train, tokens / train, 3 * flops / train / 1e9);

@@ -179,11 +179,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove(db.string() + "-wal");
   std::filesystem::remove(db.string() + "-shm");
 
-  const double h = static_cast<double>(config.hidden_size), inter = static_cast<double>(config.intermediate_size);
   double forward = 0;  // FLOPs on real tokens, over the epoch
   for (const auto& e : datasets[0].train_tokens.encodings) {
     const double t = static_cast<double>(e.size());
-    forward += t * config.num_hidden_layers * (8 * h * h + 4 * h * inter + 4 * t * h);
+    forward += t * bert_forward_flops_per_token(config, t);
   }
   const double gflops = 3.0 * forward / seconds / 1e9;
   const double best = std::max(blas, onednn);

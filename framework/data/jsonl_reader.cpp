@@ -50,8 +50,9 @@ std::vector<Example> read_jsonl(const std::filesystem::path& file, const JsonlOp
     nlohmann::json obj;
     try {
       obj = nlohmann::json::parse(line.text);
-    } catch (const nlohmann::json::parse_error& e) {
-      // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
+    } catch (const nlohmann::json::exception& e) {
+      // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ...", or
+      // "[json.exception.out_of_range.406] number overflow parsing '1e999'" for a number no double holds.
       std::string msg = e.what();
       if (const auto pos = msg.find("] "); pos != std::string::npos) msg = msg.substr(pos + 2);
       throw Error(fmt::format("{}: not valid JSON ({})", where, msg));

@@ -226,6 +226,10 @@ TEST_CASE("jsonl reader: text/label, tokens/tags and both", "[data]") {
     const auto f = write_file(dir / "bad.jsonl", "{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\",\n");
     CHECK_THROWS_WITH(read_jsonl(f, {}), Catch::StartsWith(f.string() + ":2: not valid JSON (parse error"));
   }
+  SECTION("a number too large for a double (fuzz finding: escaped as nlohmann's out_of_range)") {
+    const auto f = write_file(dir / "huge.jsonl", "{\"text\": \"a\", \"label\": 1e999}\n");
+    CHECK_THROWS_WITH(read_jsonl(f, {}), f.string() + ":1: not valid JSON (number overflow parsing '1e999')");
+  }
   SECTION("neither text nor tokens") {
     const auto f = write_file(dir / "none.jsonl", "{\"label\": 1}\n");
     CHECK_THROWS_WITH(read_jsonl(f, {}),

@@ -11,6 +11,8 @@ Dataset read_fuzz_dataset(const std::string& format, nlohmann::json options, con
   for (const char* key : {"format", "train", "dev", "test", "words_file", "tags_file", "label_file"}) {
     options.erase(key);
   }
+  // A path the reader cannot find would fuzz only the option checks, never the reader.
+  MTLAB_FUZZ_CHECK(train.is_absolute() && std::filesystem::exists(train));
   options["format"] = format;
   options["train"] = train.string();
   return read_dataset(Config(options, "fuzz [data]"), scratch_dir());

@@ -20,7 +20,9 @@ struct Scratch {
   fs::path dir;
   Scratch() {
     const char* tmp = std::getenv("TMPDIR");
-    dir = fs::path(tmp && *tmp ? tmp : "/tmp") / ("mtlab-fuzz-" + std::to_string(::getpid()));
+    // Absolute: the data targets hand these paths to readers that resolve a relative path against
+    // scratch_dir() again, so a relative TMPDIR made every read a "not found" (a whole campaign once).
+    dir = fs::absolute(fs::path(tmp && *tmp ? tmp : "/tmp") / ("mtlab-fuzz-" + std::to_string(::getpid())));
     fs::create_directories(dir);
   }
   ~Scratch() {

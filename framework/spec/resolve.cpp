@@ -146,9 +146,7 @@ class Resolver {
 
   void unknown_key(const std::string& k, const std::string& name, const std::string& pattern) {
     const auto known = child_keys(pattern);
-    std::string message = "unknown key" + did_you_mean(name, known);
-    if (closest_match(name, known).empty() && !known.empty()) message += "; expected one of: " + join(known);
-    error(k, message);
+    error(k, "unknown key" + did_you_mean_or(name, known, known.empty() ? "" : "; expected one of: " + join(known)));
   }
 
   // Returns false when the value is unusable and should be dropped (its error is recorded).
@@ -388,11 +386,8 @@ class Resolver {
       const std::string ck = child(k, it.key());
       const auto key_info = std::find_if(p->keys.begin(), p->keys.end(), [&](const auto& ki) { return ki.name == it.key(); });
       if (key_info == p->keys.end()) {
-        std::string message = fmt::format("unknown key for {} plugin '{}'{}", spec.plugin_kind, name, did_you_mean(it.key(), known));
-        if (closest_match(it.key(), known).empty()) {
-          message += known.empty() ? "; it takes no keys" : "; its keys: " + join(known);
-        }
-        error(ck, message);
+        error(ck, fmt::format("unknown key for {} plugin '{}'{}", spec.plugin_kind, name,
+                              did_you_mean_or(it.key(), known, known.empty() ? "; it takes no keys" : "; its keys: " + join(known))));
         continue;
       }
       if (!plugin_type_ok(*it, key_info->type)) {

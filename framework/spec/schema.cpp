@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <string>
+#include <unordered_map>
 
 namespace mtlab::spec {
 namespace {
@@ -195,10 +196,14 @@ const std::vector<KeySpec>& schema() {
 }
 
 const KeySpec* find_key_spec(std::string_view pattern) {
-  for (const auto& k : schema()) {
-    if (k.key == pattern) return &k;
-  }
-  return nullptr;
+  // Looked up for every key of every trial: an index, not a scan of the schema.
+  static const auto index = [] {
+    std::unordered_map<std::string_view, const KeySpec*> out;
+    for (const auto& k : schema()) out.emplace(k.key, &k);  // the first of a repeated key wins, as before
+    return out;
+  }();
+  const auto it = index.find(pattern);
+  return it == index.end() ? nullptr : it->second;
 }
 
 std::vector<std::string> child_keys(std::string_view table_pattern) {

@@ -47,9 +47,7 @@ class Planner {
     static const std::vector<std::string> known = {"grid", "zip", "seeds", "freeze", "layers"};
     for (auto k = sweep.begin(); k != sweep.end(); ++k) {
       if (std::find(known.begin(), known.end(), k.key()) == known.end()) {
-        std::string message = "unknown key" + did_you_mean(k.key(), known);
-        if (closest_match(k.key(), known).empty()) message += "; expected one of: " + join(known);
-        error(quoted_child("sweep", k.key()), message);
+        error(quoted_child("sweep", k.key()), "unknown key" + did_you_mean_or(k.key(), known, "; expected one of: " + join(known)));
       }
     }
     presets(sweep);

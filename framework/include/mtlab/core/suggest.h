@@ -9,12 +9,15 @@ namespace mtlab {
 // Edit (Levenshtein) distance between two strings, byte-wise.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
-// The candidate closest to `name`, or "" when none is close enough to be a
-// plausible typo (distance above a third of the longer length, at least 2).
+// The candidate closest to `name` among those close enough to be a plausible
+// typo (distance at most a third of the longer length, and at least 2 is always
+// close enough), the first of equals; "" when there is none.
 std::string closest_match(std::string_view name, const std::vector<std::string>& candidates);
 
 // " (did you mean 'x'?)" or "" — ready to append to an error message.
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+// The same, or `otherwise` (such as "; expected one of: …") when nothing is close.
+std::string did_you_mean_or(std::string_view name, const std::vector<std::string>& candidates, std::string_view otherwise);
 
 // "a, b, c" — for error messages that list the valid choices.
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");

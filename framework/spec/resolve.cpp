@@ -415,34 +415,49 @@ class Resolver {
 
   // ---- defaults ----------------------------------------------------------------
 
-  static nlohmann::json default_value(const KeySpec& spec) {
-    const auto table = parse_toml("v = " + std::string(spec.default_toml), "schema");
-    auto v = to_json(table, "schema").value["v"];
-    if (spec.type == T::number && v.is_number()) v = v.get<double>();
-    return v;
+  // The schema's defaults with their dotted keys split, parsed once: every trial of a sweep
+  // fills them, and parsing ~100 TOML snippets per trial was most of a large sweep's validation.
+  struct Default {
+    const KeySpec* spec;
+    std::vector<std::string> path;
+    nlohmann::json value;
+  };
+  static const std::vector<Default>& schema_defaults() {
+    static const std::vector<Default> defaults = [] {
+      std::vector<Default> out;
+      for (const auto& spec : schema()) {
+        if (spec.default_toml.empty() || spec.key.rfind("sweep", 0) == 0) continue;
+        const auto table = parse_toml("v = " + std::string(spec.default_toml), "schema");
+        auto v = to_json(table, "schema").value["v"];
+        if (spec.type == T::number && v.is_number()) v = v.get<double>();
+        out.push_back({&spec, split_key(std::string(spec.key)), std::move(v)});
+      }
+      return out;
+    }();
+    return defaults;
   }
 
-  // Fills `spec`'s default into every existing instance of its parent table.
-  void fill_into(nlohmann::json& table, const std::vector<std::string>& rest, const KeySpec& spec) {
-    if (rest.size() == 1) {
-      if (!spec.formats.empty() && !format_allows_fill(table, spec)) return;
-      if (!table.contains(rest[0])) table[rest[0]] = default_value(spec);
+  // Fills `d`'s default into every existing instance of its parent table; `depth` indexes d.path.
+  void fill_into(nlohmann::json& table, const Default& d, std::size_t depth) {
+    const std::string& name = d.path[depth];
+    if (depth + 1 == d.path.size()) {
+      if (!d.spec->formats.empty() && !format_allows_fill(table, *d.spec)) return;
+      if (!table.contains(name)) table[name] = d.value;
       return;
     }
-    const std::vector<std::string> tail(rest.begin() + 1, rest.end());
-    if (rest[0] == "*") {
+    if (name == "*") {
       for (auto it = table.begin(); it != table.end(); ++it) {
-        if (it->is_object()) fill_into(*it, tail, spec);
+        if (it->is_object()) fill_into(*it, d, depth + 1);
       }
       return;
     }
-    auto it = table.find(rest[0]);
+    auto it = table.find(name);
     if (it == table.end()) {
-      if (!creates_table(rest[0], &table == &config_)) return;
-      table[rest[0]] = nlohmann::json::object();
-      it = table.find(rest[0]);
+      if (!creates_table(name, &table == &config_)) return;
+      table[name] = nlohmann::json::object();
+      it = table.find(name);
     }
-    if (it->is_object()) fill_into(*it, tail, spec);
+    if (it->is_object()) fill_into(*it, d, depth + 1);
   }
 
   static bool format_allows_fill(const nlohmann::json& table, const KeySpec& spec) {
@@ -459,10 +474,7 @@ class Resolver {
   }
 
   void fill_defaults() {
-    for (const auto& spec : schema()) {
-      if (spec.default_toml.empty() || spec.key.rfind("sweep", 0) == 0) continue;
-      fill_into(config_, split_key(std::string(spec.key)), spec);
-    }
+    for (const auto& d : schema_defaults()) fill_into(config_, d, 0);
     // A task's level, when not given, follows its head.
     if (auto tasks = config_.find("tasks"); tasks != config_.end() && tasks->is_object()) {
       // (json::value() throws on a present key of another type: head = 32 is

@@ -22,8 +22,13 @@ using T = ValueType;
 constexpr std::int64_t kBertDefaultLayers = 4;
 
 std::string child(const std::string& prefix, const std::string& name) {
-  return join_key(prefix.empty() ? std::vector<std::string>{name}
-                                 : [&] { auto p = split_key(prefix); p.push_back(name); return p; }());
+  // A prefix without quotes is its own join_key(split_key(prefix)): append the (quoted) name directly.
+  if (prefix.find('"') == std::string::npos) {
+    return join_key(std::vector<std::string>{name}).insert(0, prefix.empty() ? "" : prefix + ".");
+  }
+  auto parts = split_key(prefix);
+  parts.push_back(name);
+  return join_key(parts);
 }
 
 std::string pattern_child(const std::string& pattern, const std::string& name) {

@@ -141,16 +141,8 @@ Converted parse_override(const std::string& text) {
 }  // namespace
 
 Location Document::location(const std::string& key) const {
-  std::string k = key;
-  while (!k.empty()) {
+  for (std::string k = key; !k.empty(); k = parent_key(k)) {
     if (auto it = locations.find(k); it != locations.end()) return it->second;
-    const auto parts = split_key(k);
-    if (!k.empty() && k.back() == ']') {
-      k = k.substr(0, k.rfind('['));
-      continue;
-    }
-    if (parts.size() <= 1) break;
-    k = join_key(std::vector<std::string>(parts.begin(), parts.end() - 1));
   }
   return Location{file.string(), 0, 0};
 }
@@ -177,6 +169,19 @@ std::string join_key(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out = child_key(out, p);
   return out;
+}
+
+std::string parent_key(const std::string& key) {
+  // A list element "a.b[2]": its list. A name that merely ends in ']' has no '[' and is
+  // walked up like any other (substr(0, npos) here once looped forever: fuzz finding 4).
+  if (!key.empty() && key.back() == ']') {
+    if (const auto open = key.rfind('['); open != std::string::npos) return key.substr(0, open);
+  }
+  auto parts = split_key(key);
+  if (parts.size() <= 1) return "";
+  parts.pop_back();
+  std::string up = join_key(parts);
+  return up.size() < key.size() ? up : "";
 }
 
 Document load_document(const std::filesystem::path& file, const std::vector<std::string>& overrides) {

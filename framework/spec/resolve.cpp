@@ -717,17 +717,8 @@ class Resolver {
 }  // namespace
 
 Location ResolveContext::where(const std::string& key) const {
-  std::string k = key;
-  while (!k.empty()) {
+  for (std::string k = key; !k.empty(); k = parent_key(k)) {
     if (auto it = locations->find(k); it != locations->end()) return it->second;
-    if (k.back() == ']') {
-      k = k.substr(0, k.rfind('['));
-      continue;
-    }
-    auto parts = split_key(k);
-    if (parts.size() <= 1) break;
-    parts.pop_back();
-    k = join_key(parts);
   }
   return fallback;
 }

@@ -173,6 +173,21 @@ TEST_CASE("A sweep too large to run is refused", "[spec][sweep]") {
   CHECK(errors[0] == file.string() + ":12:2: sweep: the sweep expands to more than 100000 trials; narrow it");
 }
 
+TEST_CASE("A swept key whose table name ends in ']' is reported and validation ends", "[spec][sweep]") {
+  // Fuzz finding 4: "training]" ends like a list element "a[2]" but has no '[', and walking up
+  // from it to find a file location never ended.
+  const auto dir = test::scratch_dir("sweep_bracket_key");
+  const auto file = write_file(dir, "exp.toml", test::kMinimalSpec + "[sweep]\ngrid = { \"training].freeze\" = [\"none\"] }\n");
+  const auto errors = test::errors_of(file);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find(file.string() + ":") == 0);
+  CHECK(errors[0].find("training]: unknown key") != std::string::npos);
+  CHECK(spec::parent_key("training]") == "");
+  CHECK(spec::parent_key("a.b[2]") == "a.b");
+  CHECK(spec::parent_key("a.\"b.c\".d") == "a.\"b.c\"");
+  CHECK(spec::parent_key("x]") == "");
+}
+
 TEST_CASE("The dry-run listing shows each trial and the values that differ", "[spec][sweep]") {
   const auto dir = test::scratch_dir("sweep_format");
   const auto exp = spec::load_experiment(write_file(dir, "exp.toml", test::kMinimalSpec + R"([sweep]

@@ -21,7 +21,7 @@
 # size, findings) and appends it to build-fuzz/fuzz-summary.tsv. The exit code
 # is 1 when any target had a finding. Environment: FUZZ_ARGS adds libFuzzer flags;
 # ASAN_OPTIONS defaults to malloc_context_size=2 (short allocation stacks in a
-# report: a fifth faster; replay the saved input for full ones).
+# report: a tenth faster; replay the saved input for full ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +37,7 @@ while (($#)); do
     --jobs) jobs="$2"; shift 2 ;;
     --instances) instances="$2"; shift 2 ;;
     --build-only) build_only=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz: unknown option $1" >&2; exit 2 ;;
     *)
       if [[ " ${ALL_TARGETS[*]} " != *" $1 "* ]]; then

@@ -1,7 +1,6 @@
 #include "mtlab/core/suggest.h"
 
 #include <algorithm>
-#include <numeric>
 
 namespace mtlab {
 

@@ -10,8 +10,8 @@ namespace mtlab {
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `name` among those close enough to be a plausible
-// typo (distance at most a third of the longer length, and at least 2 is always
-// close enough), the first of equals; "" when there is none.
+// typo (an edit distance of at most 2, or of at most a third of the longer
+// length), the first of equals; "" when there is none.
 std::string closest_match(std::string_view name, const std::vector<std::string>& candidates);
 
 // " (did you mean 'x'?)" or "" — ready to append to an error message.

@@ -720,6 +720,11 @@ Location ResolveContext::where(const std::string& key) const {
   for (std::string k = key; !k.empty(); k = parent_key(k)) {
     if (auto it = locations->find(k); it != locations->end()) return it->second;
   }
+  // A table with no position of its own, such as one a swept key created: where its first key was written.
+  for (const char* separator : {".", "["}) {
+    const std::string prefix = key + separator;
+    if (auto it = locations->lower_bound(prefix); it != locations->end() && it->first.starts_with(prefix)) return it->second;
+  }
   return fallback;
 }
 

@@ -3,6 +3,7 @@
 // built plugins. MTLAB_SHARED overrides the shared folder at run time.
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 
 namespace mtlab::test {
@@ -12,8 +13,15 @@ inline std::filesystem::path binary_dir() { return MTLAB_BINARY_DIR; }
 inline std::filesystem::path plugin_dir() { return MTLAB_PLUGIN_DIR; }
 inline std::filesystem::path mtlab_executable() { return MTLAB_EXECUTABLE; }
 inline std::filesystem::path shared_dir() {
-  if (const char* env = std::getenv("MTLAB_SHARED")) return env;
-  return MTLAB_SHARED_DIR;
+  const char* env = std::getenv("MTLAB_SHARED");
+  const std::filesystem::path dir = env ? env : MTLAB_SHARED_DIR;
+  // Say so once, clearly, rather than let each test fail on a file it cannot open.
+  if (!std::filesystem::is_directory(dir / "fixtures") || !std::filesystem::is_directory(dir / "data")) {
+    throw std::runtime_error("the shared fixtures and datasets are not at '" + dir.string() +
+                             "' (expected fixtures/ and data/ there): put the repository next to shared/, "
+                             "or set MTLAB_SHARED at run time or -DMTLAB_SHARED_DIR when configuring");
+  }
+  return dir;
 }
 inline std::filesystem::path fixtures_dir() { return shared_dir() / "fixtures"; }
 inline std::filesystem::path data_dir() { return shared_dir() / "data"; }

@@ -215,7 +215,7 @@ TEST_CASE("vocab = build: the vocabulary comes from training text", "[bert][init
   CHECK(mtlab::Vocab::load(dir / "vocab.txt").size() == static_cast<std::size_t>(n));
 }
 
-TEST_CASE("dtype bfloat16 runs on the CPU; float16 there is a clear error", "[bert][dtype]") {
+TEST_CASE("dtype bfloat16 runs on the CPU, float16 there is a clear error", "[bert][dtype]") {
   mtlab::BertModelOptions options;
   options.dtype = "bfloat16";
   auto model = mtlab::BertModel::from_folder(mtlab::test::fixtures_dir() / "tiny-bert", options);

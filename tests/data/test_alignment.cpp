@@ -9,7 +9,7 @@
 using namespace mtlab;
 
 // [CLS] fly to los ange ##les [SEP] [PAD]: words "fly" "to" "los" "angeles".
-TEST_CASE("alignment: first piece carries the label; specials, padding, later pieces ignored", "[data][align]") {
+TEST_CASE("alignment: first piece carries the label, specials, padding, later pieces ignored", "[data][align]") {
   const std::vector<std::int64_t> word_ids = {-1, 0, 1, 2, 3, 3, -1, -1};
   const std::vector<std::int64_t> word_labels = {0, 0, 1, 2};  // O O B-city I-city
   const AlignedLabels a = align_labels(word_ids, word_labels);
@@ -36,7 +36,7 @@ TEST_CASE("alignment: words lost to truncation are counted and predicted as fill
   CHECK(count_words_lost({-1, 0, 1, -1}, 2) == 0);
 }
 
-TEST_CASE("alignment: unknown gold tags are ignored by the loss; bad ids are errors", "[data][align]") {
+TEST_CASE("alignment: unknown gold tags are ignored by the loss, bad ids are errors", "[data][align]") {
   const AlignedLabels a = align_labels({-1, 0, 1, -1}, {LabelSet::kUnknown, 4});
   CHECK(a.labels == std::vector<std::int64_t>{kIgnoreLabel, kIgnoreLabel, 4, kIgnoreLabel});
   CHECK_THROWS_WITH(align_labels({-1, 0, 2, -1}, {1, 2}),

@@ -43,7 +43,7 @@ TEST_CASE("A minimal spec resolves with every default filled", "[spec]") {
   CHECK(t.seed == 42);
 }
 
-TEST_CASE("A checkpoint resolves to an absolute folder; vocab = \"build\" is not a path", "[spec]") {
+TEST_CASE("A checkpoint resolves to an absolute folder, vocab = \"build\" is not a path", "[spec]") {
   const auto dir = test::scratch_dir("spec_checkpoint");
   std::filesystem::create_directories(dir / "model");
   auto t = only_trial(write_file(dir, "exp.toml", test::kMinimalSpec + "[backbone]\ncheckpoint = \"model\"\n"));
@@ -161,7 +161,7 @@ TEST_CASE("Overrides (--set) are typed as TOML types them", "[spec][set]") {
   CHECK(t.locations.at("training.batch_size") == "--set");
 }
 
-TEST_CASE("Override (--set) paths resolve against the current folder; an empty path unsets", "[spec][set]") {
+TEST_CASE("Override (--set) paths resolve against the current folder, an empty path unsets", "[spec][set]") {
   const auto dir = test::scratch_dir("spec_set_paths");
   const auto file = write_file(dir, "exp.toml", R"([experiment]
 name = "t"

@@ -188,7 +188,7 @@ TEST_CASE("load_experiment throws one message listing every problem", "[spec][er
   }
 }
 
-TEST_CASE("Without a catalog plugin names are not checked; with one they are", "[spec][errors]") {
+TEST_CASE("Without a catalog plugin names are not checked, with one they are", "[spec][errors]") {
   const auto dir = test::scratch_dir("spec_catalog");
   const auto file = write_file(dir, "exp.toml", test::kMinimalSpec + "[backbone]\nplugin = \"my_encoder\"\n");
   CHECK(test::errors_of(file).empty());

@@ -55,7 +55,7 @@ training.epochs = [1, 2]
   CHECK(names(trials) == std::vector<std::string>{"epochs=1", "epochs=2"});
 }
 
-TEST_CASE("zip advances lists together; seeds repeat every trial, fastest", "[spec][sweep]") {
+TEST_CASE("zip advances lists together, seeds repeat every trial, fastest", "[spec][sweep]") {
   const auto trials = trials_of("sweep_zip", test::kMinimalSpec + R"([sweep]
 zip = { "training.epochs" = [1, 2, 3], "training.batch_size" = [8, 16, 32] }
 seeds = [13, 14]
@@ -107,7 +107,7 @@ seeds = [1, 2]
   CHECK(trials[9].config["training"]["freeze"] == "head:slots");
 }
 
-TEST_CASE("The depth preset sets layers:K; with a freeze list it is one dimension", "[spec][sweep]") {
+TEST_CASE("The depth preset sets layers:K, with a freeze list it is one dimension", "[spec][sweep]") {
   const auto depth = trials_of("sweep_layers", test::kMinimalSpec + R"([backbone.init]
 num_layers = 6
 [sweep]
@@ -173,7 +173,7 @@ TEST_CASE("A sweep too large to run is refused", "[spec][sweep]") {
   CHECK(errors[0] == file.string() + ":12:2: sweep: the sweep expands to more than 100000 trials; narrow it");
 }
 
-TEST_CASE("A swept key whose table name ends in ']' is reported at the grid and validation ends", "[spec][sweep]") {
+TEST_CASE("A swept key naming a table that ends in a closing bracket is reported at the grid and validation ends", "[spec][sweep]") {
   // Fuzz finding 4: "training]" ends like a list element "a[2]" but has no '[', and walking up
   // from it to find a file location never ended.
   const auto dir = test::scratch_dir("sweep_bracket_key");

@@ -306,7 +306,7 @@ TEST_CASE("ISO-8601 times are UTC with milliseconds", "[storage]") {
   CHECK(unix_seconds(system_clock::time_point(milliseconds(1500))) == 1.5);
 }
 
-TEST_CASE("a run whose process is alive on this host is never stale; a dead one is", "[storage]") {
+TEST_CASE("a run whose process is alive on this host is never stale, a dead one is", "[storage]") {
   const auto dir = test::scratch_dir("storage_alive");
   Writer w(dir / "r.db");
   const auto exp = w.begin_experiment("e");

@@ -84,7 +84,7 @@ TEST_CASE("mtlab tokenize reads .jsonl inputs with pairs, and truncates with --m
   check_matches(rows[1], trunc);
 }
 
-TEST_CASE("mtlab tokenize reads plain text lines from a file or stdin; --padding pads them", "[cli][tokenize]") {
+TEST_CASE("mtlab tokenize reads plain text lines from a file or stdin, --padding pads them", "[cli][tokenize]") {
   const auto dir = scratch_dir("cmd-tokenize-text");
   write(dir / "in.txt", "Cricket is an amazing sport.\r\nx\n");
   const auto from_file = run_command(tokenize_command("--format jsonl --padding --input " +

@@ -88,7 +88,7 @@ TEST_CASE("A tokenizer whose [PAD] is elsewhere pads with that id", "[tokenizer]
   CHECK(t.encode("x", {.pad_to = 4}).input_ids == Ids{2, 1, 3, 4});
 }
 
-TEST_CASE("word_ids map every piece to its word; specials and padding get -1", "[tokenizer][encode]") {
+TEST_CASE("word_ids map every piece to its word, specials and padding get -1", "[tokenizer][encode]") {
   const auto& t = uncased_tokenizer();
   auto e = t.encode("Unaffable, yes[SEP]x");
   CHECK(e.tokens == Tokens{"[CLS]", "una", "##ffa", "##ble", ",", "yes", "[SEP]", "x", "[SEP]"});

@@ -55,7 +55,7 @@ TEST_CASE("int(1e30) as model_max_length means no limit", "[tokenizer][files]") 
   CHECK(t.options().model_max_length == std::numeric_limits<std::int64_t>::max());
 }
 
-TEST_CASE("Special tokens come as strings or AddedToken objects; special_tokens_map.json wins", "[tokenizer][files]") {
+TEST_CASE("Special tokens come as strings or AddedToken objects, special_tokens_map.json wins", "[tokenizer][files]") {
   const auto dir = folder_with("specials", R"({
     "cls_token": {"__type": "AddedToken", "content": "<s>", "lstrip": false},
     "sep_token": "</s>", "pad_token": "<pad>", "unk_token": "[UNK]", "mask_token": "[MASK]"})");

@@ -32,7 +32,7 @@ TEST_CASE("Tabs, newlines and every Zs space separate words", "[tokenizer][rules
   CHECK(t.tokenize(utf8(U"one\u2028two\u2029three")) == Tokens{"one", "two", "three"});
 }
 
-TEST_CASE("CJK ideographs become words of their own; kana, hangul and fullwidth forms do not",
+TEST_CASE("CJK ideographs become words of their own, kana, hangul and fullwidth forms do not",
           "[tokenizer][rules]") {
   const auto& t = uncased_tokenizer();
   CHECK(t.tokenize(utf8(U"中文abc字カタカナ한국ＡＢＣ")) == Tokens{"中", "文", "abc", "[UNK]", "[UNK]"});
@@ -138,7 +138,7 @@ TEST_CASE("Special tokens are cut from raw text, case-sensitively, even when glu
   }
 }
 
-TEST_CASE("never_split words are kept whole; with lowercasing only lower-case entries can match",
+TEST_CASE("never_split words are kept whole, with lowercasing only lower-case entries can match",
           "[tokenizer][rules]") {
   TokenizerOptions o;
   o.never_split = {"[FOO]", "hello-world", "don't"};

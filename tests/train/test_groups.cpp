@@ -62,7 +62,7 @@ TEST_CASE("the seed's per-group rates are one line, narrower groups win", "[trai
   CHECK(summary.size() == groups.size());
 }
 
-TEST_CASE("every trainable parameter lands in exactly one group; biases and LayerNorm get no decay",
+TEST_CASE("every trainable parameter lands in exactly one group, biases and LayerNorm get no decay",
           "[train][groups]") {
   auto setup = test::make_tiny_setup();
   ParamGroupOptions o;

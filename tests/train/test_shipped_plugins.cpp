@@ -42,7 +42,7 @@ TEST_CASE("cross_entropy ignores -100 targets, smooths labels and weighs classes
                     Contains("target ids must lie in [0, 3)"));
 }
 
-TEST_CASE("bce_with_logits scores one-hot targets; focal down-weights easy examples", "[plugins][loss]") {
+TEST_CASE("bce_with_logits scores one-hot targets, focal down-weights easy examples", "[plugins][loss]") {
   const auto logits = torch::tensor({2.0, -1.0, 0.5, 0.0}).view({2, 2});
   const auto targets = torch::tensor({0, 1}, torch::kLong);
   const auto one_hot = torch::tensor({1.0, 0.0, 0.0, 1.0}).view({2, 2});
@@ -55,7 +55,7 @@ TEST_CASE("bce_with_logits scores one-hot targets; focal down-weights easy examp
   CHECK(loss("focal", R"({"gamma": 2.0})")->compute(logits, targets).item<double>() < ce);
 }
 
-TEST_CASE("sequence and token heads give logits of the right shape; pooling choices differ", "[plugins][head]") {
+TEST_CASE("sequence and token heads give logits of the right shape, pooling choices differ", "[plugins][head]") {
   auto& registry = test::shipped_plugins();
   EncoderOutput encoded;
   torch::manual_seed(1);

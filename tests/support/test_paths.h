@@ -15,7 +15,7 @@ inline std::filesystem::path mtlab_executable() { return MTLAB_EXECUTABLE; }
 inline std::filesystem::path shared_dir() {
   const char* env = std::getenv("MTLAB_SHARED");
   const std::filesystem::path dir = env ? env : MTLAB_SHARED_DIR;
-  // Say so once, clearly, rather than let each test fail on a file it cannot open.
+  // A message that says what is missing and how to fix it, not a parse error on a file that is not there.
   if (!std::filesystem::is_directory(dir / "fixtures") || !std::filesystem::is_directory(dir / "data")) {
     throw std::runtime_error("the shared fixtures and datasets are not at '" + dir.string() +
                              "' (expected fixtures/ and data/ there): put the repository next to shared/, "

@@ -20,11 +20,6 @@ bool is_under(const std::string& key, const std::string& path) {
   return key.size() == path.size() || key[path.size()] == '.' || key[path.size()] == '[';
 }
 
-std::string child_key(const std::string& prefix, const std::string& name) {
-  const std::string segment = name.find('.') == std::string::npos ? name : "\"" + name + "\"";
-  return prefix.empty() ? segment : prefix + "." + segment;
-}
-
 // Later wins; two tables merge key by key; anything else (arrays included) is replaced.
 void merge_into(Converted& base, const Converted& overlay, const nlohmann::json& from, nlohmann::json& into,
            const std::string& prefix) {
@@ -145,6 +140,11 @@ Location Document::location(const std::string& key) const {
     if (auto it = locations.find(k); it != locations.end()) return it->second;
   }
   return Location{file.string(), 0, 0};
+}
+
+std::string child_key(const std::string& prefix, const std::string& name) {
+  const std::string segment = name.find('.') == std::string::npos ? name : "\"" + name + "\"";
+  return prefix.empty() ? segment : prefix + "." + segment;
 }
 
 std::vector<std::string> split_key(const std::string& dotted) {

@@ -22,10 +22,8 @@ using T = ValueType;
 constexpr std::int64_t kBertDefaultLayers = 4;
 
 std::string child(const std::string& prefix, const std::string& name) {
-  // A prefix without quotes is its own join_key(split_key(prefix)): append the (quoted) name directly.
-  if (prefix.find('"') == std::string::npos) {
-    return join_key(std::vector<std::string>{name}).insert(0, prefix.empty() ? "" : prefix + ".");
-  }
+  // A prefix without quotes is its own join_key(split_key(prefix)): append the name directly.
+  if (prefix.find('"') == std::string::npos) return child_key(prefix, name);
   auto parts = split_key(prefix);
   parts.push_back(name);
   return join_key(parts);

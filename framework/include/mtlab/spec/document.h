@@ -33,6 +33,8 @@ Document load_document(const std::filesystem::path& file, const std::vector<std:
 // "a.b.c" → {"a","b","c"}; quoted segments ("sweep.grid.\"a.b\"") are not split.
 std::vector<std::string> split_key(const std::string& dotted);
 std::string join_key(const std::vector<std::string>& parts);
+// `prefix` + "." + `name`, the name quoted when it holds a dot ("" prefix: the name alone).
+std::string child_key(const std::string& prefix, const std::string& name);
 // The key that encloses `key` ("a.b[2]" → "a.b" → "a"), or "" at the top. Always
 // shorter than `key`, so walking up ends even for odd names such as "training]".
 std::string parent_key(const std::string& key);

@@ -111,13 +111,16 @@ CheckResult check_experiment(const fs::path& file, const LoadOptions& options) {
     detail::ResolveContext context{&locations, check_plugins ? &plugins : nullptr, options.check_files,
                                    Location{doc.file.string(), 0, 0}, &errors};
     detail::resolve_config(trial.config, context);
+    // With any problem found no trial is returned (below): the rest are resolved for
+    // their problems only, without naming, serializing and hashing what is dropped.
+    if (!sweep_ok || !errors.empty()) continue;
     trial.name = swept ? detail::trial_name(plans[i]) : "default";
     for (const auto& [k, loc] : locations) trial.locations[k] = loc.str();
     if (const auto* seed = detail::get_at(trial.config, "experiment.seed"); seed && seed->is_number_integer()) {
       trial.seed = seed->get<std::int64_t>();
     }
     finalize_trial(trial);
-    if (sweep_ok) exp.trials.push_back(std::move(trial));
+    exp.trials.push_back(std::move(trial));
   }
   if (const auto* name = detail::get_at(base, "experiment.name"); name && name->is_string()) exp.name = *name;
   result.errors = tidy(std::move(errors));

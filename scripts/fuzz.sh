@@ -2,11 +2,14 @@
 # Builds the libFuzzer targets (clang, -DMTLAB_FUZZ=ON, in build-fuzz/) and runs
 # each for a given time. See docs/fuzzing.md.
 #
-# Usage: scripts/fuzz.sh [--time SECONDS] [--jobs N] [--instances N] [--build-only] [target...]
+# Usage: scripts/fuzz.sh [--time SECONDS] [--jobs N] [--instances N] [--merge] [--build-only] [target...]
 #   --time SECONDS  how long each target runs (default 60)
 #   --jobs N        how many targets fuzz at once, and the build's -j (default 1)
 #   --instances N   fuzzer processes per target, sharing its corpus (default 1):
 #                   N cores on one slow target; executions are summed
+#   --merge         first minimize the working corpus (libFuzzer -merge=1: the
+#                   smallest set of inputs with every feature), so a restart
+#                   loads hundreds of inputs instead of thousands
 #   --build-only    configure and build, run nothing
 #   target...       any of: safetensors tokenizer spec conll joint delimited jsonl
 #                   (default: all)
@@ -18,8 +21,11 @@
 # tests/fuzz/corpus/<target>/ as a regression input, which the normal test
 # suite replays (test_fuzz_replay); commit it with the fix. The script prints
 # one summary line per target (executions, libFuzzer's final cov:/ft:, corpus
-# size, findings) and appends it to build-fuzz/fuzz-summary.tsv. The exit code
-# is 1 when any target had a finding. Environment: FUZZ_ARGS adds libFuzzer flags;
+# size, findings) and appends it to build-fuzz/fuzz-summary.tsv. Fuzzers stopped
+# early by SIGINT (pkill -INT -f build-fuzz/bin/fuzz_) end the run "interrupted",
+# and their executions count.
+# The exit code is 1 when any target had a finding or was interrupted.
+# Environment: FUZZ_ARGS adds libFuzzer flags;
 # ASAN_OPTIONS defaults to malloc_context_size=2:quarantine_size_mb=10 (short
 # allocation stacks in a report, OSS-Fuzz's quarantine: spec runs half again as
 # fast; replay the saved input for full stacks).
@@ -31,6 +37,7 @@ time_s=60
 jobs=1
 instances=1
 build_only=0
+merge=0
 targets=()
 while (($#)); do
   case "$1" in
@@ -38,7 +45,8 @@ while (($#)); do
     --jobs) jobs="$2"; shift 2 ;;
     --instances) instances="$2"; shift 2 ;;
     --build-only) build_only=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --merge) merge=1; shift ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz: unknown option $1" >&2; exit 2 ;;
     *)
       if [[ " ${ALL_TARGETS[*]} " != *" $1 "* ]]; then
@@ -125,6 +133,21 @@ run_one() {
   mkdir -p "$corpus" "$findings" "$scratch" "$(dirname "$log")"
   cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   extra_seeds "$t" "$corpus"
+  if ((merge)); then
+    # Into a new folder, which then replaces the old one: an interrupted merge loses nothing.
+    local merged="$BUILD/corpus/$t.merging"
+    rm -rf "$merged" && mkdir -p "$merged"
+    if TMPDIR="$scratch" ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=2:quarantine_size_mb=10}" nice -n 19 \
+      "$BUILD/bin/fuzz_$t" -merge=1 -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 \
+      -artifact_prefix="$findings/" "$merged" "$corpus" \
+      > "$BUILD/logs/$t.merge.log" 2>&1 && [[ -n "$(ls -A "$merged")" ]]; then
+      echo "fuzz: $t: corpus merged from $(ls "$corpus" | wc -l) to $(ls "$merged" | wc -l) inputs"
+      rm -rf "$corpus" && mv "$merged" "$corpus"
+    else
+      echo "fuzz: $t: merge failed (see $BUILD/logs/$t.merge.log); fuzzing the corpus as it is" >&2
+      rm -rf "$merged"
+    fi
+  fi
   local before
   # libFuzzer also saves slow-unit-* (an input over -report_slow_units, 10 s): a note, not a
   # failure (the -timeout of 20 s is), and on a loaded machine mostly the machine's doing.
@@ -173,7 +196,12 @@ run_one() {
     fi
   done
   local status=ok
-  if ((rc != 0)) || (($(ls "$findings" | grep -vc '^slow-unit-' || true) > before)); then status="FINDING (exit $rc)"; fi
+  # 72 is libFuzzer's exit code when stopped by SIGINT (-interrupted_exitcode).
+  if (($(ls "$findings" | grep -vc '^slow-unit-' || true) > before)) || ((rc != 0 && rc != 72)); then
+    status="FINDING (exit $rc)"
+  elif ((rc == 72)); then
+    status="interrupted"
+  fi
   ((slow)) && echo "fuzz: $t: $slow input(s) ran over 10 s, kept in $findings/ (replay one alone to time it)"
   rm -f "$scratch.start"
   local line

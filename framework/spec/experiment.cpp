@@ -73,7 +73,7 @@ CheckResult check_experiment(const fs::path& file, const LoadOptions& options) {
   }
   const Document& doc = exp.document;
   std::vector<Diagnostic> errors;
-  auto plans = detail::plan_sweep(doc, errors);
+  auto plans = detail::plan_sweep(doc, errors, options.max_trials);
 
   nlohmann::json base = doc.tree;
   base.erase("sweep");

@@ -33,7 +33,8 @@ std::string value_text(const nlohmann::json& v) { return v.is_string() ? v.get<s
 
 class Planner {
  public:
-  Planner(const Document& doc, std::vector<Diagnostic>& errors) : doc_(doc), errors_(errors) {}
+  Planner(const Document& doc, std::vector<Diagnostic>& errors, std::size_t max_trials)
+      : doc_(doc), errors_(errors), max_trials_(max_trials) {}
 
   std::vector<TrialPlan> plan() {
     auto it = doc_.tree.find("sweep");
@@ -68,6 +69,7 @@ class Planner {
  private:
   const Document& doc_;
   std::vector<Diagnostic>& errors_;
+  std::size_t max_trials_;
   std::vector<Dimension> dims_;
   std::set<std::string> swept_;
 
@@ -252,8 +254,8 @@ class Planner {
   std::vector<TrialPlan> cartesian() {
     std::size_t total = 1;
     for (const auto& d : dims_) {
-      if (total > kMaxTrials / d.size()) {
-        error("sweep", fmt::format("the sweep expands to more than {} trials; narrow it", kMaxTrials));
+      if (total > max_trials_ / d.size()) {
+        error("sweep", fmt::format("the sweep expands to more than {} trials; narrow it", max_trials_));
         return {};
       }
       total *= d.size();
@@ -280,8 +282,8 @@ class Planner {
 
 }  // namespace
 
-std::vector<TrialPlan> plan_sweep(const Document& doc, std::vector<Diagnostic>& errors) {
-  return Planner(doc, errors).plan();
+std::vector<TrialPlan> plan_sweep(const Document& doc, std::vector<Diagnostic>& errors, std::size_t max_trials) {
+  return Planner(doc, errors, std::max<std::size_t>(max_trials, 1)).plan();
 }
 
 std::string trial_name(const TrialPlan& plan) {

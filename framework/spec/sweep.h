@@ -21,11 +21,10 @@ using TrialPlan = std::vector<Assignment>;
 
 // presets (freeze + layers, one dimension) × grid (first key slowest) × zip × seeds.
 // Problems in the [sweep] table are added to `errors`; then no plan is returned.
-std::vector<TrialPlan> plan_sweep(const Document& doc, std::vector<Diagnostic>& errors);
+// A sweep of more than `max_trials` trials is such a problem.
+std::vector<TrialPlan> plan_sweep(const Document& doc, std::vector<Diagnostic>& errors, std::size_t max_trials);
 
 // "freeze=backbone,seed=13"; labels shared by two keys fall back to the full key.
 std::string trial_name(const TrialPlan& plan);
-
-inline constexpr std::size_t kMaxTrials = 100000;
 
 }  // namespace mtlab::spec::detail

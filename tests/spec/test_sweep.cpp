@@ -173,6 +173,19 @@ TEST_CASE("A sweep too large to run is refused", "[spec][sweep]") {
   CHECK(errors[0] == file.string() + ":12:2: sweep: the sweep expands to more than 100000 trials; narrow it");
 }
 
+TEST_CASE("A caller's lower trial limit refuses a sweep above it and keeps one at it", "[spec][sweep]") {
+  const auto dir = test::scratch_dir("sweep_limit");
+  const auto file = write_file(dir, "exp.toml", test::kMinimalSpec + "[sweep]\nseeds = [1, 2, 3, 4, 5, 6]\n");
+  spec::LoadOptions options;
+  options.max_trials = 6;
+  CHECK(spec::check_experiment(file, options).experiment.trials.size() == 6);
+  options.max_trials = 5;
+  const auto result = spec::check_experiment(file, options);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].str() == file.string() + ":12:2: sweep: the sweep expands to more than 5 trials; narrow it");
+  CHECK(result.experiment.trials.empty());
+}
+
 TEST_CASE("A swept key naming a table that ends in a closing bracket is reported at the grid and validation ends", "[spec][sweep]") {
   // Fuzz finding 4: "training]" ends like a list element "a[2]" but has no '[', and walking up
   // from it to find a file location never ended.

@@ -11,6 +11,7 @@
 //   for (const spec::Trial& t : exp.trials) train(t.view(), t.name, t.hash);
 //   // a plugin gets its own keys: registry.create<Head>(Kind::head, name,
 //   //     spec::plugin_config(t, "tasks.intent.head_config", registry.find(Kind::head, name)));
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -34,10 +35,14 @@ using PluginCatalog = std::function<std::vector<plugin::PluginInfo>(const std::v
 // caller to create plugins from), so each is loaded and hashed once.
 PluginCatalog registry_catalog(plugin::Registry* registry = nullptr);
 
+// A sweep that expands to more trials than this is refused as a problem of the spec.
+inline constexpr std::size_t kMaxTrials = 100000;
+
 struct LoadOptions {
   std::vector<std::string> overrides;  // "key.path=value", applied after extends
   PluginCatalog plugins;               // empty: plugin names and keys are not checked
   bool check_files = true;             // input files (data, checkpoints, vocab) must exist
+  std::size_t max_trials = kMaxTrials; // a lower bound on sweeps (at least 1), e.g. for a fuzzer
 };
 
 struct Experiment {

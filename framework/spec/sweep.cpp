@@ -283,7 +283,7 @@ class Planner {
 }  // namespace
 
 std::vector<TrialPlan> plan_sweep(const Document& doc, std::vector<Diagnostic>& errors, std::size_t max_trials) {
-  return Planner(doc, errors, std::max<std::size_t>(max_trials, 1)).plan();
+  return Planner(doc, errors, max_trials).plan();
 }
 
 std::string trial_name(const TrialPlan& plan) {

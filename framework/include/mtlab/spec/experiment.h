@@ -42,7 +42,7 @@ struct LoadOptions {
   std::vector<std::string> overrides;  // "key.path=value", applied after extends
   PluginCatalog plugins;               // empty: plugin names and keys are not checked
   bool check_files = true;             // input files (data, checkpoints, vocab) must exist
-  std::size_t max_trials = kMaxTrials; // a lower bound on sweeps (at least 1), e.g. for a fuzzer
+  std::size_t max_trials = kMaxTrials; // the most trials a sweep may expand to (a fuzzer sets fewer)
 };
 
 struct Experiment {

@@ -77,6 +77,7 @@ fi
 
 BUILD=build-fuzz
 mkdir -p "$BUILD"
+asan_options="${ASAN_OPTIONS:-malloc_context_size=2:quarantine_size_mb=10}"
 if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMTLAB_FUZZ=ON \
     -DMTLAB_BUILD_TESTS=ON -DMTLAB_BUILD_BENCH=OFF -DMTLAB_USE_PCH=OFF > "$BUILD/configure.log" 2>&1 \
@@ -125,6 +126,9 @@ extra_seeds() {
 # Per-target libFuzzer settings: the largest input and the slowest acceptable one.
 max_len() { case "$1" in safetensors) echo 65536 ;; spec) echo 8192 ;; *) echo 4096 ;; esac; }
 
+# Saved inputs in a findings folder, slow-unit-* excepted.
+count_findings() { ls "$1" | grep -vc '^slow-unit-' || true; }
+
 run_one() {
   local t="$1"
   local corpus="$BUILD/corpus/$t" findings="$BUILD/findings/$t" scratch="$PWD/$BUILD/tmp/$t" log="$BUILD/logs/$t.log"
@@ -133,13 +137,13 @@ run_one() {
   mkdir -p "$corpus" "$findings" "$scratch" "$(dirname "$log")"
   cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   extra_seeds "$t" "$corpus"
+  local limits=(-max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 -artifact_prefix="$findings/")
   if ((merge)); then
     # Into a new folder, which then replaces the old one: an interrupted merge loses nothing.
     local merged="$BUILD/corpus/$t.merging"
     rm -rf "$merged" && mkdir -p "$merged"
-    if TMPDIR="$scratch" ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=2:quarantine_size_mb=10}" nice -n 19 \
-      "$BUILD/bin/fuzz_$t" -merge=1 -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 \
-      -artifact_prefix="$findings/" "$merged" "$corpus" \
+    if TMPDIR="$scratch" ASAN_OPTIONS="$asan_options" nice -n 19 "$BUILD/bin/fuzz_$t" -merge=1 "${limits[@]}" \
+      "$merged" "$corpus" \
       > "$BUILD/logs/$t.merge.log" 2>&1 && [[ -n "$(ls -A "$merged")" ]]; then
       echo "fuzz: $t: corpus merged from $(ls "$corpus" | wc -l) to $(ls "$merged" | wc -l) inputs"
       rm -rf "$corpus" && mv "$merged" "$corpus"
@@ -151,16 +155,15 @@ run_one() {
   local before
   # libFuzzer also saves slow-unit-* (an input over -report_slow_units, 10 s): a note, not a
   # failure (the -timeout of 20 s is), and on a loaded machine mostly the machine's doing.
-  before="$(ls "$findings" | grep -vc '^slow-unit-' || true)"
+  before="$(count_findings "$findings")"
   touch "$scratch.start"  # to tell this run's slow units from earlier ones
   local rc=0 i logs=() fuzzers=()
   # Instances share the corpus folder: libFuzzer re-reads it every second (-reload), so each sees the others' finds.
   for ((i = 1; i <= instances; i++)); do
     logs+=("$log")
     # shellcheck disable=SC2086
-    TMPDIR="$scratch" ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=2:quarantine_size_mb=10}" nice -n 19 "$BUILD/bin/fuzz_$t" "$corpus" \
-      -max_total_time="$time_s" -print_final_stats=1 -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 \
-      -artifact_prefix="$findings/" ${FUZZ_ARGS:-} > "$log" 2>&1 &
+    TMPDIR="$scratch" ASAN_OPTIONS="$asan_options" nice -n 19 "$BUILD/bin/fuzz_$t" "$corpus" \
+      -max_total_time="$time_s" -print_final_stats=1 "${limits[@]}" ${FUZZ_ARGS:-} > "$log" 2>&1 &
     fuzzers+=($!)
     log="$BUILD/logs/$t.$((i + 1)).log"
   done
@@ -197,7 +200,7 @@ run_one() {
   done
   local status=ok
   # 72 is libFuzzer's exit code when stopped by SIGINT (-interrupted_exitcode).
-  if (($(ls "$findings" | grep -vc '^slow-unit-' || true) > before)) || ((rc != 0 && rc != 72)); then
+  if (($(count_findings "$findings") > before)) || ((rc != 0 && rc != 72)); then
     status="FINDING (exit $rc)"
   elif ((rc == 72)); then
     status="interrupted"

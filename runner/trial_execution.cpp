@@ -37,15 +37,12 @@ void execute_trial(const TrialJob& job, storage::Writer& writer, plugin::Registr
             summary.empty() ? " (no test split)" : " test" + summary);
 }
 
-std::vector<std::string> trial_child_command(const fs::path& spec, const std::vector<std::string>& overrides,
-                                             std::size_t index, std::int64_t run_id, bool resume) {
+std::vector<std::string> trial_child_command(const fs::path& trial_file, std::int64_t run_id, bool resume) {
   std::vector<std::string> argv{fs::read_symlink("/proc/self/exe").string()};
   if (log::level() >= log::Level::debug) argv.emplace_back("-v");
   if (log::level() <= log::Level::quiet) argv.emplace_back("-q");
-  argv.insert(argv.end(), {"run-trial", fs::absolute(spec).string(), "--index", std::to_string(index), "--run-id",
-                           std::to_string(run_id)});
+  argv.insert(argv.end(), {"run-trial", fs::absolute(trial_file).string(), "--run-id", std::to_string(run_id)});
   if (resume) argv.emplace_back("--resume");
-  for (const auto& o : overrides) argv.insert(argv.end(), {"--set", o});
   return argv;
 }
 

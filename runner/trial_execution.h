@@ -35,9 +35,9 @@ std::filesystem::path run_folder(const std::filesystem::path& output_root, const
 // Interrupted on Ctrl-C and the trial's error when it fails.
 void execute_trial(const TrialJob& job, storage::Writer& writer, plugin::Registry& registry);
 
-// The command line of a `mtlab run-trial` child for trial `index` of the spec.
-std::vector<std::string> trial_child_command(const std::filesystem::path& spec,
-                                             const std::vector<std::string>& overrides, std::size_t index,
-                                             std::int64_t run_id, bool resume);
+// The command line of a `mtlab run-trial` child running the trial written to
+// `trial_file` (spec::write_trial_file) as run `run_id`.
+std::vector<std::string> trial_child_command(const std::filesystem::path& trial_file, std::int64_t run_id,
+                                             bool resume);
 
 }  // namespace mtlab::cli

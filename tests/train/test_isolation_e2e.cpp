@@ -5,6 +5,8 @@
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
 #include "run_command.h"
@@ -126,6 +128,21 @@ TEST_CASE("isolated trials: a crash, an abort or an error fails that trial and t
                               "ORDER BY metric)";
   CHECK(text(db2, metrics) == text(db, metrics));
   CHECK_FALSE(text(db, metrics).empty());
+
+  // Each child ran the trial the parent claimed, handed over as a file in its run
+  // folder: same name and hash as recorded, and it runs without the spec.
+  const std::string id = text(db, "SELECT CAST(id AS TEXT) FROM runs WHERE trial LIKE '%fault=none%'");
+  const auto file = dir / "runs" / "isolated" / ("run-" + id) / "trial.json";
+  REQUIRE(fs::exists(file));
+  const auto handed = nlohmann::json::parse(std::ifstream(file));
+  CHECK(handed.at("name").get<std::string>() == text(db, "SELECT trial FROM runs WHERE id = " + id));
+  CHECK(handed.at("hash").get<std::string>() == text(db, "SELECT config_hash FROM runs WHERE id = " + id));
+  fs::remove(dir / "exp.toml");
+  auto alone = run_command("cd / && " + shell_quote(mtlab::test::mtlab_executable().string()) + " run-trial " +
+                           shell_quote(file.string()) + " --run-id " + id);
+  INFO(alone.output);
+  CHECK(alone.exit_code == 0);
+  CHECK_THAT(alone.output, Contains("done in"));
 }
 
 TEST_CASE("an isolated trial past trial_timeout is stopped and recorded as failed", "[e2e][isolation]") {

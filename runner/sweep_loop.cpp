@@ -1,0 +1,179 @@
+#include "sweep_loop.h"
+
+#include <fmt/core.h>
+
+#include "child_process.h"
+#include "lineage.h"
+#include "mtlab/core/error.h"
+#include "mtlab/core/log.h"
+#include "mtlab/spec/trial_file.h"
+#include "mtlab/train/interrupt.h"
+#include "mtlab/train/trainer.h"
+#include "trial_execution.h"
+
+namespace mtlab::cli {
+namespace fs = std::filesystem;
+using spec::TrialEnd;
+
+namespace {
+
+storage::RunEnvironment run_environment(const Environment& env) {
+  storage::RunEnvironment out;
+  out.host = env.host;
+  out.os = env.os;
+  out.cpu = env.cpu;
+  out.threads = env.threads;
+  out.mtlab_version = env.mtlab_version;
+  out.git_commit = env.git_commit;
+  out.torch_version = env.torch_version;
+  out.blas = env.blas;
+  return out;
+}
+
+storage::NewRun new_run(const spec::Trial& trial, const Lineage& lineage, const Environment& env) {
+  storage::NewRun run;
+  run.parent_run_id = lineage.parent_run;
+  run.init_checkpoint = lineage.checkpoint.string();
+  run.init_checkpoint_sha256 = lineage.checkpoint_sha256;
+  run.trial = trial.name;
+  run.seed = trial.seed;
+  run.config_hash = trial.hash;
+  run.config_toml = trial.toml;
+  run.config_json = trial.json;
+  run.environment = run_environment(env);
+  return run;
+}
+
+std::string progress_label(const spec::Trial& trial) {
+  return fmt::format("[{}/{}] {}", trial.index + 1, trial.count, trial.name);
+}
+
+}  // namespace
+
+SweepSettings sweep_settings(const spec::Trial& trial, const std::string& experiment) {
+  const Config table = trial.view("experiment");
+  SweepSettings s;
+  s.experiment = experiment;
+  s.description = table.get_string("description", "");
+  s.output_root = table.get_string("output");
+  // Isolation: each trial in a `mtlab run-trial` child, so a crash, an abort or
+  // a time-out fails that trial and the sweep goes on.
+  s.isolated = table.get_string("isolation", "none") == "process";
+  s.trial_timeout = std::chrono::seconds(table.get_int("trial_timeout", 0));
+  if (s.trial_timeout.count() > 0 && !s.isolated) {
+    throw Error(fmt::format("{}: trial_timeout needs experiment.isolation = \"process\" (a trial in the runner's own "
+                            "process cannot be stopped safely)",
+                            table.location("trial_timeout")));
+  }
+  return s;
+}
+
+SweepLoop::SweepLoop(SweepSettings settings, storage::Writer& writer, plugin::Registry& registry)
+    : settings_(std::move(settings)), writer_(writer), registry_(registry), environment_(describe_environment()) {
+  if (!environment_.blas_optimized) {
+    log::warn("LibTorch runs on a reference BLAS ({}): expect slow matrix products", environment_.blas);
+  }
+  experiment_id_ = writer_.begin_experiment(settings_.experiment, settings_.description);
+  const int stale = storage::mark_stale_runs_interrupted(writer_.database(), settings_.experiment);
+  if (stale > 0) {
+    log::warn("{} stale run(s) of '{}' marked interrupted (their process is gone)", stale, settings_.experiment);
+  }
+}
+
+fs::path SweepLoop::run_folder(std::int64_t run_id) const {
+  return cli::run_folder(settings_.output_root, settings_.experiment, run_id);
+}
+
+SweepCounts SweepLoop::run(spec::TrialSource& source) {
+  SweepCounts counts;
+  while (auto next = source.next()) {
+    spec::Trial trial = std::move(*next);  // from_run becomes a concrete checkpoint folder in claim()
+    const Claim claimed = claim(trial);
+    const TrialEnd end = claimed.run_id ? run_claimed(trial, *claimed.run_id, claimed.resumed) : claimed.end;
+    source.finished(trial, end);
+    if (end == TrialEnd::completed) ++counts.completed;
+    if (end == TrialEnd::skipped) ++counts.skipped;
+    if (end == TrialEnd::failed) ++counts.failed;
+    if (end == TrialEnd::interrupted) {
+      counts.interrupted = true;
+      break;
+    }
+  }
+  return counts;
+}
+
+SweepLoop::Claim SweepLoop::claim(spec::Trial& trial) {
+  Lineage lineage;
+  try {
+    lineage = resolve_lineage(writer_.database(), trial);
+  } catch (const std::exception& e) {
+    // A failure with no run: there is no model to start from, so nothing to record.
+    log::warn("{}: not run: {}", progress_label(trial), e.what());
+    return {std::nullopt, false, TrialEnd::failed};
+  }
+  auto resumable = [&](std::int64_t run_id) { return fs::exists(resume_checkpoint_file(run_folder(run_id))); };
+  const auto claimed = writer_.claim_trial(experiment_id_, new_run(trial, lineage, environment_), settings_.policy,
+                                           std::chrono::seconds(300), resumable);
+  if (!claimed.decision.run || !claimed.run_id) {
+    log::info("{}: {}", progress_label(trial), claimed.decision.reason);
+    return {std::nullopt, false, TrialEnd::skipped};
+  }
+  log::info("{} (run {}{})", progress_label(trial), *claimed.run_id,
+            claimed.resumed ? ", resumed from its checkpoint" : "");
+  return {claimed.run_id, claimed.resumed, TrialEnd::completed};
+}
+
+TrialEnd SweepLoop::run_claimed(spec::Trial& trial, std::int64_t run_id, bool resumed) {
+  writer_.set_status(run_id, storage::RunStatus::running);
+  return settings_.isolated ? run_isolated(trial, run_id, resumed) : run_in_process(trial, run_id, resumed);
+}
+
+TrialEnd SweepLoop::run_isolated(const spec::Trial& trial, std::int64_t run_id, bool resumed) {
+  // The child gets the trial as claimed (lineage resolved, hash as recorded);
+  // it records the trial, this process owns its status.
+  const fs::path folder = run_folder(run_id);
+  fs::create_directories(folder);
+  const fs::path trial_file = folder / "trial.json";
+  spec::write_trial_file(trial_file, {trial, settings_.spec_dir});
+  const auto child = run_child_process(trial_child_command(trial_file, run_id, resumed), settings_.trial_timeout,
+                                       interrupt_requested);
+  if (child.exit_code == 0 && !child.timed_out) {
+    writer_.set_status(run_id, storage::RunStatus::completed);
+    return TrialEnd::completed;
+  }
+  if (child.exit_code == 130 && !child.timed_out) {
+    writer_.set_status(run_id, storage::RunStatus::interrupted, "interrupted (trial process)");
+    log::warn("{}: interrupted; everything recorded so far is kept (continue with mtlab run --resume)", trial.name);
+    return TrialEnd::interrupted;
+  }
+  const std::string error = describe_child_failure(child, settings_.trial_timeout);
+  writer_.set_status(run_id, storage::RunStatus::failed, error);
+  log::warn("{}: failed: {}", trial.name, error.substr(0, error.find('\n')));
+  return TrialEnd::failed;
+}
+
+TrialEnd SweepLoop::run_in_process(spec::Trial& trial, std::int64_t run_id, bool resumed) {
+  TrialJob job;
+  job.trial = &trial;
+  job.run_id = run_id;
+  job.resume = resumed;
+  job.spec_dir = settings_.spec_dir;
+  job.output_dir = run_folder(run_id);
+  job.progress = settings_.progress;
+  job.frozen_cache = &frozen_cache_;
+  try {
+    execute_trial(job, writer_, registry_);
+    writer_.set_status(run_id, storage::RunStatus::completed);
+    return TrialEnd::completed;
+  } catch (const Interrupted& e) {
+    writer_.set_status(run_id, storage::RunStatus::interrupted, e.what());
+    log::warn("{}: {}; everything recorded so far is kept (continue with mtlab run --resume)", trial.name, e.what());
+    return TrialEnd::interrupted;
+  } catch (const std::exception& e) {
+    writer_.set_status(run_id, storage::RunStatus::failed, e.what());
+    log::warn("{}: failed: {}", trial.name, e.what());
+    return TrialEnd::failed;
+  }
+}
+
+}  // namespace mtlab::cli

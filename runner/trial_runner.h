@@ -3,12 +3,17 @@
 // optimizer from plugins, reads and tokenizes the data, trains, evaluates and
 // saves, reporting everything to a Recorder.
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "mtlab/plugin/registry.h"
 #include "mtlab/spec/trial.h"
 #include "mtlab/train/recorder.h"
 #include "mtlab/train/trainer.h"
+
+namespace mtlab {
+class Backbone;
+}
 
 namespace mtlab::cli {
 
@@ -27,6 +32,15 @@ struct TrialOutcome {
   std::vector<std::pair<std::string, std::string>> plugins_used;  // kind, name
 };
 
+// Build data (trial_data.h) → build model (trial_model.h) → train, everything
+// reported to `recorder` as it happens; an [embed] trial encodes instead.
 TrialOutcome run_trial(const TrialContext& context, Recorder& recorder);
+
+// The seed's Task 1: encode [embed] sentences, record the embeddings as an
+// artifact and their cosine similarities as metrics (embedding_trial.cpp).
+TrialOutcome run_embedding_trial(const TrialContext& context, Recorder& recorder);
+
+// The trial's backbone, made by its plugin from [backbone], listed in `outcome`.
+std::shared_ptr<Backbone> create_backbone(const TrialContext& context, TrialOutcome& outcome);
 
 }  // namespace mtlab::cli

@@ -1,0 +1,92 @@
+#include "trial_model.h"
+
+#include <fmt/format.h>
+
+#include "mtlab/core/error.h"
+#include "mtlab/data/label_set.h"
+
+namespace mtlab::cli {
+namespace {
+
+using nlohmann::json;
+using plugin::Kind;
+
+std::string level_name(HeadLevel level) { return level == HeadLevel::token ? "token" : "sentence"; }
+
+// The task's level (the spec's `level`, else the head's own), its weight and
+// metrics, and the labels of its training split.
+TaskSpec task_spec(const std::string& name, const Config& task, const Head& head, const std::string& head_name,
+                   const TrialData& data, std::size_t index) {
+  TaskSpec spec;
+  spec.name = name;
+  const std::string level = task.get_string("level", "");
+  spec.level = level == "token" ? HeadLevel::token : level == "sentence" ? HeadLevel::sequence : head.level();
+  if (spec.level != head.level()) {
+    throw Error(fmt::format("{}: task '{}': level '{}' does not match head '{}', which predicts per {}",
+                            task.location("level"), name, level, head_name, level_name(head.level())));
+  }
+  spec.weight = task.get_double("weight", 1.0);
+  spec.batch_size = task.get_int("batch_size", 0);
+  spec.metrics = task.get_string_list("metrics");
+  spec.dataset = data.task_dataset[index];
+  const Dataset& d = data.datasets[spec.dataset];
+  if (spec.level == HeadLevel::sequence) {
+    if (!d.has_labels()) throw Error(fmt::format("task '{}': its data ({}) has no sentence labels", name, d.source));
+    spec.labels = LabelSet::build(split_labels(d.train));
+  } else {
+    if (!d.has_tags()) throw Error(fmt::format("task '{}': its data ({}) has no word tags", name, d.source));
+    spec.labels = LabelSet::build_tags(split_tags(d.train));
+  }
+  return spec;
+}
+
+}  // namespace
+
+TrialModel build_trial_model(const TrialContext& context, const TrialData& data, Recorder& recorder,
+                             TrialOutcome& outcome) {
+  const spec::Trial& trial = *context.trial;
+  TrialModel out;
+  out.backbone = create_backbone(context, outcome);
+  out.backbone_plugin = outcome.plugins_used.back().second;
+  if (out.backbone->needs_texts()) {
+    out.backbone->fit_texts(training_texts(data));
+    recorder.fact("backbone.vocab_size", std::to_string(out.backbone->tokenizer().vocab().size()));
+  }
+
+  std::vector<std::pair<std::string, std::shared_ptr<Head>>> heads;
+  json manifest_tasks = json::array();
+  for (std::size_t i = 0; i < data.task_names.size(); ++i) {
+    const std::string& name = data.task_names[i];
+    const Config task = trial.view("tasks").get_table(name);
+    const std::string head_name = task.get_string("head");
+    const std::string loss_name = task.get_string("loss", "cross_entropy");
+    const Config head_config = task.get_table("head_config");
+    auto head = context.registry->create<Head>(Kind::head, head_name, head_config);
+    out.losses[name] = context.registry->create<Loss>(Kind::loss, loss_name, task.get_table("loss_config"));
+    outcome.plugins_used.emplace_back("head", head_name);
+    outcome.plugins_used.emplace_back("loss", loss_name);
+    TaskSpec spec = task_spec(name, task, *head, head_name, data, i);
+    recorder.fact("labels." + name, spec.labels.to_json());
+    head->build(out.backbone->hidden_size(), static_cast<std::int64_t>(spec.labels.size()));
+    head->to(out.backbone->device());
+    heads.emplace_back(name, head);
+    manifest_tasks.push_back({{"name", name},
+                              {"level", level_name(spec.level)},
+                              {"head", head_name},
+                              {"head_config", head_config.json()},
+                              {"loss", loss_name},
+                              {"weight", spec.weight},
+                              {"labels", spec.labels.labels()}});
+    out.tasks.push_back(std::move(spec));
+  }
+  out.model = std::make_shared<MultiTaskModel>(out.backbone, heads);
+  out.manifest = {{"format", "mtlab-multitask-model"},
+                  {"version", 1},
+                  {"backbone", {{"plugin", out.backbone_plugin}}},
+                  {"trial", trial.name},
+                  {"config_hash", trial.hash},
+                  {"tasks", manifest_tasks}};
+  return out;
+}
+
+}  // namespace mtlab::cli

@@ -28,7 +28,9 @@ std::unique_ptr<ResultsStore> open_store(std::string_view location, StoreMode mo
     throw Error(fmt::format("results store '{}': unknown kind of store '{}' (expected {})", location,
                             location.substr(0, scheme), kForms));
   }
-  if (path.empty()) throw Error(fmt::format("results store '{}': no file path after the scheme (expected {})", location, kForms));
+  if (path.empty()) {
+    throw Error(fmt::format("results store '{}': no file path after the scheme (expected {})", location, kForms));
+  }
   return std::make_unique<SqliteStore>(std::filesystem::path(path), mode);
 }
 

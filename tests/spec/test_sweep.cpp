@@ -257,7 +257,10 @@ name = "t"
   REQUIRE(b.size() == 1);
   CHECK(a[0].json == b[0].json);
   CHECK(a[0].hash == b[0].hash);
-  CHECK(a[0].hash == sha256_hex(a[0].json));
+  // The hash covers paths relative to the spec's folder; the legacy one, the JSON as stored.
+  CHECK(a[0].hash == spec::config_hash(a[0].config, dir));
+  CHECK(a[0].hash != sha256_hex(a[0].json));  // the default database and output lie in `dir`
+  CHECK(a[0].legacy_hash == sha256_hex(a[0].json));
   // Loading twice gives the same hash; changing one value changes it.
   CHECK(trials_in(dir, "a2.toml", a[0].toml)[0].hash == a[0].hash);
   const auto c = trials_in(dir, "c.toml", R"([experiment]

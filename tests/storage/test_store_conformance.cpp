@@ -91,16 +91,22 @@ TEST_CASE("store: stores claiming the same trials at once take each trial once",
     const auto experiment = open_rw(location)->begin_experiment("e");
     constexpr int kTrials = 20, kWorkers = 4;
     std::atomic<int> claimed{0};
+    std::vector<std::string> errors(kWorkers);  // Catch's assertions are not for other threads
     std::vector<std::thread> workers;
     for (int w = 0; w < kWorkers; ++w) {
-      workers.emplace_back([&] {
-        const auto store = open_rw(location);  // its own connection, as another process would have
-        for (int t = 0; t < kTrials; ++t) {
-          if (store->claim_trial(experiment, test::make_run("none", t), RerunPolicy::skip_done).run_id) ++claimed;
+      workers.emplace_back([&, w] {
+        try {
+          const auto store = open_rw(location);  // its own connection, as another process would have
+          for (int t = 0; t < kTrials; ++t) {
+            if (store->claim_trial(experiment, test::make_run("none", t), RerunPolicy::skip_done).run_id) ++claimed;
+          }
+        } catch (const std::exception& e) {
+          errors[w] = e.what();
         }
       });
     }
     for (auto& w : workers) w.join();
+    CHECK(errors == std::vector<std::string>(kWorkers));
     CHECK(claimed == kTrials);
     const auto store = open_rw(location);
     CHECK(count(*store, "SELECT count(*) FROM runs") == kTrials);

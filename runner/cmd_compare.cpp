@@ -4,8 +4,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
-#include "mtlab/storage/compare.h"
-#include "mtlab/storage/database.h"
+#include "mtlab/storage/results_store.h"
 
 namespace mtlab::cli {
 namespace {
@@ -22,11 +21,11 @@ struct CompareOptions {
 };
 
 void run(const CompareOptions& o) {
-  const auto db = storage::Database::open_read_only(o.database);
+  const auto store = storage::open_store(o.database, storage::StoreMode::read_only);
   std::optional<storage::Direction> direction;
   if (o.higher) direction = storage::Direction::higher;
   if (o.lower) direction = storage::Direction::lower;
-  const auto c = storage::compare_trials(db, o.experiment, o.metric, direction);
+  const auto c = store->compare_trials(o.experiment, o.metric, direction);
   if (o.csv || o.json) {
     const auto format = o.csv ? storage::TableFormat::csv : storage::TableFormat::json;
     fmt::print("{}", storage::format_table(storage::comparison_table(c, true), format));

@@ -7,8 +7,7 @@
 
 #include "command.h"
 #include "mtlab/core/error.h"
-#include "mtlab/storage/database.h"
-#include "mtlab/storage/export.h"
+#include "mtlab/storage/results_store.h"
 
 namespace mtlab::cli {
 namespace {
@@ -21,8 +20,7 @@ struct ExportOptions {
 };
 
 void run(const ExportOptions& o) {
-  const auto db = storage::Database::open_read_only(o.database);
-  const auto table = storage::export_experiment(db, o.experiment);
+  const auto table = storage::open_store(o.database, storage::StoreMode::read_only)->export_experiment(o.experiment);
   const auto text =
       storage::format_table(table, o.format == "json" ? storage::TableFormat::json : storage::TableFormat::csv);
   if (o.output.empty() || o.output == "-") {

@@ -10,9 +10,8 @@
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/model/environment.h"
-#include "mtlab/storage/database.h"
+#include "mtlab/storage/results_store.h"
 #include "mtlab/train/predictor.h"
-#include "lineage.h"
 #include "text_inputs.h"
 
 namespace mtlab::cli {
@@ -61,8 +60,9 @@ void run(const PredictOptions& o) {
   if (o.model.empty() == (o.run == 0)) throw Error("give either --model FOLDER or --run ID with --db DATABASE");
   if (o.run != 0 && o.database.empty()) throw Error("--run needs --db DATABASE");
   set_threads(o.threads);
-  const auto folder = o.model.empty() ? saved_model_folder(storage::Database::open_read_only(o.database), o.run)
-                                      : std::filesystem::path(o.model);
+  const auto folder = o.model.empty()
+                          ? storage::open_store(o.database, storage::StoreMode::read_only)->saved_model_folder(o.run)
+                          : std::filesystem::path(o.model);
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
   const Predictor predictor = Predictor::load(folder, registry);

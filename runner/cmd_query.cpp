@@ -3,8 +3,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
-#include "mtlab/storage/database.h"
-#include "mtlab/storage/query.h"
+#include "mtlab/storage/results_store.h"
 
 namespace mtlab::cli {
 namespace {
@@ -17,9 +16,7 @@ struct QueryOptions {
 };
 
 void run(const QueryOptions& o) {
-  // Raw SQL reads any schema version, so no version check here.
-  const auto db = storage::Database::open_read_only(o.database, false);
-  const auto table = storage::run_read_only_query(db, o.sql);
+  const auto table = storage::open_store(o.database, storage::StoreMode::read_only)->query(o.sql);
   const auto format = o.csv ? storage::TableFormat::csv : o.json ? storage::TableFormat::json : storage::TableFormat::aligned;
   fmt::print("{}", storage::format_table(table, format));
 }

@@ -11,7 +11,7 @@
 #include "command.h"
 #include "mtlab/spec/experiment.h"
 #include "mtlab/spec/trial_file.h"
-#include "mtlab/storage/writer.h"
+#include "mtlab/storage/results_store.h"
 #include "mtlab/train/interrupt.h"
 #include "trial_execution.h"
 
@@ -33,7 +33,7 @@ int run_trial_child(const RunTrialOptions& o) {
   std::vector<fs::path> extra;
   for (const auto& path : file.trial.view("plugins").get_string_list("paths")) extra.emplace_back(path);
   spec::registry_catalog(&registry)(extra);
-  storage::Writer writer(fs::path(experiment.get_string("database")));
+  const auto store = storage::open_store(experiment.get_string("database"), storage::StoreMode::read_write);
   install_interrupt_handlers();
   TrialJob job;
   job.trial = &file.trial;
@@ -42,7 +42,7 @@ int run_trial_child(const RunTrialOptions& o) {
   job.spec_dir = file.spec_dir;
   job.output_dir = o.trial_file.parent_path();
   try {
-    execute_trial(job, writer, registry);
+    execute_trial(job, *store, registry);
   } catch (const Interrupted& e) {
     fmt::print(stderr, "{}\n", e.what());
     return 130;

@@ -3,8 +3,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
-#include "mtlab/storage/database.h"
-#include "mtlab/storage/runs_list.h"
+#include "mtlab/storage/results_store.h"
 
 namespace mtlab::cli {
 namespace {
@@ -17,8 +16,7 @@ struct RunsOptions {
 };
 
 void run(const RunsOptions& o) {
-  const auto db = storage::Database::open_read_only(o.database);
-  const auto table = storage::list_runs(db, o.filter);
+  const auto table = storage::open_store(o.database, storage::StoreMode::read_only)->list_runs(o.filter);
   const auto format = o.csv ? storage::TableFormat::csv : o.json ? storage::TableFormat::json : storage::TableFormat::aligned;
   fmt::print("{}", storage::format_table(table, format));
 }

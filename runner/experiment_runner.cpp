@@ -11,9 +11,7 @@
 #include "mtlab/spec/experiment.h"
 #include "mtlab/spec/trial_format.h"
 #include "mtlab/spec/trial_source.h"
-#include "mtlab/storage/compare.h"
-#include "mtlab/storage/table.h"
-#include "mtlab/storage/writer.h"
+#include "mtlab/storage/results_store.h"
 #include "mtlab/train/interrupt.h"
 #include "sweep_loop.h"
 
@@ -32,12 +30,12 @@ std::string summary_metric(const spec::Trial& trial) {
   return has_test ? "test." + metric.substr(4) : metric;
 }
 
-void print_summary(const storage::Writer& writer, const spec::Experiment& experiment, const SweepCounts& counts,
-                   double seconds) {
+void print_summary(const storage::ResultsStore& store, const spec::Experiment& experiment,
+                   const SweepCounts& counts, double seconds) {
   const spec::Trial& first = experiment.trials.front();
   const fs::path database = first.view("experiment").get_string("database");
   try {
-    const auto comparison = storage::compare_trials(writer.database(), experiment.name, summary_metric(first));
+    const auto comparison = store.compare_trials(experiment.name, summary_metric(first));
     fmt::print("\n{}", storage::format_table(storage::comparison_table(comparison, false,
                                                                        storage::same_split_labels(comparison)),
                                              storage::TableFormat::aligned));
@@ -74,7 +72,8 @@ int run_experiment(const RunOptions& options) {
   for (const auto& w : registry.warnings()) log::debug("{}", w);
 
   const spec::Trial& first = experiment.trials.front();
-  storage::Writer writer(fs::path(first.view("experiment").get_string("database")));
+  const auto store =
+      storage::open_store(first.view("experiment").get_string("database"), storage::StoreMode::read_write);
   SweepSettings settings = sweep_settings(first, experiment.name);
   settings.spec_dir = fs::absolute(options.spec).parent_path();
   settings.policy = rerun_policy(options);
@@ -83,12 +82,12 @@ int run_experiment(const RunOptions& options) {
   install_interrupt_handlers();
   const auto sweep_start = std::chrono::steady_clock::now();
   spec::SweepSource source(experiment.trials);
-  SweepLoop loop(settings, writer, registry);
+  SweepLoop loop(settings, *store, registry);
   const SweepCounts counts = loop.run(source);
-  writer.flush();
+  store->flush();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
 
-  if (!options.quiet) print_summary(writer, experiment, counts, seconds);
+  if (!options.quiet) print_summary(*store, experiment, counts, seconds);
   if (counts.interrupted) return 130;
   return counts.failed > 0 ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Where a trial's backbone starts from: `backbone.from_run = "<experiment>/<trial>"`
 // (the saved model of the latest completed run of that trial, looked up in the
-// results database) or `backbone.checkpoint = "<folder>"`. The run records the
+// results store) or `backbone.checkpoint = "<folder>"`. The run records the
 // parent run and the checkpoint's hash.
 #include <cstdint>
 #include <filesystem>
@@ -11,7 +11,7 @@
 #include "mtlab/spec/trial.h"
 
 namespace mtlab::storage {
-class Database;
+class ResultsStore;
 }
 
 namespace mtlab::cli {
@@ -22,13 +22,9 @@ struct Lineage {
   std::string checkpoint_sha256;     // of model.safetensors (or the index of a sharded one)
 };
 
-// The model folder a run saved (the folder of its heads.json artifact); throws
-// naming the database and run when it saved none.
-std::filesystem::path saved_model_folder(const storage::Database& db, std::int64_t run);
-
 // Resolves from_run (rewriting the trial's backbone.checkpoint to the found
 // folder) or reads the checkpoint's hash. Throws naming the key and listing
-// what the database holds when the run is not found.
-Lineage resolve_lineage(const storage::Database& db, spec::Trial& trial);
+// the completed trials of the store when the run is not found.
+Lineage resolve_lineage(const storage::ResultsStore& store, spec::Trial& trial);
 
 }  // namespace mtlab::cli

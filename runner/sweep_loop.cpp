@@ -38,6 +38,7 @@ storage::NewRun new_run(const spec::Trial& trial, const Lineage& lineage, const 
   run.trial = trial.name;
   run.seed = trial.seed;
   run.config_hash = trial.hash;
+  run.legacy_config_hash = trial.legacy_hash;
   run.config_toml = trial.toml;
   run.config_json = trial.json;
   run.environment = run_environment(env);
@@ -68,13 +69,13 @@ SweepSettings sweep_settings(const spec::Trial& trial, const std::string& experi
   return s;
 }
 
-SweepLoop::SweepLoop(SweepSettings settings, storage::Writer& writer, plugin::Registry& registry)
-    : settings_(std::move(settings)), writer_(writer), registry_(registry), environment_(describe_environment()) {
+SweepLoop::SweepLoop(SweepSettings settings, storage::ResultsStore& store, plugin::Registry& registry)
+    : settings_(std::move(settings)), store_(store), registry_(registry), environment_(describe_environment()) {
   if (!environment_.blas_optimized) {
     log::warn("LibTorch runs on a reference BLAS ({}): expect slow matrix products", environment_.blas);
   }
-  experiment_id_ = writer_.begin_experiment(settings_.experiment, settings_.description);
-  const int stale = storage::mark_stale_runs_interrupted(writer_.database(), settings_.experiment);
+  experiment_id_ = store_.begin_experiment(settings_.experiment, settings_.description);
+  const int stale = store_.mark_stale_runs_interrupted(settings_.experiment);
   if (stale > 0) {
     log::warn("{} stale run(s) of '{}' marked interrupted (their process is gone)", stale, settings_.experiment);
   }
@@ -105,15 +106,15 @@ SweepCounts SweepLoop::run(spec::TrialSource& source) {
 SweepLoop::Claim SweepLoop::claim(spec::Trial& trial) {
   Lineage lineage;
   try {
-    lineage = resolve_lineage(writer_.database(), trial);
+    lineage = resolve_lineage(store_, trial);
   } catch (const std::exception& e) {
     // A failure with no run: there is no model to start from, so nothing to record.
     log::warn("{}: not run: {}", progress_label(trial), e.what());
     return {std::nullopt, false, TrialEnd::failed};
   }
   auto resumable = [&](std::int64_t run_id) { return fs::exists(resume_checkpoint_file(run_folder(run_id))); };
-  const auto claimed = writer_.claim_trial(experiment_id_, new_run(trial, lineage, environment_), settings_.policy,
-                                           std::chrono::seconds(300), resumable);
+  const auto claimed = store_.claim_trial(experiment_id_, new_run(trial, lineage, environment_), settings_.policy,
+                                          storage::kStaleAfter, resumable);
   if (!claimed.decision.run || !claimed.run_id) {
     log::info("{}: {}", progress_label(trial), claimed.decision.reason);
     return {std::nullopt, false, TrialEnd::skipped};
@@ -124,7 +125,7 @@ SweepLoop::Claim SweepLoop::claim(spec::Trial& trial) {
 }
 
 TrialEnd SweepLoop::run_claimed(spec::Trial& trial, std::int64_t run_id, bool resumed) {
-  writer_.set_status(run_id, storage::RunStatus::running);
+  store_.set_status(run_id, storage::RunStatus::running);
   return settings_.isolated ? run_isolated(trial, run_id, resumed) : run_in_process(trial, run_id, resumed);
 }
 
@@ -138,16 +139,16 @@ TrialEnd SweepLoop::run_isolated(const spec::Trial& trial, std::int64_t run_id, 
   const auto child = run_child_process(trial_child_command(trial_file, run_id, resumed), settings_.trial_timeout,
                                        interrupt_requested);
   if (child.exit_code == 0 && !child.timed_out) {
-    writer_.set_status(run_id, storage::RunStatus::completed);
+    store_.set_status(run_id, storage::RunStatus::completed);
     return TrialEnd::completed;
   }
   if (child.exit_code == 130 && !child.timed_out) {
-    writer_.set_status(run_id, storage::RunStatus::interrupted, "interrupted (trial process)");
+    store_.set_status(run_id, storage::RunStatus::interrupted, "interrupted (trial process)");
     log::warn("{}: interrupted; everything recorded so far is kept (continue with mtlab run --resume)", trial.name);
     return TrialEnd::interrupted;
   }
   const std::string error = describe_child_failure(child, settings_.trial_timeout);
-  writer_.set_status(run_id, storage::RunStatus::failed, error);
+  store_.set_status(run_id, storage::RunStatus::failed, error);
   log::warn("{}: failed: {}", trial.name, error.substr(0, error.find('\n')));
   return TrialEnd::failed;
 }
@@ -162,15 +163,15 @@ TrialEnd SweepLoop::run_in_process(spec::Trial& trial, std::int64_t run_id, bool
   job.progress = settings_.progress;
   job.frozen_cache = &frozen_cache_;
   try {
-    execute_trial(job, writer_, registry_);
-    writer_.set_status(run_id, storage::RunStatus::completed);
+    execute_trial(job, store_, registry_);
+    store_.set_status(run_id, storage::RunStatus::completed);
     return TrialEnd::completed;
   } catch (const Interrupted& e) {
-    writer_.set_status(run_id, storage::RunStatus::interrupted, e.what());
+    store_.set_status(run_id, storage::RunStatus::interrupted, e.what());
     log::warn("{}: {}; everything recorded so far is kept (continue with mtlab run --resume)", trial.name, e.what());
     return TrialEnd::interrupted;
   } catch (const std::exception& e) {
-    writer_.set_status(run_id, storage::RunStatus::failed, e.what());
+    store_.set_status(run_id, storage::RunStatus::failed, e.what());
     log::warn("{}: failed: {}", trial.name, e.what());
     return TrialEnd::failed;
   }

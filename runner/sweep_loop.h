@@ -1,6 +1,6 @@
 #pragma once
 // The sweep loop: takes trials from a TrialSource, claims each in the results
-// database, runs it (in this process, or in an isolated `mtlab run-trial` child
+// results store, runs it (in this process, or in an isolated `mtlab run-trial` child
 // that receives the resolved trial as a file) and owns the run's status.
 #include <chrono>
 #include <cstdint>
@@ -11,8 +11,7 @@
 #include "mtlab/model/environment.h"
 #include "mtlab/plugin/registry.h"
 #include "mtlab/spec/trial_source.h"
-#include "mtlab/storage/rerun.h"
-#include "mtlab/storage/writer.h"
+#include "mtlab/storage/results_store.h"
 #include "mtlab/train/frozen_prefix_cache.h"
 
 namespace mtlab::cli {
@@ -40,7 +39,7 @@ struct SweepCounts {
 
 class SweepLoop {
  public:
-  SweepLoop(SweepSettings settings, storage::Writer& writer, plugin::Registry& registry);
+  SweepLoop(SweepSettings settings, storage::ResultsStore& store, plugin::Registry& registry);
   // Runs trials until the source is exhausted or a trial is interrupted.
   SweepCounts run(spec::TrialSource& source);
 
@@ -58,7 +57,7 @@ class SweepLoop {
   std::filesystem::path run_folder(std::int64_t run_id) const;
 
   SweepSettings settings_;
-  storage::Writer& writer_;
+  storage::ResultsStore& store_;
   plugin::Registry& registry_;
   Environment environment_;
   std::int64_t experiment_id_ = 0;

@@ -13,8 +13,8 @@ fs::path run_folder(const fs::path& output_root, const std::string& experiment, 
   return output_root / experiment / fmt::format("run-{}", run_id);
 }
 
-void execute_trial(const TrialJob& job, storage::Writer& writer, plugin::Registry& registry) {
-  StorageRecorder recorder(writer, job.run_id);
+void execute_trial(const TrialJob& job, storage::ResultsStore& store, plugin::Registry& registry) {
+  StorageRecorder recorder(store, job.run_id);
   TrialContext context;
   context.trial = job.trial;
   context.registry = &registry;
@@ -26,9 +26,9 @@ void execute_trial(const TrialJob& job, storage::Writer& writer, plugin::Registr
   const TrialOutcome outcome = run_trial(context, recorder);
   for (const auto& [kind, name] : outcome.plugins_used) {
     const auto& info = registry.find(plugin::kind_from_name(kind), name);
-    writer.record_plugin(job.run_id, {kind, name, info.version, info.file.string(), info.sha256});
+    store.record_plugin(job.run_id, {kind, name, info.version, info.file.string(), info.sha256});
   }
-  writer.flush();
+  store.flush();
   std::string summary;
   for (const auto& [key, value] : outcome.result.test) {
     if (key.find("loss") == std::string::npos) summary += fmt::format(" {}={:.4f}", key, value);

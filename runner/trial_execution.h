@@ -9,7 +9,7 @@
 
 #include "mtlab/plugin/registry.h"
 #include "mtlab/spec/trial.h"
-#include "mtlab/storage/writer.h"
+#include "mtlab/storage/results_store.h"
 
 namespace mtlab {
 class FrozenPrefixCache;
@@ -33,7 +33,7 @@ std::filesystem::path run_folder(const std::filesystem::path& output_root, const
 
 // Runs the trial, records its plugins and logs a summary line; throws
 // Interrupted on Ctrl-C and the trial's error when it fails.
-void execute_trial(const TrialJob& job, storage::Writer& writer, plugin::Registry& registry);
+void execute_trial(const TrialJob& job, storage::ResultsStore& store, plugin::Registry& registry);
 
 // The command line of a `mtlab run-trial` child running the trial written to
 // `trial_file` (spec::write_trial_file) as run `run_id`.

@@ -1,5 +1,6 @@
 #include "mtlab/spec/trial.h"
 
+#include <optional>
 #include <sstream>
 
 #include "mtlab/core/hash.h"
@@ -17,6 +18,27 @@ void flatten_into(const nlohmann::json& node, const std::string& prefix, std::ve
       out.push_back(Param{key, *it});
     }
   }
+}
+
+// `text` relative to `dir` when it is an absolute path inside it.
+std::optional<std::string> inside(const std::string& text, const std::filesystem::path& dir) {
+  if (text.empty() || text.front() != '/') return std::nullopt;
+  const auto relative = std::filesystem::path(text).lexically_normal().lexically_relative(dir);
+  if (relative.empty() || *relative.begin() == "..") return std::nullopt;
+  return relative.string();
+}
+
+void relativize(nlohmann::json& node, const std::filesystem::path& dir) {
+  if (node.is_string()) {
+    if (auto relative = inside(node.get<std::string>(), dir)) node = *relative;
+  } else if (node.is_structured()) {
+    for (auto& child : node) relativize(child, dir);
+  }
+}
+
+std::filesystem::path spec_folder(const std::string& file) {
+  if (file.empty()) return {};
+  return std::filesystem::absolute(file).parent_path().lexically_normal();
 }
 
 }  // namespace
@@ -37,7 +59,15 @@ std::string canonical_json(const nlohmann::json& config) {
   return config.dump();
 }
 
-std::string config_hash(const nlohmann::json& config) { return sha256_hex(canonical_json(config)); }
+nlohmann::json hashed_form(const nlohmann::json& config, const std::filesystem::path& spec_dir) {
+  nlohmann::json out = config;
+  if (!spec_dir.empty()) relativize(out, spec_dir.lexically_normal());
+  return out;
+}
+
+std::string config_hash(const nlohmann::json& config, const std::filesystem::path& spec_dir) {
+  return sha256_hex(canonical_json(hashed_form(config, spec_dir)));
+}
 
 std::vector<Param> flatten(const nlohmann::json& config) {
   std::vector<Param> out;
@@ -54,7 +84,8 @@ std::string to_toml(const nlohmann::json& config) {
 
 void finalize_trial(Trial& trial) {
   trial.json = canonical_json(trial.config);
-  trial.hash = sha256_hex(trial.json);
+  trial.hash = config_hash(trial.config, spec_folder(trial.file));
+  trial.legacy_hash = sha256_hex(trial.json);
   trial.toml = to_toml(trial.config);
   trial.params = flatten(trial.config);
 }

@@ -108,6 +108,17 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   return d;
 }
 
+int adopt_legacy_hash(const Database& db, std::int64_t experiment_id, std::string_view trial,
+                      std::string_view legacy_hash, std::string_view config_hash) {
+  if (legacy_hash.empty() || legacy_hash == config_hash) return 0;
+  db.prepare("UPDATE runs SET config_hash = ?4, config_hash_scheme = 2 WHERE experiment_id = ?1 AND trial = ?2 "
+             "AND config_hash = ?3 AND config_hash_scheme = 1",
+             "re-key runs hashed before schema version 4")
+      .bind_all(experiment_id, trial, legacy_hash, config_hash)
+      .run();
+  return static_cast<int>(db.changes());
+}
+
 int mark_stale_runs_interrupted(const Database& db, std::string_view experiment, std::chrono::seconds stale_after) {
   Transaction tx(db, "mark stale runs interrupted");
   auto candidates = db.prepare(

@@ -160,6 +160,17 @@ CREATE TABLE run_facts (
 ) WITHOUT ROWID;
 )sql";
 
+// v4: config_hash_scheme — which rule made runs.config_hash. 1: sha256 of the
+// resolved config with absolute paths (every run recorded before v4); 2: paths
+// inside the spec's folder hashed relative to it, so a moved experiment folder
+// keeps its hashes. A scheme-1 run is re-keyed to scheme 2 the first time its
+// trial is claimed again (Writer::claim_trial, NewRun::legacy_config_hash): only
+// the runner knows the spec's folder, so SQL alone cannot recompute the hash.
+const char* const v4_config_hash_scheme = R"sql(
+ALTER TABLE runs ADD COLUMN config_hash_scheme INTEGER NOT NULL DEFAULT 2;
+UPDATE runs SET config_hash_scheme = 1;
+)sql";
+
 std::string now_sql() { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"; }
 
 }  // namespace
@@ -171,6 +182,8 @@ const std::vector<Migration>& migrations() {
       {2, "runs: pid, heartbeat_at, parent_run_id, init_checkpoint(_sha256); metric_series; best_runs view",
        v2_liveness_lineage_views},
       {3, "run_facts: per-run facts (parameter counts, freeze checksums, label sets)", v3_run_facts},
+      {4, "runs.config_hash_scheme: 1 for runs hashed with absolute paths, 2 for paths relative to the spec",
+       v4_config_hash_scheme},
   };
   return all;
 }

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "mtlab/core/error.h"
-#include "mtlab/core/hash.h"
 #include "mtlab/core/log.h"
 #include "mtlab/storage/clock.h"
 #include "mtlab/storage/database.h"
@@ -145,6 +144,7 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
   auto q = db.prepare("SELECT name FROM experiments WHERE id = ?1", "look up experiment");
   q.bind_all(experiment_id);
   if (!q.step()) throw Error(fmt::format("claim trial '{}': no experiment with id {}", run.trial, experiment_id));
+  adopt_legacy_hash(db, experiment_id, run.trial, run.legacy_config_hash, run.config_hash);
   TrialClaim claim;
   claim.decision = storage::decide_trial(db, q.get_text(0), run.trial, run.config_hash, policy, stale_after);
   const auto& previous = claim.decision.previous_run;
@@ -275,11 +275,7 @@ std::int64_t Writer::record_artifact(std::int64_t run_id, const ArtifactRecord& 
 
 std::int64_t Writer::record_artifact_file(std::int64_t run_id, std::string_view kind,
                                           const std::filesystem::path& file) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec) throw Error(file.string() + ": cannot record artifact: " + ec.message());
-  return record_artifact(run_id, {std::string(kind), file.string(), static_cast<std::int64_t>(size),
-                                  sha256_file(file)});
+  return record_artifact(run_id, measure_artifact(kind, file));
 }
 
 void Writer::record_plugin(std::int64_t run_id, const PluginRecord& p) {

@@ -221,6 +221,31 @@ TEST_CASE("The config hash is sha256 of the canonical JSON", "[spec][hash]") {
   CHECK(spec::config_hash(config) == "c3ae429d9d61242ab4b7394d768f3c549da6739d6bdd0dd0ced56296d058538b");
 }
 
+TEST_CASE("The hash covers paths inside the spec's folder relative to it, others as they are", "[spec][hash]") {
+  const nlohmann::json config = {
+      {"data", {{"train", "/exp/a/data/train.tsv"}, {"dev", "/exp/a/../a/data/dev.tsv"}, {"test", "/exp/ab/test.tsv"}}},
+      {"experiment", {{"output", "/exp/a"}, {"name", "/exp/a/x"}}},
+      {"plugins", {{"paths", {"/exp/a/plugins", "/opt/plugins"}}}},
+      {"backbone", {{"vocab", "build"}, {"checkpoint", "models/bert"}}}};
+  const auto hashed = spec::hashed_form(config, "/exp/a");
+  CHECK(hashed["data"]["train"] == "data/train.tsv");
+  CHECK(hashed["data"]["dev"] == "data/dev.tsv");
+  CHECK(hashed["data"]["test"] == "/exp/ab/test.tsv");  // a sibling folder is outside
+  CHECK(hashed["experiment"]["output"] == ".");
+  CHECK(hashed["plugins"]["paths"] == nlohmann::json{"plugins", "/opt/plugins"});
+  CHECK(hashed["backbone"] == config["backbone"]);  // words and relative text are not paths to take back
+  CHECK(spec::hashed_form(config, "") == config);
+  // Moved with everything inside it: the same hash; a path outside that moved: another.
+  auto moved = config;
+  for (auto* p : {&moved["data"]["train"], &moved["data"]["dev"], &moved["experiment"]["output"],
+                  &moved["experiment"]["name"], &moved["plugins"]["paths"][0]}) {
+    *p = "/elsewhere/deeper" + p->get<std::string>();
+  }
+  CHECK(spec::config_hash(moved, "/elsewhere/deeper/exp/a") == spec::config_hash(config, "/exp/a"));
+  moved["data"]["test"] = "/elsewhere/deeper/exp/ab/test.tsv";
+  CHECK(spec::config_hash(moved, "/elsewhere/deeper/exp/a") != spec::config_hash(config, "/exp/a"));
+}
+
 TEST_CASE("Same config, same hash: key order and number spelling do not matter", "[spec][hash]") {
   const auto dir = test::scratch_dir("spec_hash");
   const auto a = trials_in(dir, "a.toml", R"([experiment]
@@ -257,7 +282,10 @@ name = "t"
   REQUIRE(b.size() == 1);
   CHECK(a[0].json == b[0].json);
   CHECK(a[0].hash == b[0].hash);
-  CHECK(a[0].hash == sha256_hex(a[0].json));
+  // The hash covers paths relative to the spec's folder; the legacy one, the JSON as stored.
+  CHECK(a[0].hash == spec::config_hash(a[0].config, dir));
+  CHECK(a[0].hash != sha256_hex(a[0].json));  // the default database and output lie in `dir`
+  CHECK(a[0].legacy_hash == sha256_hex(a[0].json));
   // Loading twice gives the same hash; changing one value changes it.
   CHECK(trials_in(dir, "a2.toml", a[0].toml)[0].hash == a[0].hash);
   const auto c = trials_in(dir, "c.toml", R"([experiment]

@@ -11,6 +11,7 @@
 #include "db_helpers.h"
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
+#include "mtlab/storage/results_store.h"
 #include "mtlab/storage/schema.h"
 #include "mtlab/storage/writer.h"
 #include "storage_fixture.h"
@@ -81,7 +82,7 @@ INSERT INTO metrics (run_id, task, split, name, step, value, wall_time) VALUES
 TEST_CASE("a version 1 database is migrated to the current version with its data kept", "[storage]") {
   const auto path = test::scratch_dir("storage_migrate_v1") / "v1.db";
   raw_exec(path, v1_schema);
-  REQUIRE(current_schema_version() == 3);
+  REQUIRE(current_schema_version() == 4);
 
   // Read-only users do not migrate: they say how.
   CHECK_THROWS_WITH(Database::open_read_only(path), Contains("schema version 1") && Contains("older"));
@@ -93,8 +94,8 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
 
   {
     const auto db = Database::open(path);
-    CHECK(schema_version(db) == 3);
-    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 3);
+    CHECK(schema_version(db) == 4);
+    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 4);
     CHECK(scalar_int(db, "SELECT count(*) FROM run_facts") == 0);  // v3's table, empty
     CHECK(scalar_text(db, "SELECT applied_at FROM schema_version WHERE version = 1") == "2026-01-01T00:00:00.000Z");
     // Old rows kept, new columns there (empty), views rebuilt.
@@ -120,7 +121,40 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
           "1|00ff");
   }
   // Opening again is a no-op.
-  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 3);
+  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 4);
+}
+
+TEST_CASE("runs hashed before version 4 are re-keyed when their trial is claimed again, and counted done",
+          "[storage][hash]") {
+  const auto path = test::scratch_dir("storage_legacy_hash") / "v1.db";
+  raw_exec(path, v1_schema);  // run 1: experiment 'old', trial 'lr=0.1', completed, hash 'h1'
+  const auto store = open_store(path.string(), StoreMode::read_write);
+  const auto& scheme = "SELECT config_hash || '|' || config_hash_scheme FROM runs WHERE id = ";
+  CHECK(store->query(std::string(scheme) + "1").rows.at(0).at(0) == Value(std::string("h1|1")));
+  const auto old = store->begin_experiment("old");
+
+  NewRun same = test::make_run("none", 7);
+  same.trial = "lr=0.1";
+  same.config_hash = "relative-h1";
+  same.legacy_config_hash = "h1";
+  // Another trial with the same legacy hash, or one without a legacy hash, takes nothing over.
+  NewRun other_trial = same;
+  other_trial.trial = "lr=0.2";
+  CHECK(store->claim_trial(old, other_trial, RerunPolicy::skip_done).run_id == 2);
+  NewRun no_legacy = same;
+  no_legacy.legacy_config_hash.clear();
+  no_legacy.config_hash = "unrelated";
+  CHECK(store->claim_trial(old, no_legacy, RerunPolicy::skip_done).run_id == 3);
+  CHECK(store->query(std::string(scheme) + "1").rows.at(0).at(0) == Value(std::string("h1|1")));
+
+  const auto claim = store->claim_trial(old, same, RerunPolicy::skip_done);
+  CHECK_FALSE(claim.run_id);
+  CHECK(claim.decision.previous_run == 1);
+  CHECK(store->query(std::string(scheme) + "1").rows.at(0).at(0) == Value(std::string("relative-h1|2")));
+  CHECK(store->query(std::string(scheme) + "2").rows.at(0).at(0) == Value(std::string("relative-h1|2")));
+  // From now on the run is found by its new hash alone.
+  CHECK_FALSE(store->claim_trial(old, same, RerunPolicy::skip_done).run_id);
+  CHECK(store->find_completed_run("old", "lr=0.1", "relative-h1") == 1);
 }
 
 TEST_CASE("read-only users read older versions that have what they need, without migrating", "[storage]") {

@@ -3,6 +3,7 @@
 // absolute, sweep values applied), its readable name and its stable hash. This is
 // what the runner, the trainer and the storage consume.
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -41,7 +42,8 @@ struct Trial {
   std::map<std::string, std::string> locations;  // dotted key → "file:line:col"
   std::string json;                 // canonical JSON (keys sorted, compact) of config
   std::string toml;                 // the same config as TOML text
-  std::string hash;                 // sha256 of `json`, lowercase hex
+  std::string hash;                 // config_hash(config, the spec's folder), lowercase hex
+  std::string legacy_hash;          // sha256 of `json` (absolute paths): the hash before schema 4
   std::vector<Param> params;        // flattened config, sorted by key
   std::string file;                 // the spec file, for messages about keys with no position
 
@@ -53,12 +55,22 @@ struct Trial {
 
 // Fills json/toml/hash/params from `config` (used by the expander; exposed so
 // a config built otherwise, e.g. read back from storage, hashes the same way).
+// The spec's folder is that of `file` (none when `file` is empty).
 void finalize_trial(Trial& trial);
 
-// Canonical JSON text and its hash: keys sorted, no whitespace, floats in
-// shortest round-trip form, so key order in the file never changes the hash.
+// Canonical JSON text: keys sorted, no whitespace, floats in shortest
+// round-trip form, so key order in the file never changes the hash.
 std::string canonical_json(const nlohmann::json& config);
-std::string config_hash(const nlohmann::json& config);
+
+// What the config hash covers: the config with every text value that is an
+// absolute path inside `spec_dir` (the resolver made each written path absolute
+// against the folder of the file that wrote it) written relative to `spec_dir`
+// ("data/train.tsv", "." for the folder itself). Paths outside it stay absolute.
+// So an experiment folder moved with its data keeps its trials' hashes, while
+// the stored config keeps the absolute paths. An empty `spec_dir` changes nothing.
+nlohmann::json hashed_form(const nlohmann::json& config, const std::filesystem::path& spec_dir);
+// sha256 (lowercase hex) of the canonical JSON of hashed_form(config, spec_dir).
+std::string config_hash(const nlohmann::json& config, const std::filesystem::path& spec_dir = {});
 
 // Flattens tables into dotted keys; arrays stay whole.
 std::vector<Param> flatten(const nlohmann::json& config);

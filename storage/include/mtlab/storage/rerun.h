@@ -18,6 +18,10 @@ namespace mtlab::storage {
 
 class Database;
 
+// How long a pending/running run of another host (or without a pid yet) may go
+// without a heartbeat before it counts as dead.
+inline constexpr std::chrono::seconds kStaleAfter{300};
+
 enum class RerunPolicy { skip_done, rerun_failed, force, resume };
 
 struct TrialDecision {
@@ -25,6 +29,13 @@ struct TrialDecision {
   std::string reason;                       // one line for the log
   std::optional<std::int64_t> previous_run;  // the run the decision is about
   std::optional<RunStatus> previous_status;
+};
+
+// The outcome of claim_trial(): the decision, and the new run when it says run.
+struct TrialClaim {
+  TrialDecision decision;
+  std::optional<std::int64_t> run_id;
+  bool resumed = false;  // run_id is the interrupted run itself, reopened to continue
 };
 
 // The most recent completed run of `trial` in `experiment` whose config hash matches.
@@ -39,12 +50,18 @@ std::optional<std::int64_t> find_completed_run(const Database& db, std::string_v
 // no pid yet) while its heartbeat is younger than `stale_after`.
 TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
                            std::string_view config_hash, RerunPolicy policy,
-                           std::chrono::seconds stale_after = std::chrono::seconds(300));
+                           std::chrono::seconds stale_after = kStaleAfter);
+
+// Re-keys the runs of `trial` recorded before schema version 4 whose hash is
+// `legacy_hash` (config_hash_scheme 1) to `config_hash` (scheme 2), so that the
+// decision sees them as this trial. Returns how many. Call inside the claim's transaction.
+int adopt_legacy_hash(const Database& db, std::int64_t experiment_id, std::string_view trial,
+                      std::string_view legacy_hash, std::string_view config_hash);
 
 // Marks pending/running runs of `experiment` (all experiments when empty) that
 // are not alive (as above) as interrupted, with an explanatory error. Returns how
 // many. Call before deciding trials after a crash.
 int mark_stale_runs_interrupted(const Database& db, std::string_view experiment,
-                                std::chrono::seconds stale_after = std::chrono::seconds(300));
+                                std::chrono::seconds stale_after = kStaleAfter);
 
 }  // namespace mtlab::storage

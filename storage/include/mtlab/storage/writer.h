@@ -29,24 +29,6 @@ struct WriterOptions {
   std::chrono::milliseconds flush_interval{5'000};
 };
 
-struct MetricPoint {
-  std::int64_t run_id = 0;
-  std::string task;   // "" for a whole-model metric (e.g. the weighted total loss)
-  std::string split;  // "train", "dev", "test", ...
-  std::string name;   // "loss", "accuracy", "macro_f1", ...
-  std::int64_t step = 0;
-  std::optional<double> epoch;
-  double value = 0;
-  double wall_time = 0;  // Unix seconds; 0 = now
-};
-
-// The outcome of claim_trial(): the decision, and the new run when it says run.
-struct TrialClaim {
-  TrialDecision decision;
-  std::optional<std::int64_t> run_id;
-  bool resumed = false;  // run_id is the interrupted run itself, reopened to continue
-};
-
 class Writer {
  public:
   // Opens (creating and migrating as needed) the database at `path`.
@@ -68,7 +50,7 @@ class Writer {
   // `resumable(run_id)` says a checkpoint exists is reopened (status running,
   // this process's pid) instead of a new run being created.
   TrialClaim claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
-                         std::chrono::seconds stale_after = std::chrono::seconds(300),
+                         std::chrono::seconds stale_after = kStaleAfter,
                          const std::function<bool(std::int64_t)>& resumable = {});
 
   // running: sets started_at, pid and heartbeat. completed/failed/interrupted:
@@ -103,7 +85,7 @@ class Writer {
   std::optional<std::int64_t> find_completed_run(std::string_view experiment, std::string_view trial,
                                                   std::string_view config_hash) const;
   TrialDecision decide_trial(std::string_view experiment, std::string_view trial, std::string_view config_hash,
-                             RerunPolicy policy, std::chrono::seconds stale_after = std::chrono::seconds(300)) const;
+                             RerunPolicy policy, std::chrono::seconds stale_after = kStaleAfter) const;
 
   const Database& database() const;
 

@@ -1,0 +1,347 @@
+// The results-store conformance suite: every case runs against every store in
+// store_backends(), through the ResultsStore interface only (reads of what was
+// written go through query(), whose tables docs/storage.md fixes for every
+// backend). A new backend is tested by adding one line there.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "mtlab/storage/results_store.h"
+#include "storage_fixture.h"
+#include "test_paths.h"
+
+using namespace mtlab;
+using namespace mtlab::storage;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+struct StoreBackend {
+  std::string name;
+  // The location of a new, empty store for the test named `test`.
+  std::function<std::string(const std::string& test)> fresh_location;
+};
+
+const std::vector<StoreBackend>& store_backends() {
+  static const std::vector<StoreBackend> all = {
+      {"sqlite", [](const std::string& test) { return (test::scratch_dir("store_" + test) / "results.db").string(); }},
+  };
+  return all;
+}
+
+// Runs `body` once per backend, on a fresh store location.
+void each_store(const std::string& test, const std::function<void(const std::string& location)>& body) {
+  for (const auto& backend : store_backends()) {
+    INFO("store backend: " << backend.name);
+    body(backend.fresh_location(test));
+  }
+}
+
+std::unique_ptr<ResultsStore> open_rw(const std::string& location) {
+  return open_store(location, StoreMode::read_write);
+}
+
+Value cell(const ResultsStore& store, const std::string& sql) {
+  const auto table = store.query(sql);
+  REQUIRE(table.rows.size() == 1);
+  return table.rows.at(0).at(0);
+}
+std::int64_t count(const ResultsStore& store, const std::string& sql) {
+  return std::get<std::int64_t>(cell(store, sql));
+}
+std::string text(const ResultsStore& store, const std::string& sql) { return to_text(cell(store, sql), "<null>"); }
+
+// A run that starts, then ends in `status`.
+std::int64_t finished_run(ResultsStore& store, std::int64_t experiment, const NewRun& spec, RunStatus status) {
+  const auto run = store.create_run(experiment, spec);
+  store.set_status(run, RunStatus::running);
+  store.set_status(run, status, status == RunStatus::completed ? "" : "boom");
+  return run;
+}
+
+std::string this_host() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+}  // namespace
+
+TEST_CASE("store: begin_experiment is idempotent and keeps the first description", "[storage][conformance]") {
+  each_store("experiments", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto id = store->begin_experiment("freeze", "freeze scenarios");
+    CHECK(store->begin_experiment("freeze") == id);
+    CHECK(store->begin_experiment("freeze", "another text") == id);
+    CHECK(store->begin_experiment("other") != id);
+    CHECK(count(*store, "SELECT count(*) FROM experiments") == 2);
+    CHECK(text(*store, "SELECT description FROM experiments WHERE name = 'freeze'") == "freeze scenarios");
+    CHECK_THROWS_WITH(store->begin_experiment(""), Contains("name is empty"));
+  });
+}
+
+TEST_CASE("store: stores claiming the same trials at once take each trial once", "[storage][conformance]") {
+  each_store("claims", [](const std::string& location) {
+    const auto experiment = open_rw(location)->begin_experiment("e");
+    constexpr int kTrials = 20, kWorkers = 4;
+    std::atomic<int> claimed{0};
+    std::vector<std::string> errors(kWorkers);  // Catch's assertions are not for other threads
+    std::vector<std::thread> workers;
+    for (int w = 0; w < kWorkers; ++w) {
+      workers.emplace_back([&, w] {
+        try {
+          const auto store = open_rw(location);  // its own connection, as another process would have
+          for (int t = 0; t < kTrials; ++t) {
+            if (store->claim_trial(experiment, test::make_run("none", t), RerunPolicy::skip_done).run_id) ++claimed;
+          }
+        } catch (const std::exception& e) {
+          errors[w] = e.what();
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+    CHECK(errors == std::vector<std::string>(kWorkers));
+    CHECK(claimed == kTrials);
+    const auto store = open_rw(location);
+    CHECK(count(*store, "SELECT count(*) FROM runs") == kTrials);
+    CHECK(count(*store, "SELECT count(DISTINCT trial) FROM runs") == kTrials);
+  });
+}
+
+TEST_CASE("store: the re-run policies", "[storage][conformance]") {
+  each_store("rerun", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto e = store->begin_experiment("e");
+    const auto done = test::make_run("none", 1), failed = test::make_run("all", 1), cut = test::make_run("embeddings", 1);
+    const auto done_run = finished_run(*store, e, done, RunStatus::completed);
+    const auto failed_run = finished_run(*store, e, failed, RunStatus::failed);
+    const auto cut_run = finished_run(*store, e, cut, RunStatus::interrupted);
+
+    // skip_done: a completed trial is skipped, failed and interrupted ones are left alone.
+    auto claim = store->claim_trial(e, done, RerunPolicy::skip_done);
+    CHECK_FALSE(claim.run_id);
+    CHECK(claim.decision.previous_run == done_run);
+    CHECK_THAT(claim.decision.reason, Contains("already completed"));
+    CHECK_FALSE(store->claim_trial(e, failed, RerunPolicy::skip_done).run_id);
+    CHECK_FALSE(store->claim_trial(e, cut, RerunPolicy::skip_done).run_id);
+    // A changed config is another trial: it runs.
+    auto changed = done;
+    changed.config_hash = "changed";
+    CHECK(store->decide_trial("e", changed.trial, changed.config_hash, RerunPolicy::skip_done).run);
+
+    // resume: a failed run never; an interrupted one in its own row when it has a checkpoint.
+    CHECK_FALSE(store->claim_trial(e, failed, RerunPolicy::resume, kStaleAfter, [](auto) { return true; }).run_id);
+    claim = store->claim_trial(e, cut, RerunPolicy::resume, kStaleAfter, [](auto) { return true; });
+    CHECK(claim.run_id == cut_run);
+    CHECK(claim.resumed);
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(cut_run)) == "running");
+    store->set_status(cut_run, RunStatus::interrupted, "again");
+    claim = store->claim_trial(e, cut, RerunPolicy::resume, kStaleAfter, [](auto) { return false; });
+    REQUIRE(claim.run_id);
+    CHECK(*claim.run_id != cut_run);
+    CHECK_FALSE(claim.resumed);
+
+    // rerun_failed: a new row for the failed trial, the completed one still skipped.
+    claim = store->claim_trial(e, failed, RerunPolicy::rerun_failed);
+    REQUIRE(claim.run_id);
+    CHECK(*claim.run_id != failed_run);
+    CHECK_FALSE(store->claim_trial(e, done, RerunPolicy::rerun_failed).run_id);
+
+    // force: the completed trial again, as a new row; history kept.
+    claim = store->claim_trial(e, done, RerunPolicy::force);
+    REQUIRE(claim.run_id);
+    CHECK(*claim.run_id != done_run);
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(done_run)) == "completed");
+    CHECK(count(*store, "SELECT count(*) FROM runs") == 6);
+  });
+}
+
+TEST_CASE("store: heartbeats keep a run of another host alive, and a silent one goes stale", "[storage][conformance]") {
+  each_store("heartbeat", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto e = store->begin_experiment("e");
+    const auto remote = store->create_run(e, test::make_run("none", 1));  // host-a: liveness by heartbeat
+    store->set_status(remote, RunStatus::running);
+    auto local_spec = test::make_run("all", 1);
+    local_spec.environment.host = this_host();  // this process: alive whatever its heartbeat says
+    const auto local = store->create_run(e, local_spec);
+    store->set_status(local, RunStatus::running);
+    const std::chrono::seconds window(1);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    store->heartbeat(remote);
+    CHECK(store->mark_stale_runs_interrupted("e", window) == 0);
+    CHECK_FALSE(store->decide_trial("e", local_spec.trial, local_spec.config_hash, RerunPolicy::rerun_failed,
+                                    std::chrono::seconds(-1))
+                    .run);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    CHECK(store->mark_stale_runs_interrupted("other-experiment", window) == 0);
+    CHECK(store->mark_stale_runs_interrupted("e", window) == 1);
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(remote)) == "interrupted");
+    CHECK_THAT(text(*store, "SELECT error FROM runs WHERE id = " + std::to_string(remote)), Contains("no heartbeat"));
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(local)) == "running");
+  });
+}
+
+TEST_CASE("store: statuses go pending, running, then one end, and the error text is kept", "[storage][conformance]") {
+  each_store("status", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto e = store->begin_experiment("e");
+    const auto run = store->create_run(e, test::make_run("none", 1));
+    const std::string where = "SELECT status || '|' || coalesce(error, '') FROM runs WHERE id = " + std::to_string(run);
+    CHECK(text(*store, where) == "pending|");
+    store->set_status(run, RunStatus::running);
+    CHECK(text(*store, where) == "running|");
+    CHECK(text(*store, "SELECT started_at IS NOT NULL AND ended_at IS NULL FROM runs") == "1");
+    store->set_status(run, RunStatus::failed, "out of memory\nat step 10");
+    CHECK(text(*store, where) == "failed|out of memory\nat step 10");
+    CHECK(text(*store, "SELECT duration_s >= 0 AND ended_at IS NOT NULL FROM runs") == "1");
+    CHECK_THROWS_WITH(store->set_status(run, RunStatus::completed), Contains("already failed"));
+    CHECK(text(*store, where) == "failed|out of memory\nat step 10");
+    store->set_error(run, "rewritten");
+    CHECK(text(*store, where) == "failed|rewritten");
+    CHECK_THROWS_WITH(store->set_status(run + 100, RunStatus::running), Contains("no such run"));
+
+    const auto cut = store->create_run(e, test::make_run("all", 1));
+    store->set_status(cut, RunStatus::running, "first attempt");
+    store->set_status(cut, RunStatus::interrupted, "Ctrl-C");
+    CHECK(text(*store, "SELECT error FROM runs WHERE id = " + std::to_string(cut)) == "first attempt\nCtrl-C");
+  });
+}
+
+TEST_CASE("store: metrics are buffered until flushed, and rewind drops what followed a step", "[storage][conformance]") {
+  each_store("metrics", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto run = store->create_run(store->begin_experiment("e"), test::make_run("none", 1));
+    store->set_status(run, RunStatus::running);
+    for (int step = 1; step <= 6; ++step) store->log_metric(run, "", "train", "loss", step, 1.0 / step, 0.1 * step);
+    store->log_metric(run, "intent", "dev", "accuracy", 6, 0.5);  // a final evaluation at the last step
+    CHECK(store->buffered() == 7);
+    CHECK(count(*store, "SELECT count(*) FROM metrics") == 0);
+    store->flush();
+    CHECK(store->buffered() == 0);
+    CHECK(count(*store, "SELECT count(*) FROM metrics") == 7);
+    CHECK(text(*store, "SELECT value FROM final_metrics WHERE metric = 'intent.dev.accuracy'") == "0.5");
+    CHECK_THROWS_WITH(store->log_metric(run, "", "", "loss", 1, 0.0), Contains("non-empty"));
+
+    store->record_artifact(run, {"model", "runs/model/model.safetensors", 10, "ab"});
+    store->log_metric(run, "", "train", "loss", 7, 0.1, 0.7);  // buffered: the rewind writes it first
+    store->rewind_metrics(run, 4);
+    CHECK(count(*store, "SELECT count(*) FROM metrics") == 4);
+    CHECK(count(*store, "SELECT max(step) FROM metrics") == 4);
+    CHECK(count(*store, "SELECT count(*) FROM artifacts WHERE kind = 'model'") == 0);
+
+    store->log_metric(run, "", "train", "loss", 5, 0.2, 0.5);
+    store->set_status(run, RunStatus::completed);  // a status change flushes
+    CHECK(count(*store, "SELECT count(*) FROM metrics") == 5);
+  });
+}
+
+TEST_CASE("store: artifacts, plugins and run facts", "[storage][conformance]") {
+  each_store("records", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto run = store->create_run(store->begin_experiment("e"), test::make_run("none", 1));
+    const auto file = std::filesystem::path(location).parent_path() / "model.bin";
+    std::ofstream(file) << "abc";
+    store->record_artifact_file(run, "checkpoint", file);
+    CHECK(text(*store, "SELECT kind || '|' || path || '|' || size_bytes || '|' || sha256 FROM artifacts") ==
+          "checkpoint|" + file.string() + "|3|ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK_THROWS_WITH(store->record_artifact_file(run, "log", file.string() + ".missing"),
+                      Contains("cannot record artifact"));
+
+    store->record_plugin(run, {"loss", "cross_entropy", "1.0.0", "/p/a.so", "aa"});
+    store->record_plugin(run, {"loss", "cross_entropy", "1.1.0", "/p/b.so", "bb"});
+    store->record_plugin(run, {"head", "sequence_classification", "1.0.0", "/p/c.so", "cc"});
+    CHECK(count(*store, "SELECT count(*) FROM plugins") == 2);
+    CHECK(text(*store, "SELECT version || '|' || file FROM plugins WHERE kind = 'loss'") == "1.1.0|/p/b.so");
+
+    store->record_fact(run, "freeze.trainable_parameters", "1234");
+    store->record_fact(run, "freeze.trainable_parameters", "99");
+    store->record_fact(run, "labels.intent", "a,b");
+    CHECK(count(*store, "SELECT count(*) FROM run_facts") == 2);
+    CHECK(text(*store, "SELECT value FROM run_facts WHERE key = 'freeze.trainable_parameters'") == "99");
+  });
+}
+
+TEST_CASE("store: lineage look-ups find the latest completed run and its saved model", "[storage][conformance]") {
+  each_store("lineage", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto src = store->begin_experiment("src");
+    auto spec = test::make_run("none", 1);
+    spec.trial = "base";
+    const auto first = finished_run(*store, src, spec, RunStatus::completed);
+    store->record_artifact(first, {"model", "/runs/1/model/heads.json", 2, "aa"});
+    spec.config_hash = "other config";
+    const auto second = store->create_run(src, spec);
+    store->set_status(second, RunStatus::running);
+    store->record_artifact(second, {"model", "/runs/2/model/model.safetensors", 2, "bb"});
+    store->record_artifact(second, {"model", "/runs/2/old/heads.json", 2, "cc"});
+    store->record_artifact(second, {"model", "/runs/2/model/heads.json", 2, "dd"});
+    store->set_status(second, RunStatus::completed);
+    finished_run(*store, src, spec, RunStatus::failed);  // later, but not completed
+    auto other = test::make_run("all", 1);
+    finished_run(*store, store->begin_experiment("another"), other, RunStatus::completed);
+    finished_run(*store, src, other, RunStatus::completed);
+
+    CHECK(store->latest_completed_run("src", "base") == second);
+    CHECK_FALSE(store->latest_completed_run("src", "nope"));
+    CHECK_FALSE(store->latest_completed_run("another", "base"));
+    CHECK(store->find_completed_run("src", "base", test::make_run("none", 1).config_hash) == first);
+    CHECK(store->completed_trials() == std::vector<std::string>{"another/" + other.trial, "src/base", "src/" + other.trial});
+    CHECK(store->saved_model_folder(second) == "/runs/2/model");
+    CHECK(store->saved_model_folder(first) == "/runs/1/model");
+    const auto without = finished_run(*store, src, test::make_run("layers:1", 1), RunStatus::completed);
+    CHECK_THROWS_WITH(store->saved_model_folder(without),
+                      Contains(store->location()) && Contains("run " + std::to_string(without) + " saved no model"));
+  });
+}
+
+TEST_CASE("store: read-only access reads everything and writes nothing", "[storage][conformance]") {
+  each_store("read_only", [](const std::string& location) {
+    std::int64_t run = 0;
+    {
+      const auto store = open_rw(location);
+      run = finished_run(*store, store->begin_experiment("e"), test::make_run("none", 1), RunStatus::completed);
+      store->log_metric(run, "intent", "dev", "accuracy", 1, 0.75);
+      CHECK_THROWS_WITH(store->query("UPDATE runs SET status = 'failed'"), Contains("read-only"));
+      CHECK(count(*store, "SELECT count(*) FROM runs WHERE status = 'completed'") == 1);
+    }
+    const auto ro = open_store(location, StoreMode::read_only);
+    CHECK(ro->read_only());
+    CHECK(count(*ro, "SELECT count(*) FROM metrics") == 1);  // flushed when the writer closed
+    CHECK_THROWS_WITH(ro->query("DELETE FROM runs"), Contains("read-only") && Contains("DELETE"));
+    CHECK_THROWS_WITH(ro->query("SELECT 1; SELECT 2"), Contains("only one SQL statement"));
+    CHECK_THROWS_WITH(ro->begin_experiment("x"), Contains("read-only") && Contains(location));
+    CHECK_THROWS_WITH(ro->set_status(run, RunStatus::failed), Contains("read-only"));
+    CHECK_THROWS_WITH(ro->record_fact(run, "k", "v"), Contains("read-only"));
+    CHECK(count(*ro, "SELECT count(*) FROM run_facts") == 0);
+    CHECK(ro->list_runs({}).rows.size() == 1);
+    CHECK(ro->export_experiment("e").rows.size() == 1);
+    CHECK(ro->compare_trials("e", "intent.dev.accuracy").rows.size() == 1);
+    CHECK(ro->latest_completed_run("e", test::make_run("none", 1).trial) == run);
+    CHECK_THROWS_WITH(ro->export_experiment("missing"), Contains("no experiment named 'missing'"));
+  });
+}
+
+TEST_CASE("open_store: file paths and sqlite: locations open SQLite, postgresql:// is refused by name",
+          "[storage][conformance]") {
+  const auto dir = test::scratch_dir("store_open");
+  const auto plain = (dir / "plain.db").string();
+  open_rw(plain)->begin_experiment("plain");
+  CHECK(open_store("sqlite:" + plain, StoreMode::read_only)->query("SELECT name FROM experiments").rows.size() == 1);
+  // SQLAlchemy's form: sqlite:/// then the path, so an absolute one has four slashes.
+  CHECK(open_store("sqlite:///" + plain, StoreMode::read_only)->location() == plain);
+  CHECK_THROWS_WITH(open_store("sqlite:///no/such.db", StoreMode::read_only), StartsWith("no/such.db: no such"));
+  CHECK_THROWS_WITH(open_store("postgresql://mtlab@db.example/results", StoreMode::read_write),
+                    Contains("postgresql://mtlab@db.example/results") && Contains("not supported yet"));
+  CHECK_THROWS_WITH(open_store("postgres://db/results", StoreMode::read_only), Contains("not supported yet"));
+  CHECK_THROWS_WITH(open_store("mysql://db/results", StoreMode::read_only), Contains("unknown kind of store 'mysql'"));
+  CHECK_THROWS_WITH(open_store("sqlite:", StoreMode::read_only), Contains("no file path"));
+  CHECK_THROWS_WITH(open_store((dir / "missing.db").string(), StoreMode::read_only), Contains("no such database file"));
+}

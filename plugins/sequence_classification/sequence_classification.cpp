@@ -9,9 +9,16 @@
 
 namespace {
 
+// Which sentence vector the classifier reads; parsed once, at construction.
+enum class Pooling { pooler, cls, mean };
+
+Pooling pooling_from(const std::string& name) {
+  return name == "pooler" ? Pooling::pooler : name == "cls" ? Pooling::cls : Pooling::mean;
+}
+
 class SequenceClassification : public mtlab::Head {
  public:
-  SequenceClassification(std::string pooling, mtlab::MlpOptions mlp) : pooling_(std::move(pooling)), mlp_(std::move(mlp)) {}
+  SequenceClassification(Pooling pooling, mtlab::MlpOptions mlp) : pooling_(pooling), mlp_(std::move(mlp)) {}
 
   mtlab::HeadLevel level() const override { return mtlab::HeadLevel::sequence; }
 
@@ -20,20 +27,21 @@ class SequenceClassification : public mtlab::Head {
   }
 
   at::Tensor forward(const mtlab::EncoderOutput& encoded) override {
-    at::Tensor features;
-    if (pooling_ == "pooler") {
-      features = encoded.pooled;
-    } else if (pooling_ == "cls") {
-      features = encoded.token_states.select(1, 0);
-    } else {
-      auto mask = encoded.attention_mask.unsqueeze(-1).to(encoded.token_states.dtype());
-      features = (encoded.token_states * mask).sum(1) / mask.sum(1).clamp_min(1.0);
-    }
-    return classifier_->forward(features);
+    return classifier_->forward(features(encoded));
   }
 
  private:
-  std::string pooling_;
+  at::Tensor features(const mtlab::EncoderOutput& encoded) const {
+    switch (pooling_) {
+      case Pooling::pooler: return encoded.pooled;
+      case Pooling::cls: return encoded.token_states.select(1, 0);
+      case Pooling::mean: break;
+    }
+    auto mask = encoded.attention_mask.unsqueeze(-1).to(encoded.token_states.dtype());
+    return (encoded.token_states * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+  }
+
+  Pooling pooling_;
   mtlab::MlpOptions mlp_;
   torch::nn::Sequential classifier_{nullptr};
 };
@@ -46,7 +54,7 @@ const mtlab::plugin::KeySpec keys[] = {
 };
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  return std::make_shared<SequenceClassification>(config.get_choice("pooling", "pooler", {"pooler", "cls", "mean"}),
+  return std::make_shared<SequenceClassification>(pooling_from(config.get_choice("pooling", "pooler", {"pooler", "cls", "mean"})),
                                                   mtlab::mlp_options(config));
 }
 

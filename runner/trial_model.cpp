@@ -15,19 +15,22 @@ std::string level_name(HeadLevel level) { return level == HeadLevel::token ? "to
 
 // The task's level (the spec's `level`, else the head's own), its weight and
 // metrics, and the labels of its training split.
-TaskSpec task_spec(const std::string& name, const Config& task, const Head& head, const std::string& head_name,
-                   const TrialData& data, std::size_t index) {
+TaskSpec task_spec(const TaskOptions& options, const Config& task, const Head& head, const TrialData& data,
+                   std::size_t index) {
+  const std::string& name = options.name;
   TaskSpec spec;
   spec.name = name;
-  const std::string level = task.get_string("level", "");
-  spec.level = level == "token" ? HeadLevel::token : level == "sentence" ? HeadLevel::sequence : head.level();
+  spec.level = options.level == TaskLevel::token      ? HeadLevel::token
+               : options.level == TaskLevel::sentence ? HeadLevel::sequence
+                                                       : head.level();
   if (spec.level != head.level()) {
     throw Error(fmt::format("{}: task '{}': level '{}' does not match head '{}', which predicts per {}",
-                            task.location("level"), name, level, head_name, level_name(head.level())));
+                            task.location("level"), name, enum_name(options.level), options.head,
+                            level_name(head.level())));
   }
-  spec.weight = task.get_double("weight", 1.0);
-  spec.batch_size = task.get_int("batch_size", 0);
-  spec.metrics = task.get_string_list("metrics");
+  spec.weight = options.weight;
+  spec.batch_size = options.batch_size;
+  spec.metrics = options.metrics;
   spec.dataset = data.task_dataset[index];
   const Dataset& d = data.datasets[spec.dataset];
   if (spec.level == HeadLevel::sequence) {
@@ -42,8 +45,8 @@ TaskSpec task_spec(const std::string& name, const Config& task, const Head& head
 
 }  // namespace
 
-TrialModel build_trial_model(const TrialContext& context, const TrialData& data, Recorder& recorder,
-                             TrialOutcome& outcome) {
+TrialModel build_trial_model(const TrialContext& context, const TrialData& data, const std::vector<TaskOptions>& tasks,
+                             Recorder& recorder, TrialOutcome& outcome) {
   const spec::Trial& trial = *context.trial;
   TrialModel out;
   out.backbone = create_backbone(context, outcome);
@@ -58,14 +61,14 @@ TrialModel build_trial_model(const TrialContext& context, const TrialData& data,
   for (std::size_t i = 0; i < data.task_names.size(); ++i) {
     const std::string& name = data.task_names[i];
     const Config task = trial.view("tasks").get_table(name);
-    const std::string head_name = task.get_string("head");
-    const std::string loss_name = task.get_string("loss", "cross_entropy");
+    const std::string& head_name = tasks.at(i).head;
+    const std::string& loss_name = tasks.at(i).loss;
     const Config head_config = task.get_table("head_config");
     auto head = context.registry->create<Head>(Kind::head, head_name, head_config);
     out.losses[name] = context.registry->create<Loss>(Kind::loss, loss_name, task.get_table("loss_config"));
     outcome.plugins_used.emplace_back("head", head_name);
     outcome.plugins_used.emplace_back("loss", loss_name);
-    TaskSpec spec = task_spec(name, task, *head, head_name, data, i);
+    TaskSpec spec = task_spec(tasks.at(i), task, *head, data, i);
     recorder.fact("labels." + name, spec.labels.to_json());
     head->build(out.backbone->hidden_size(), static_cast<std::int64_t>(spec.labels.size()));
     head->to(out.backbone->device());

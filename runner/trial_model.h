@@ -14,6 +14,7 @@
 #include "mtlab/model/backbone.h"
 #include "mtlab/model/head.h"
 #include "mtlab/model/loss.h"
+#include "mtlab/options/trial_options.h"
 #include "mtlab/train/multitask_model.h"
 #include "trial_data.h"
 #include "trial_runner.h"
@@ -29,7 +30,8 @@ struct TrialModel {
   nlohmann::json manifest;  // what save_model_folder writes next to the weights
 };
 
-TrialModel build_trial_model(const TrialContext& context, const TrialData& data, Recorder& recorder,
-                             TrialOutcome& outcome);
+// `tasks` are the trial's typed task options (spec::resolve_options), in data.task_names' order.
+TrialModel build_trial_model(const TrialContext& context, const TrialData& data, const std::vector<TaskOptions>& tasks,
+                             Recorder& recorder, TrialOutcome& outcome);
 
 }  // namespace mtlab::cli

@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
   TrainerOptions o;
   o.epochs = 1;
   o.batch_size = batch;
-  o.save = "none";
+  o.save = SaveModel::none;
   o.progress = false;
   o.log_every = record == "sqlite" ? 50 : 1000000;
   const auto db = std::filesystem::temp_directory_path() / fmt::format("bench_train_{}.db", getpid());

@@ -7,8 +7,6 @@
 
 namespace mtlab {
 
-std::vector<std::string> conll_keys() { return {"word_column", "tag_column", "separator", "scheme", "encoding"}; }
-
 ConllOptions conll_options(const Config& table) {
   ConllOptions o;
   o.word_column = table.get_int("word_column", o.word_column, -64, 63);

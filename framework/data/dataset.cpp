@@ -2,17 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <functional>
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
-#include "mtlab/core/suggest.h"
 #include "mtlab/data/conll_reader.h"
 #include "mtlab/data/delimited_reader.h"
 #include "mtlab/data/joint_reader.h"
 #include "mtlab/data/jsonl_reader.h"
 #include "mtlab/data/synthetic_data.h"
+#include "mtlab/options/data_formats.h"
+#include "mtlab/options/env_expand.h"
 #include "rng.h"
 
 namespace mtlab {
@@ -37,31 +37,7 @@ std::vector<std::vector<std::string>> split_tags(const std::vector<Example>& spl
   return out;
 }
 
-std::vector<std::string> dataset_formats() { return {"joint", "conll", "tsv", "csv", "jsonl", "synthetic"}; }
-
 namespace {
-
-const std::vector<std::string> kCommonKeys = {"format", "train", "dev", "test", "dev_fraction", "split_seed",
-                                              "limit_train", "limit_dev", "limit_test"};
-
-// ${NAME} from the environment; the spec loader normally expands these already.
-std::string expand_env(const std::string& value, const std::string& where) {
-  std::string out;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '$' && i + 1 < value.size() && value[i + 1] == '{') {
-      const std::size_t close = value.find('}', i + 2);
-      if (close == std::string::npos) throw Error(fmt::format("{}: unterminated ${{ in '{}'", where, value));
-      const std::string name = value.substr(i + 2, close - i - 2);
-      const char* env = std::getenv(name.c_str());
-      if (!env) throw Error(fmt::format("{}: environment variable {} is not set (used in '{}')", where, name, value));
-      out += env;
-      i = close;
-    } else {
-      out += value[i];
-    }
-  }
-  return out;
-}
 
 // Every example of every split must have the same shape as the first one of
 // train: a label or not, tags or not.
@@ -81,24 +57,10 @@ void check_shape(const Dataset& d) {
 
 }  // namespace
 
-std::vector<std::string> dataset_keys(std::string_view format) {
-  std::vector<std::string> keys = kCommonKeys;
-  std::vector<std::string> own;
-  if (format == "joint") own = joint_keys();
-  else if (format == "conll") own = conll_keys();
-  else if (format == "tsv" || format == "csv") own = delimited_keys();
-  else if (format == "jsonl") own = jsonl_keys();
-  else if (format == "synthetic") return [] { auto k = synthetic_keys(); k.insert(k.begin(), "format"); return k; }();
-  else throw Error(fmt::format("unknown data format '{}', expected one of {}{}", format, join(dataset_formats()),
-                               did_you_mean(format, dataset_formats())));
-  keys.insert(keys.end(), own.begin(), own.end());
-  return keys;
-}
-
 Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir) {
   table.get_string("format");  // required: "key 'format': expected a string, got nothing"
-  const std::string format = table.get_choice("format", "", dataset_formats());
-  table.reject_unknown(dataset_keys(format));
+  const std::string format = table.get_choice("format", "", data_formats());
+  table.reject_unknown(data_keys_of(format));
 
   if (format == "synthetic") {
     Dataset d = generate_synthetic(synthetic_options(table));

@@ -11,10 +11,6 @@
 
 namespace mtlab {
 
-std::vector<std::string> delimited_keys() {
-  return {"separator", "header", "text_column", "label_column", "columns", "label_field", "label_delimiter", "encoding"};
-}
-
 namespace {
 
 // A column given as an integer or (with a header) a name.

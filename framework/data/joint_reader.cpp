@@ -7,8 +7,6 @@
 
 namespace mtlab {
 
-std::vector<std::string> joint_keys() { return {"words_file", "tags_file", "label_file", "scheme", "encoding"}; }
-
 JointOptions joint_options(const Config& table) {
   JointOptions o;
   o.words_file = table.get_string("words_file", o.words_file);

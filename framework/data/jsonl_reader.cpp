@@ -9,8 +9,6 @@
 
 namespace mtlab {
 
-std::vector<std::string> jsonl_keys() { return {"text_key", "label_key", "tokens_key", "tags_key", "scheme", "encoding"}; }
-
 JsonlOptions jsonl_options(const Config& table) {
   JsonlOptions o;
   o.text_key = table.get_string("text_key", o.text_key);

@@ -232,8 +232,6 @@ void add_noise(Sentence& s, detail::Rng& rng) {
 
 }  // namespace
 
-std::vector<std::string> synthetic_keys() { return {"seed", "train_size", "dev_size", "test_size", "noise"}; }
-
 SyntheticOptions synthetic_options(const Config& table) {
   SyntheticOptions o;
   o.seed = static_cast<std::uint64_t>(table.get_int("seed", static_cast<std::int64_t>(o.seed), 0));

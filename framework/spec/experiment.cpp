@@ -4,7 +4,7 @@
 #include <set>
 
 #include "mtlab/core/error.h"
-#include "mtlab/spec/env_expand.h"
+#include "mtlab/options/env_expand.h"
 #include "resolve.h"
 #include "sweep.h"
 
@@ -26,7 +26,7 @@ std::vector<fs::path> extra_plugin_paths(const Document& doc) {
   for (std::size_t i = 0; i < paths->size(); ++i) {
     if (!(*paths)[i].is_string()) continue;
     try {
-      fs::path p = expand_env((*paths)[i].get<std::string>(), "");
+      fs::path p = expand_env((*paths)[i].get<std::string>());
       if (p.is_relative()) p = doc.location("plugins.paths[" + std::to_string(i) + "]").base_dir() / p;
       out.push_back(p.lexically_normal());
     } catch (const Error&) {

@@ -8,7 +8,9 @@
 #include "mtlab/core/error.h"
 #include "mtlab/core/suggest.h"
 #include "mtlab/spec/document.h"
-#include "mtlab/spec/env_expand.h"
+#include "mtlab/options/data_formats.h"
+#include "mtlab/options/env_expand.h"
+#include "mtlab/options/freeze_spec.h"
 #include "mtlab/spec/schema.h"
 #include "toml_convert.h"
 
@@ -291,11 +293,9 @@ class Resolver {
     const Location loc = ctx_.where(k);
     std::string expanded;
     try {
-      expanded = expand_env(written, "");
+      expanded = expand_env(written);
     } catch (const Error& e) {
-      std::string message = e.what();
-      if (message.rfind(": ", 0) == 0) message = message.substr(2);
-      error(k, message);
+      error(k, e.what());
       return false;
     }
     fs::path p(expanded);
@@ -533,7 +533,7 @@ class Resolver {
   void check_data_table(const nlohmann::json& data, const std::string& k) {
     if (!data.is_object()) return;
     if (!data.contains("format")) {
-      error(k + ".format", "missing required key, expected one of joint, conll, tsv, csv, jsonl, synthetic");
+      error(k + ".format", "missing required key, expected one of " + join(data_formats()));
       return;
     }
     if (!data["format"].is_string()) return;
@@ -575,7 +575,7 @@ class Resolver {
 
   // The encoder's depth when the spec fixes it (a new backbone), else the largest allowed.
   std::int64_t encoder_layers() const {
-    if (!new_backbone()) return 128;
+    if (!new_backbone()) return kMaxEncoderLayers;
     const auto* n = get_at(config_, "backbone.init.num_layers");
     return n && n->is_number_integer() ? n->get<std::int64_t>() : kBertDefaultLayers;
   }
@@ -583,36 +583,13 @@ class Resolver {
   void check_freeze() {
     const auto* f = get_at(config_, "training.freeze");
     if (!f || !f->is_string()) return;
-    check_freeze_policy(f->get<std::string>(), "training.freeze");
+    try {
+      parse_freeze(f->get<std::string>(), task_names(config_), encoder_layers());
+    } catch (const Error& e) {
+      error("training.freeze", e.what());
+    }
   }
 
- public:
-  void check_freeze_policy(const std::string& policy, const std::string& k) {
-    static const std::vector<std::string> simple = {"none", "all", "backbone", "embeddings"};
-    if (std::find(simple.begin(), simple.end(), policy) != simple.end()) return;
-    if (policy.rfind("layers:", 0) == 0) {
-      const std::string n = policy.substr(7);
-      const bool digits = !n.empty() && n.size() < 10 && n.find_first_not_of("0123456789") == std::string::npos;
-      const std::int64_t max = encoder_layers();
-      if (!digits || std::stoll(n) > max) {
-        error(k, fmt::format("'{}': K must be an integer in [0, {}] (the backbone's encoder layers)", policy, max));
-      }
-      return;
-    }
-    if (policy.rfind("head:", 0) == 0) {
-      const std::string name = policy.substr(5);
-      const auto tasks = task_names(config_);
-      if (std::find(tasks.begin(), tasks.end(), name) == tasks.end()) {
-        error(k, fmt::format("'{}': no task named '{}'{}; tasks: {}", policy, name, did_you_mean(name, tasks),
-                             tasks.empty() ? "none" : join(tasks)));
-      }
-      return;
-    }
-    error(k, fmt::format("'{}' is not a freeze policy, expected {}{}", policy, kFreezePolicies,
-                         did_you_mean(policy, {"none", "all", "backbone", "embeddings"})));
-  }
-
- private:
   void check_metric() {
     const auto* m = get_at(config_, "training.metric");
     if (!m || !m->is_string()) return;

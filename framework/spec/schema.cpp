@@ -1,78 +1,120 @@
 #include "mtlab/spec/schema.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <deque>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
+
+#include "mtlab/options/data_formats.h"
+#include "mtlab/options/trial_options.h"
 
 namespace mtlab::spec {
 namespace {
 
 using T = ValueType;
 
-// The formats that read files (all but synthetic).
-constexpr std::string_view kFiles = "joint,conll,tsv,csv,jsonl";
+// The TOML text of a default taken from the option structs (mtlab/options/trial_options.h),
+// kept for the program's lifetime (a deque never moves its strings).
+std::string_view owned(std::string text) {
+  static std::deque<std::string> store;
+  return store.emplace_back(std::move(text));
+}
+std::string_view toml(bool v) { return v ? "true" : "false"; }
+std::string_view toml(std::int64_t v) { return owned(std::to_string(v)); }
+std::string_view toml(std::uint64_t v) { return owned(std::to_string(v)); }
+std::string_view toml(const std::string& v) { return owned(nlohmann::json(v).dump()); }
+template <class E>
+  requires std::is_enum_v<E>
+std::string_view toml(E v) {
+  return toml(std::string(enum_name(v)));
+}
+std::string_view toml(const std::vector<std::string>& v) { return owned(nlohmann::json(v).dump()); }
+// A float as the reference writes it: "1.0", "0.01", "5e-5".
+std::string_view toml(double v) {
+  std::string text = fmt::format("{}", v);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  if (const auto e = text.find('e'); e != std::string::npos) {  // fmt writes "5e-05"
+    std::size_t digit = e + 1 + (text[e + 1] == '-' || text[e + 1] == '+');
+    while (digit + 1 < text.size() && text[digit] == '0') text.erase(digit, 1);
+  }
+  return owned(std::move(text));
+}
+
+std::vector<std::string_view> format_choices() {
+  const auto& formats = data_formats();
+  return {formats.begin(), formats.end()};
+}
 
 // Keys of a data table; the same table serves [data] and [tasks.NAME.data].
 std::vector<KeySpec> data_keys(std::string_view prefix) {
-  // Mirrors the readers in framework/data (docs/data.md): the keys each format accepts.
+  // The readers' keys (docs/data.md); which formats read each comes from the table
+  // read_dataset uses (mtlab/options/data_formats.h).
   static const std::vector<KeySpec> keys = {
       {.key = "format", .type = T::string, .help = "Reader for the files: joint (ATIS/SNIPS folders: seq.in, seq.out, label), conll (column files), tsv, csv, jsonl, or synthetic (generated intent/slot data). docs/data.md describes each.", .required = true,
-       .choices = {"joint", "conll", "tsv", "csv", "jsonl", "synthetic"}},
-      {.key = "train", .type = T::path, .help = "Training split: a file, or a folder for joint.", .formats = kFiles, .path = PathRule::must_exist},
-      {.key = "dev", .type = T::path, .help = "Development split (evaluation during training, model selection); absent: none.", .formats = kFiles, .path = PathRule::must_exist},
-      {.key = "test", .type = T::path, .help = "Test split, evaluated at the end with the selected model; absent: none.", .formats = kFiles, .path = PathRule::must_exist},
-      {.key = "encoding", .type = T::string, .default_toml = "\"utf-8\"", .help = "Text encoding; latin-1 reads any byte (TREC has a byte that is not UTF-8).", .choices = {"utf-8", "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "ISO-8859-1"}, .formats = kFiles},
-      {.key = "dev_fraction", .type = T::number, .default_toml = "0.0", .help = "Carve this fraction of train out as dev by a seeded shuffle (0: none); not with dev.", .min = 0, .max = 0.5, .formats = kFiles},
-      {.key = "split_seed", .type = T::integer, .default_toml = "13", .help = "Seed of the dev_fraction shuffle.", .min = 0, .max = 9.2e18, .formats = kFiles},
-      {.key = "limit_train", .type = T::integer, .default_toml = "0", .help = "Keep only the first N training examples (0: all); for quick runs and tests.", .min = 0, .max = 1e9, .formats = kFiles},
-      {.key = "limit_dev", .type = T::integer, .default_toml = "0", .help = "Keep only the first N dev examples (0: all).", .min = 0, .max = 1e9, .formats = kFiles},
-      {.key = "limit_test", .type = T::integer, .default_toml = "0", .help = "Keep only the first N test examples (0: all).", .min = 0, .max = 1e9, .formats = kFiles},
-      {.key = "scheme", .type = T::string, .default_toml = "\"bio\"", .help = "Tag scheme of the files: bio (= iob2) or iob1 (converted to BIO when read).", .choices = {"bio", "iob2", "iob1", "BIO", "IOB2", "IOB1"}, .formats = "joint,conll,jsonl"},
-      {.key = "words_file", .type = T::string, .default_toml = "\"seq.in\"", .help = "joint: the file of space-separated words in each split folder.", .formats = "joint"},
-      {.key = "tags_file", .type = T::string, .default_toml = "\"seq.out\"", .help = "joint: the file of tags, one per word, line-aligned with words_file.", .formats = "joint"},
-      {.key = "label_file", .type = T::string, .default_toml = "\"label\"", .help = "joint: the file of sentence labels, line-aligned with words_file.", .formats = "joint"},
-      {.key = "word_column", .type = T::integer, .default_toml = "0", .help = "conll: the column holding the word (0-based; negative counts from the end).", .min = -64, .max = 63, .formats = "conll"},
-      {.key = "tag_column", .type = T::integer, .default_toml = "-1", .help = "conll: the column holding the tag (-1: the last).", .min = -64, .max = 63, .formats = "conll"},
-      {.key = "separator", .type = T::string, .help = "Field separator: one character, \"tab\" or \"space\"; absent: a tab for tsv, a comma for csv, runs of whitespace for conll.", .formats = "conll,tsv,csv"},
-      {.key = "header", .type = T::boolean, .default_toml = "false", .help = "tsv/csv: the first line names the columns.", .formats = "tsv,csv"},
-      {.key = "text_column", .type = T::index_or_name, .default_toml = "0", .help = "tsv/csv: the text column, an index (0-based; negative from the end) or, with a header, a name.", .min = -1024, .max = 1024, .formats = "tsv,csv"},
-      {.key = "label_column", .type = T::index_or_name, .default_toml = "-1", .help = "tsv/csv: the label column, an index or a name (-1: the last).", .min = -1024, .max = 1024, .formats = "tsv,csv"},
-      {.key = "columns", .type = T::integer, .default_toml = "0", .help = "tsv: split each line into exactly N fields, the text absorbing extra separators (SST-5, TREC: 2); 0: as many as the first line.", .min = 0, .max = 1024, .formats = "tsv,csv"},
-      {.key = "label_field", .type = T::string, .default_toml = "\"whole\"", .help = "tsv/csv: whole, coarse (the part before label_delimiter: TREC-6) or fine (the whole field: TREC-50).", .choices = {"whole", "coarse", "fine"}, .formats = "tsv,csv"},
-      {.key = "label_delimiter", .type = T::string, .default_toml = "\":\"", .help = "tsv/csv: where label_field = \"coarse\" cuts a label.", .formats = "tsv,csv"},
-      {.key = "text_key", .type = T::string, .default_toml = "\"text\"", .help = "jsonl: the field holding a sentence.", .formats = "jsonl"},
-      {.key = "label_key", .type = T::string, .default_toml = "\"label\"", .help = "jsonl: the field holding the sentence label.", .formats = "jsonl"},
-      {.key = "tokens_key", .type = T::string, .default_toml = "\"tokens\"", .help = "jsonl: the field holding a list of words.", .formats = "jsonl"},
-      {.key = "tags_key", .type = T::string, .default_toml = "\"tags\"", .help = "jsonl: the field holding one tag per word.", .formats = "jsonl"},
-      {.key = "seed", .type = T::integer, .default_toml = "13", .help = "synthetic: the generator's seed (the data, not the training).", .min = 0, .max = 9.2e18, .formats = "synthetic"},
-      {.key = "train_size", .type = T::integer, .default_toml = "2000", .help = "synthetic: training sentences to generate.", .min = 1, .max = 200000, .formats = "synthetic"},
-      {.key = "dev_size", .type = T::integer, .default_toml = "300", .help = "synthetic: development sentences.", .min = 0, .max = 100000, .formats = "synthetic"},
-      {.key = "test_size", .type = T::integer, .default_toml = "300", .help = "synthetic: test sentences.", .min = 0, .max = 100000, .formats = "synthetic"},
-      {.key = "noise", .type = T::number, .default_toml = "0.05", .help = "synthetic: fraction of deliberately ambiguous sentences.", .min = 0, .max = 1, .formats = "synthetic"},
+       .choices = format_choices()},
+      {.key = "train", .type = T::path, .help = "Training split: a file, or a folder for joint.", .path = PathRule::must_exist},
+      {.key = "dev", .type = T::path, .help = "Development split (evaluation during training, model selection); absent: none.", .path = PathRule::must_exist},
+      {.key = "test", .type = T::path, .help = "Test split, evaluated at the end with the selected model; absent: none.", .path = PathRule::must_exist},
+      {.key = "encoding", .type = T::string, .default_toml = "\"utf-8\"", .help = "Text encoding; latin-1 reads any byte (TREC has a byte that is not UTF-8).", .choices = {"utf-8", "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "ISO-8859-1"}},
+      {.key = "dev_fraction", .type = T::number, .default_toml = "0.0", .help = "Carve this fraction of train out as dev by a seeded shuffle (0: none); not with dev.", .min = 0, .max = 0.5},
+      {.key = "split_seed", .type = T::integer, .default_toml = "13", .help = "Seed of the dev_fraction shuffle.", .min = 0, .max = 9.2e18},
+      {.key = "limit_train", .type = T::integer, .default_toml = "0", .help = "Keep only the first N training examples (0: all); for quick runs and tests.", .min = 0, .max = 1e9},
+      {.key = "limit_dev", .type = T::integer, .default_toml = "0", .help = "Keep only the first N dev examples (0: all).", .min = 0, .max = 1e9},
+      {.key = "limit_test", .type = T::integer, .default_toml = "0", .help = "Keep only the first N test examples (0: all).", .min = 0, .max = 1e9},
+      {.key = "scheme", .type = T::string, .default_toml = "\"bio\"", .help = "Tag scheme of the files: bio (= iob2) or iob1 (converted to BIO when read).", .choices = {"bio", "iob2", "iob1", "BIO", "IOB2", "IOB1"}},
+      {.key = "words_file", .type = T::string, .default_toml = "\"seq.in\"", .help = "joint: the file of space-separated words in each split folder."},
+      {.key = "tags_file", .type = T::string, .default_toml = "\"seq.out\"", .help = "joint: the file of tags, one per word, line-aligned with words_file."},
+      {.key = "label_file", .type = T::string, .default_toml = "\"label\"", .help = "joint: the file of sentence labels, line-aligned with words_file."},
+      {.key = "word_column", .type = T::integer, .default_toml = "0", .help = "conll: the column holding the word (0-based; negative counts from the end).", .min = -64, .max = 63},
+      {.key = "tag_column", .type = T::integer, .default_toml = "-1", .help = "conll: the column holding the tag (-1: the last).", .min = -64, .max = 63},
+      {.key = "separator", .type = T::string, .help = "Field separator: one character, \"tab\" or \"space\"; absent: a tab for tsv, a comma for csv, runs of whitespace for conll."},
+      {.key = "header", .type = T::boolean, .default_toml = "false", .help = "tsv/csv: the first line names the columns."},
+      {.key = "text_column", .type = T::index_or_name, .default_toml = "0", .help = "tsv/csv: the text column, an index (0-based; negative from the end) or, with a header, a name.", .min = -1024, .max = 1024},
+      {.key = "label_column", .type = T::index_or_name, .default_toml = "-1", .help = "tsv/csv: the label column, an index or a name (-1: the last).", .min = -1024, .max = 1024},
+      {.key = "columns", .type = T::integer, .default_toml = "0", .help = "tsv: split each line into exactly N fields, the text absorbing extra separators (SST-5, TREC: 2); 0: as many as the first line.", .min = 0, .max = 1024},
+      {.key = "label_field", .type = T::string, .default_toml = "\"whole\"", .help = "tsv/csv: whole, coarse (the part before label_delimiter: TREC-6) or fine (the whole field: TREC-50).", .choices = {"whole", "coarse", "fine"}},
+      {.key = "label_delimiter", .type = T::string, .default_toml = "\":\"", .help = "tsv/csv: where label_field = \"coarse\" cuts a label."},
+      {.key = "text_key", .type = T::string, .default_toml = "\"text\"", .help = "jsonl: the field holding a sentence."},
+      {.key = "label_key", .type = T::string, .default_toml = "\"label\"", .help = "jsonl: the field holding the sentence label."},
+      {.key = "tokens_key", .type = T::string, .default_toml = "\"tokens\"", .help = "jsonl: the field holding a list of words."},
+      {.key = "tags_key", .type = T::string, .default_toml = "\"tags\"", .help = "jsonl: the field holding one tag per word."},
+      {.key = "seed", .type = T::integer, .default_toml = "13", .help = "synthetic: the generator's seed (the data, not the training).", .min = 0, .max = 9.2e18},
+      {.key = "train_size", .type = T::integer, .default_toml = "2000", .help = "synthetic: training sentences to generate.", .min = 1, .max = 200000},
+      {.key = "dev_size", .type = T::integer, .default_toml = "300", .help = "synthetic: development sentences.", .min = 0, .max = 100000},
+      {.key = "test_size", .type = T::integer, .default_toml = "300", .help = "synthetic: test sentences.", .min = 0, .max = 100000},
+      {.key = "noise", .type = T::number, .default_toml = "0.05", .help = "synthetic: fraction of deliberately ambiguous sentences.", .min = 0, .max = 1},
   };
   // Owns the prefixed key strings for the program's lifetime (a deque never moves them).
   static std::deque<std::string> owned;
   std::vector<KeySpec> out;
   for (KeySpec k : keys) {
+    k.formats = data_key_formats(k.key);
     owned.push_back(std::string(prefix) + std::string(k.key));
     k.key = owned.back();
     out.push_back(k);
   }
+  if (out.size() != data_key_rules().size()) throw std::logic_error("schema: the data keys differ from data_key_rules()");
   return out;
 }
 
 std::vector<KeySpec> build_schema() {
+  const TrialOptions d{};     // the defaults of every framework key
+  const TaskOptions task{};  // and of a task's keys
   std::vector<KeySpec> s = {
       // [experiment]
       {.key = "experiment", .type = T::table, .help = "What the experiment is and where its records go."},
       {.key = "experiment.name", .type = T::string, .help = "The experiment's name in the results database (trials are grouped by it).", .required = true},
-      {.key = "experiment.description", .type = T::string, .default_toml = "\"\"", .help = "Free text stored with the experiment."},
-      {.key = "experiment.seed", .type = T::integer, .default_toml = "42", .help = "Seed for initialisation, data order and dropout; sweep.seeds repeats trials over several.", .min = 0, .max = 4294967295.0},
-      {.key = "experiment.database", .type = T::path, .default_toml = "\"results.db\"", .help = "SQLite results database (created when missing).", .path = PathRule::output},
-      {.key = "experiment.output", .type = T::path, .default_toml = "\"runs\"", .help = "Folder for checkpoints and artifacts, one sub-folder per run.", .path = PathRule::output},
-      {.key = "experiment.isolation", .type = T::string, .default_toml = "\"none\"", .help = "none: trials run in the runner's process; process: each trial in a child process, so a crash fails one trial, not the sweep.", .choices = {"none", "process"}},
-      {.key = "experiment.trial_timeout", .type = T::integer, .default_toml = "0", .help = "Seconds a trial may run before it is stopped and marked failed (0: no limit; needs isolation = \"process\").", .min = 0, .max = 31536000},
+      {.key = "experiment.description", .type = T::string, .default_toml = toml(d.experiment.description), .help = "Free text stored with the experiment."},
+      {.key = "experiment.seed", .type = T::integer, .default_toml = toml(d.experiment.seed), .help = "Seed for initialisation, data order and dropout; sweep.seeds repeats trials over several.", .min = 0, .max = 4294967295.0},
+      {.key = "experiment.database", .type = T::path, .default_toml = toml(d.experiment.database), .help = "SQLite results database (created when missing).", .path = PathRule::output},
+      {.key = "experiment.output", .type = T::path, .default_toml = toml(d.experiment.output), .help = "Folder for checkpoints and artifacts, one sub-folder per run.", .path = PathRule::output},
+      {.key = "experiment.isolation", .type = T::string, .default_toml = toml(d.experiment.isolation), .help = "none: trials run in the runner's process; process: each trial in a child process, so a crash fails one trial, not the sweep.", .choices = enum_choices<Isolation>()},
+      {.key = "experiment.trial_timeout", .type = T::integer, .default_toml = toml(d.experiment.trial_timeout), .help = "Seconds a trial may run before it is stopped and marked failed (0: no limit; needs isolation = \"process\").", .min = 0, .max = 31536000},
 
       // [backbone]
       {.key = "backbone", .type = T::table, .help = "The shared encoder. Keys not listed here belong to the backbone plugin and are checked against its declared keys (mtlab plugins --describe bert); the plugin receives this table.", .plugin_kind = "backbone", .plugin_key = "plugin"},
@@ -98,12 +140,12 @@ std::vector<KeySpec> build_schema() {
       {.key = "tasks", .type = T::named_tables, .help = "One table per task, [tasks.NAME]; NAME (letters, digits, _ and -) names the task in metrics, freeze policies and learning-rate groups. Required, unless the experiment is an [embed] experiment."},
       {.key = "tasks.*", .type = T::table, .help = "One task: a head on the shared encoder, its loss and its data."},
       {.key = "tasks.*.head", .type = T::string, .help = "Head plugin: sequence_classification (on the pooled output), token_classification (on token states), or a custom one.", .required = true, .plugin_kind = "head"},
-      {.key = "tasks.*.loss", .type = T::string, .default_toml = "\"cross_entropy\"", .help = "Loss plugin: cross_entropy, bce_with_logits, focal, or a custom one.", .plugin_kind = "loss"},
-      {.key = "tasks.*.level", .type = T::string, .default_toml = "\"\"", .help = "What the task predicts: sentence (one label) or token (one tag per word); \"\": token for a head named token_classification, sentence otherwise.", .choices = {"", "sentence", "token"}},
-      {.key = "tasks.*.weight", .type = T::number, .default_toml = "1.0", .help = "Static weight of this task's loss in the total (total = Σ weight·loss).", .min = 0, .max = 1e6},
-      {.key = "tasks.*.metrics", .type = T::string_list, .default_toml = "[]", .help = "Metrics to record ([]: accuracy and macro_f1 for sentence tasks; span_f1, span_precision, span_recall and token_accuracy for token tasks).",
+      {.key = "tasks.*.loss", .type = T::string, .default_toml = toml(task.loss), .help = "Loss plugin: cross_entropy, bce_with_logits, focal, or a custom one.", .plugin_kind = "loss"},
+      {.key = "tasks.*.level", .type = T::string, .default_toml = toml(task.level), .help = "What the task predicts: sentence (one label) or token (one tag per word); \"\": token for a head named token_classification, sentence otherwise.", .choices = enum_choices<TaskLevel>()},
+      {.key = "tasks.*.weight", .type = T::number, .default_toml = toml(task.weight), .help = "Static weight of this task's loss in the total (total = Σ weight·loss).", .min = 0, .max = 1e6},
+      {.key = "tasks.*.metrics", .type = T::string_list, .default_toml = toml(task.metrics), .help = "Metrics to record ([]: accuracy and macro_f1 for sentence tasks; span_f1, span_precision, span_recall and token_accuracy for token tasks).",
        .choices = {"loss", "accuracy", "macro_f1", "micro_f1", "span_f1", "span_precision", "span_recall", "token_accuracy", "sentence_accuracy"}},
-      {.key = "tasks.*.batch_size", .type = T::integer, .default_toml = "0", .help = "This task's batch size when tasks have their own data (0: training.batch_size).", .min = 0, .max = 65536},
+      {.key = "tasks.*.batch_size", .type = T::integer, .default_toml = toml(task.batch_size), .help = "This task's batch size when tasks have their own data (0: training.batch_size).", .min = 0, .max = 65536},
       {.key = "tasks.*.data", .type = T::table, .help = "This task's own data (heterogeneous multi-task); absent: the shared [data]. Same keys as [data]."},
       {.key = "tasks.*.head_config", .type = T::plugin_options, .help = "The head plugin's own keys (e.g. pooling, hidden_layers, dropout); the head receives this table.", .plugin_kind = "head", .plugin_key = "head"},
       {.key = "tasks.*.loss_config", .type = T::plugin_options, .help = "The loss plugin's own keys (e.g. label_smoothing, class_weights); the loss receives this table.", .plugin_kind = "loss", .plugin_key = "loss"},
@@ -119,13 +161,13 @@ std::vector<KeySpec> build_schema() {
   const std::vector<KeySpec> rest = {
       // [optimizer]
       {.key = "optimizer", .type = T::table, .help = "The optimizer, its parameter groups and the learning-rate schedule. Keys not listed here belong to the optimizer plugin (adamw: betas, eps, amsgrad; sgd: momentum, dampening, nesterov) and are checked against its declared keys; the plugin receives those.", .plugin_kind = "optimizer", .plugin_key = "plugin"},
-      {.key = "optimizer.plugin", .type = T::string, .default_toml = "\"adamw\"", .help = "Optimizer plugin: adamw, adam, sgd, or a custom one.", .plugin_kind = "optimizer"},
-      {.key = "optimizer.lr", .type = T::number, .default_toml = "5e-5", .help = "Base learning rate (heads and any parameter no group claims).", .min = 0, .max = 10},
-      {.key = "optimizer.weight_decay", .type = T::number, .default_toml = "0.01", .help = "Weight decay of every group that sets none.", .min = 0, .max = 10},
-      {.key = "optimizer.decay_bias_and_norm", .type = T::boolean, .default_toml = "false", .help = "Also decay biases and LayerNorm weights (by default they get no weight decay)."},
-      {.key = "optimizer.layer_decay", .type = T::number, .default_toml = "1.0", .help = "Layer-wise decay: encoder layer l of L gets lr·decay^(L−l), the embeddings lr·decay^(L+1), heads lr (1.0: off).", .min = 0, .max = 1},
-      {.key = "optimizer.schedule", .type = T::string, .default_toml = "\"linear\"", .help = "Learning-rate schedule after warm-up: constant, linear (decay to 0) or cosine.", .choices = {"constant", "linear", "cosine"}},
-      {.key = "optimizer.warmup", .type = T::number, .default_toml = "0.0", .help = "Linear warm-up: below 1, a fraction of the total steps; 1 or more, a number of steps.", .min = 0, .max = 1e9},
+      {.key = "optimizer.plugin", .type = T::string, .default_toml = toml(d.optimizer.plugin), .help = "Optimizer plugin: adamw, adam, sgd, or a custom one.", .plugin_kind = "optimizer"},
+      {.key = "optimizer.lr", .type = T::number, .default_toml = toml(d.optimizer.lr), .help = "Base learning rate (heads and any parameter no group claims).", .min = 0, .max = 10},
+      {.key = "optimizer.weight_decay", .type = T::number, .default_toml = toml(d.optimizer.weight_decay), .help = "Weight decay of every group that sets none.", .min = 0, .max = 10},
+      {.key = "optimizer.decay_bias_and_norm", .type = T::boolean, .default_toml = toml(d.optimizer.decay_bias_and_norm), .help = "Also decay biases and LayerNorm weights (by default they get no weight decay)."},
+      {.key = "optimizer.layer_decay", .type = T::number, .default_toml = toml(d.optimizer.layer_decay), .help = "Layer-wise decay: encoder layer l of L gets lr·decay^(L−l), the embeddings lr·decay^(L+1), heads lr (1.0: off).", .min = 0, .max = 1},
+      {.key = "optimizer.schedule", .type = T::string, .default_toml = toml(d.optimizer.schedule.kind), .help = "Learning-rate schedule after warm-up: constant, linear (decay to 0) or cosine.", .choices = enum_choices<ScheduleKind>()},
+      {.key = "optimizer.warmup", .type = T::number, .default_toml = toml(d.optimizer.schedule.warmup), .help = "Linear warm-up: below 1, a fraction of the total steps; 1 or more, a number of steps.", .min = 0, .max = 1e9},
       {.key = "optimizer.groups", .type = T::table, .help = "Per-group learning rates: a group name = a rate, or = { lr, weight_decay }. Groups: embeddings, encoder, pooler, backbone (all three), heads, or a task name (its head). A narrower group wins over a wider one."},
       {.key = "optimizer.groups.*", .type = T::number_or_table, .help = "A group's learning rate, or a table { lr, weight_decay }.", .min = 0, .max = 10},
       {.key = "optimizer.groups.*.lr", .type = T::number, .help = "The group's learning rate.", .min = 0, .max = 10},
@@ -133,25 +175,25 @@ std::vector<KeySpec> build_schema() {
 
       // [training]
       {.key = "training", .type = T::table, .help = "The training loop."},
-      {.key = "training.epochs", .type = T::integer, .default_toml = "3", .help = "Passes over the training data (an epoch of mixed datasets: see sampling.steps_per_epoch).", .min = 0, .max = 100000},
-      {.key = "training.max_steps", .type = T::integer, .default_toml = "0", .help = "Stop after this many optimizer steps (0: epochs decide).", .min = 0, .max = 1e9},
-      {.key = "training.batch_size", .type = T::integer, .default_toml = "32", .help = "Examples per batch (per optimizer step: batch_size·grad_accumulation).", .min = 1, .max = 65536},
-      {.key = "training.eval_batch_size", .type = T::integer, .default_toml = "0", .help = "Examples per evaluation batch (0: batch_size).", .min = 0, .max = 65536},
-      {.key = "training.freeze", .type = T::string, .default_toml = "\"none\"", .help = "Freeze policy: none, all (evaluate only), backbone, embeddings, layers:K (embeddings and the bottom K encoder layers), head:NAME (one task's head)."},
-      {.key = "training.frozen_cache", .type = T::boolean, .default_toml = "true", .help = "With a frozen prefix (freeze = backbone, all, embeddings or layers:K), compute its output once per input and reuse it every epoch and across the sweep's trials with the same frozen weights; only the trainable top runs per step (docs/training.md)."},
-      {.key = "training.frozen_cache_mb", .type = T::integer, .default_toml = "1024", .help = "Memory limit of the frozen-prefix cache in MB, shared by the sweep; past it, other prefixes are dropped, then further inputs are computed at every use.", .min = 0, .max = 1048576},
-      {.key = "training.eval_every", .type = T::integer, .default_toml = "0", .help = "Evaluate on dev every N steps, as well as at each epoch end (0: epoch ends only).", .min = 0, .max = 1e9},
-      {.key = "training.metric", .type = T::string, .default_toml = "\"dev.loss\"", .help = "The dev metric that selects the best checkpoint and drives early stopping: dev.loss or dev.TASK.METRIC."},
-      {.key = "training.metric_mode", .type = T::string, .default_toml = "\"auto\"", .help = "Whether training.metric is better high or low (auto: min for a loss, max otherwise).", .choices = {"auto", "min", "max"}},
-      {.key = "training.early_stopping", .type = T::boolean, .default_toml = "false", .help = "Stop when training.metric has not improved for `patience` evaluations."},
-      {.key = "training.patience", .type = T::integer, .default_toml = "3", .help = "Evaluations without improvement before early stopping.", .min = 1, .max = 1e6},
-      {.key = "training.save", .type = T::string, .default_toml = "\"best\"", .help = "Which model to save as a Hugging Face folder plus heads: best (by training.metric), last, or none.", .choices = {"best", "last", "none"}},
-      {.key = "training.checkpoint_every", .type = T::integer, .default_toml = "0", .help = "Save a resume checkpoint every N steps (0: at each epoch end).", .min = 0, .max = 1e9},
-      {.key = "training.grad_clip", .type = T::number, .default_toml = "1.0", .help = "Clip the global gradient norm to this (0: no clipping).", .min = 0, .max = 1e6},
-      {.key = "training.grad_accumulation", .type = T::integer, .default_toml = "1", .help = "Batches whose gradients are summed before each optimizer step.", .min = 1, .max = 4096},
-      {.key = "training.threads", .type = T::integer, .default_toml = "0", .help = "CPU threads for LibTorch (0: all cores); recorded with the run.", .min = 0, .max = 1024},
-      {.key = "training.device", .type = T::string, .default_toml = "\"cpu\"", .help = "Where to train: cpu, cuda, cuda:N or auto (cuda when available)."},
-      {.key = "training.log_every", .type = T::integer, .default_toml = "50", .help = "Record per-group gradient norms and learning rates every N steps (losses are recorded every step).", .min = 1, .max = 1e9},
+      {.key = "training.epochs", .type = T::integer, .default_toml = toml(d.training.epochs), .help = "Passes over the training data (an epoch of mixed datasets: see sampling.steps_per_epoch).", .min = 0, .max = 100000},
+      {.key = "training.max_steps", .type = T::integer, .default_toml = toml(d.training.max_steps), .help = "Stop after this many optimizer steps (0: epochs decide).", .min = 0, .max = 1e9},
+      {.key = "training.batch_size", .type = T::integer, .default_toml = toml(d.training.batch_size), .help = "Examples per batch (per optimizer step: batch_size·grad_accumulation).", .min = 1, .max = 65536},
+      {.key = "training.eval_batch_size", .type = T::integer, .default_toml = toml(d.training.eval_batch_size), .help = "Examples per evaluation batch (0: batch_size).", .min = 0, .max = 65536},
+      {.key = "training.freeze", .type = T::string, .default_toml = toml(d.training.freeze.text()), .help = "Freeze policy: none, all (evaluate only), backbone, embeddings, layers:K (embeddings and the bottom K encoder layers), head:NAME (one task's head)."},
+      {.key = "training.frozen_cache", .type = T::boolean, .default_toml = toml(d.training.frozen_cache), .help = "With a frozen prefix (freeze = backbone, all, embeddings or layers:K), compute its output once per input and reuse it every epoch and across the sweep's trials with the same frozen weights; only the trainable top runs per step (docs/training.md)."},
+      {.key = "training.frozen_cache_mb", .type = T::integer, .default_toml = toml(d.training.frozen_cache_mb), .help = "Memory limit of the frozen-prefix cache in MB, shared by the sweep; past it, other prefixes are dropped, then further inputs are computed at every use.", .min = 0, .max = 1048576},
+      {.key = "training.eval_every", .type = T::integer, .default_toml = toml(d.training.eval_every), .help = "Evaluate on dev every N steps, as well as at each epoch end (0: epoch ends only).", .min = 0, .max = 1e9},
+      {.key = "training.metric", .type = T::string, .default_toml = toml(d.training.metric), .help = "The dev metric that selects the best checkpoint and drives early stopping: dev.loss or dev.TASK.METRIC."},
+      {.key = "training.metric_mode", .type = T::string, .default_toml = toml(d.training.metric_mode), .help = "Whether training.metric is better high or low (auto: min for a loss, max otherwise).", .choices = enum_choices<MetricMode>()},
+      {.key = "training.early_stopping", .type = T::boolean, .default_toml = toml(d.training.early_stopping), .help = "Stop when training.metric has not improved for `patience` evaluations."},
+      {.key = "training.patience", .type = T::integer, .default_toml = toml(d.training.patience), .help = "Evaluations without improvement before early stopping.", .min = 1, .max = 1e6},
+      {.key = "training.save", .type = T::string, .default_toml = toml(d.training.save), .help = "Which model to save as a Hugging Face folder plus heads: best (by training.metric), last, or none.", .choices = enum_choices<SaveModel>()},
+      {.key = "training.checkpoint_every", .type = T::integer, .default_toml = toml(d.training.checkpoint_every), .help = "Save a resume checkpoint every N steps (0: at each epoch end).", .min = 0, .max = 1e9},
+      {.key = "training.grad_clip", .type = T::number, .default_toml = toml(d.training.grad_clip), .help = "Clip the global gradient norm to this (0: no clipping).", .min = 0, .max = 1e6},
+      {.key = "training.grad_accumulation", .type = T::integer, .default_toml = toml(d.training.grad_accumulation), .help = "Batches whose gradients are summed before each optimizer step.", .min = 1, .max = 4096},
+      {.key = "training.threads", .type = T::integer, .default_toml = toml(d.training.threads), .help = "CPU threads for LibTorch (0: all cores); recorded with the run.", .min = 0, .max = 1024},
+      {.key = "training.device", .type = T::string, .default_toml = toml(d.training.device), .help = "Where to train: cpu, cuda, cuda:N or auto (cuda when available)."},
+      {.key = "training.log_every", .type = T::integer, .default_toml = toml(d.training.log_every), .help = "Record per-group gradient norms and learning rates every N steps (losses are recorded every step).", .min = 1, .max = 1e9},
 
       // [embed]
       {.key = "embed", .type = T::table, .help = "An embedding experiment (the seed's Task 1) instead of training: the backbone encodes these sentences; each run records the embeddings (an artifact) and their cosine similarities (metrics similarity.I.J, split embed)."},
@@ -161,16 +203,16 @@ std::vector<KeySpec> build_schema() {
 
       // [sampling], [weighting], [unfreeze]
       {.key = "sampling", .type = T::table, .help = "How batches of tasks with their own data are interleaved (heterogeneous multi-task)."},
-      {.key = "sampling.rule", .type = T::string, .default_toml = "\"proportional\"", .help = "round_robin (one batch of each task in turn), proportional (to dataset size) or temperature (size^(1/T)).", .choices = {"round_robin", "proportional", "temperature"}},
-      {.key = "sampling.temperature", .type = T::number, .default_toml = "2.0", .help = "T for the temperature rule (1: proportional; large: uniform).", .min = 0.01, .max = 1000},
-      {.key = "sampling.steps_per_epoch", .type = T::integer, .default_toml = "0", .help = "Batches in an epoch of mixed tasks (0: the sum of every task's batches).", .min = 0, .max = 1e9},
+      {.key = "sampling.rule", .type = T::string, .default_toml = toml(d.sampling.rule), .help = "round_robin (one batch of each task in turn), proportional (to dataset size) or temperature (size^(1/T)).", .choices = enum_choices<SamplingRule>()},
+      {.key = "sampling.temperature", .type = T::number, .default_toml = toml(d.sampling.temperature), .help = "T for the temperature rule (1: proportional; large: uniform).", .min = 0.01, .max = 1000},
+      {.key = "sampling.steps_per_epoch", .type = T::integer, .default_toml = toml(d.sampling.steps_per_epoch), .help = "Batches in an epoch of mixed tasks (0: the sum of every task's batches).", .min = 0, .max = 1e9},
       {.key = "weighting", .type = T::table, .help = "How task losses are combined."},
-      {.key = "weighting.method", .type = T::string, .default_toml = "\"static\"", .help = "static (tasks.NAME.weight) or uncertainty (learned log-variances, Kendall et al. 2018, recorded as metrics).", .choices = {"static", "uncertainty"}},
-      {.key = "weighting.init_log_variance", .type = T::number, .default_toml = "0.0", .help = "uncertainty: the starting log-variance of every task.", .min = -20, .max = 20},
+      {.key = "weighting.method", .type = T::string, .default_toml = toml(d.weighting.method), .help = "static (tasks.NAME.weight) or uncertainty (learned log-variances, Kendall et al. 2018, recorded as metrics).", .choices = enum_choices<WeightingMethod>()},
+      {.key = "weighting.init_log_variance", .type = T::number, .default_toml = toml(d.weighting.init_log_variance), .help = "uncertainty: the starting log-variance of every task.", .min = -20, .max = 20},
       {.key = "unfreeze", .type = T::table, .help = "Gradual unfreezing (ULMFiT): layer groups join training from the top down."},
-      {.key = "unfreeze.every", .type = T::integer, .default_toml = "0", .help = "One more group becomes trainable every N units (0: off).", .min = 0, .max = 1e9},
-      {.key = "unfreeze.unit", .type = T::string, .default_toml = "\"epochs\"", .help = "What every counts: epochs or steps.", .choices = {"epochs", "steps"}},
-      {.key = "unfreeze.group_size", .type = T::integer, .default_toml = "1", .help = "Encoder layers per group (the embeddings are the last group).", .min = 1, .max = 128},
+      {.key = "unfreeze.every", .type = T::integer, .default_toml = toml(d.unfreeze.every), .help = "One more group becomes trainable every N units (0: off).", .min = 0, .max = 1e9},
+      {.key = "unfreeze.unit", .type = T::string, .default_toml = toml(d.unfreeze.unit), .help = "What every counts: epochs or steps.", .choices = enum_choices<UnfreezeUnit>()},
+      {.key = "unfreeze.group_size", .type = T::integer, .default_toml = toml(d.unfreeze.group_size), .help = "Encoder layers per group (the embeddings are the last group).", .min = 1, .max = 128},
 
       // [plugins]
       {.key = "plugins", .type = T::table, .help = "Where to find plugins beyond the default search path."},
@@ -182,7 +224,7 @@ std::vector<KeySpec> build_schema() {
       {.key = "sweep.zip", .type = T::sweep_table, .default_toml = "{}", .help = "Lists advanced together (equal lengths): { \"a.key\" = [1, 2], \"b.key\" = [3, 4] } gives 2 trials."},
       {.key = "sweep.seeds", .type = T::integer_list, .default_toml = "[]", .help = "Repeat every trial once per seed (sets experiment.seed); []: no repeats.", .min = 0, .max = 4294967295.0},
       {.key = "sweep.freeze", .type = T::string_or_list, .help = "Freeze-scenario preset over training.freeze: a list of policies, or \"scenarios\" for none, all, backbone, embeddings and head:NAME for every task; []: off."},
-      {.key = "sweep.layers", .type = T::integer_list, .default_toml = "[]", .help = "Transfer-depth preset: training.freeze = \"layers:K\" for each K (with sweep.freeze, one dimension of both); []: off.", .min = 0, .max = 128},
+      {.key = "sweep.layers", .type = T::integer_list, .default_toml = "[]", .help = "Transfer-depth preset: training.freeze = \"layers:K\" for each K (with sweep.freeze, one dimension of both); []: off.", .min = 0, .max = kMaxEncoderLayers},
   };
   s.insert(s.end(), rest.begin(), rest.end());
   return s;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "mtlab/core/suggest.h"
+#include "mtlab/options/freeze_spec.h"
 
 namespace mtlab::spec::detail {
 namespace {
@@ -168,16 +169,17 @@ class Planner {
     if (given("layers")) {
       const auto& l = sweep["layers"];
       if (l.is_array() && !l.empty() && std::all_of(l.begin(), l.end(), [](const auto& v) {
-            return v.is_number_integer() && v.template get<std::int64_t>() >= 0 && v.template get<std::int64_t>() <= 128;
+            return v.is_number_integer() && v.template get<std::int64_t>() >= 0 &&
+                   v.template get<std::int64_t>() <= kMaxEncoderLayers;
           })) {
         if (no_duplicates(l, "sweep.layers")) {
           for (std::size_t i = 0; i < l.size(); ++i) {
-            dim.push_back({Assignment{"layers", "training.freeze", fmt::format("layers:{}", l[i].get<std::int64_t>()),
+            dim.push_back({Assignment{"layers", "training.freeze", layers_freeze(l[i].get<std::int64_t>()),
                                       doc_.location(fmt::format("sweep.layers[{}]", i))}});
           }
         }
       } else {
-        error("sweep.layers", "expected a non-empty list of layer counts K in [0, 128], got " + l.dump());
+        error("sweep.layers", fmt::format("expected a non-empty list of layer counts K in [0, {}], got {}", kMaxEncoderLayers, l.dump()));
       }
     }
     if (!dim.empty()) {
@@ -186,18 +188,18 @@ class Planner {
     }
   }
 
-  // none, all, backbone, embeddings, then head:NAME for every task in the order written.
+  // The freeze-scenario preset, with the tasks in the order written.
   std::vector<std::string> scenarios() const {
-    std::vector<std::string> out = {"none", "all", "backbone", "embeddings"};
     auto tasks = doc_.tree.find("tasks");
-    if (tasks == doc_.tree.end() || !tasks->is_object()) return out;
+    if (tasks == doc_.tree.end() || !tasks->is_object()) return freeze_scenarios({});
     std::vector<std::pair<Location, std::string>> named;
     for (auto t = tasks->begin(); t != tasks->end(); ++t) named.emplace_back(doc_.location("tasks." + t.key()), t.key());
     std::stable_sort(named.begin(), named.end(), [](const auto& a, const auto& b) {
       return std::tie(a.first.file, a.first.line, a.first.column) < std::tie(b.first.file, b.first.line, b.first.column);
     });
-    for (const auto& [loc, name] : named) out.push_back("head:" + name);
-    return out;
+    std::vector<std::string> names;
+    for (const auto& [loc, name] : named) names.push_back(name);
+    return freeze_scenarios(names);
   }
 
   void zip(const nlohmann::json& table) {
@@ -293,7 +295,7 @@ std::string trial_name(const TrialPlan& plan) {
     const bool shared = std::count_if(plan.begin(), plan.end(), [&](const Assignment& b) { return b.label == a.label; }) > 1;
     if (!out.empty()) out += ",";
     std::string value = value_text(a.value);
-    if (a.label == "layers" && value.rfind("layers:", 0) == 0) value = value.substr(7);  // "layers=2"
+    if (a.label == "layers" && value.starts_with(kLayersPrefix)) value = value.substr(kLayersPrefix.size());  // "layers=2"
     out += (shared ? a.key : a.label) + "=" + value;
   }
   return out;

@@ -7,48 +7,17 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/hash.h"
-#include "mtlab/core/suggest.h"
 #include "mtlab/train/multitask_model.h"
 
 namespace mtlab {
 
 FreezePolicy FreezePolicy::parse(const std::string& text, const std::vector<std::string>& tasks,
                                  std::int64_t num_layers, const std::string& where) {
-  FreezePolicy p;
-  p.text = text;
-  if (text == "none") return p;
-  if (text == "all") return p.kind = Kind::all, p;
-  if (text == "backbone") return p.kind = Kind::backbone, p;
-  if (text == "embeddings") return p.kind = Kind::embeddings, p;
-  if (text.rfind("layers:", 0) == 0) {
-    const std::string number = text.substr(7);
-    std::size_t used = 0;
-    long long k = -1;
-    try {
-      k = std::stoll(number, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != number.size() || number.empty() || k < 0 || k > num_layers) {
-      throw Error(fmt::format("{}: '{}': K in layers:K must be a whole number from 0 to {} (the encoder's depth)",
-                              where, text, num_layers));
-    }
-    p.kind = Kind::layers;
-    p.layers = k;
-    return p;
+  try {
+    return parse_freeze(text, tasks, num_layers);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", where, e.what()));
   }
-  if (text.rfind("head:", 0) == 0) {
-    p.kind = Kind::head;
-    p.head = text.substr(5);
-    if (std::find(tasks.begin(), tasks.end(), p.head) == tasks.end()) {
-      throw Error(fmt::format("{}: '{}' names no task{}; tasks: {}", where, text, did_you_mean(p.head, tasks),
-                              join(tasks)));
-    }
-    return p;
-  }
-  throw Error(fmt::format("{}: '{}' is not a freeze policy; expected none, all, backbone, embeddings, layers:K "
-                          "(K from 0 to {}) or head:NAME (NAME one of {})",
-                          where, text, num_layers, join(tasks)));
 }
 
 std::vector<std::string> FreezePolicy::frozen_blocks(const std::vector<std::string>& block_names) const {
@@ -183,7 +152,7 @@ FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy) {
   if (report.trainable_parameters == 0 && policy.kind != FreezePolicy::Kind::all) {
     throw Error(fmt::format("training.freeze = \"{}\" leaves no parameter trainable; use \"all\" for an "
                             "evaluation-only baseline",
-                            policy.text));
+                            policy.text()));
   }
   report.frozen_checksum = frozen_checksum(model);
   model.train(model.is_training());

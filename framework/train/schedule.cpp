@@ -10,10 +10,10 @@ double Schedule::factor(std::int64_t step) const {
   if (warmup_steps > 0 && step < warmup_steps) {
     return static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
   }
-  if (kind == "constant") return 1.0;
+  if (kind == ScheduleKind::constant) return 1.0;
   const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps - warmup_steps));
   const double progress = std::clamp(static_cast<double>(step - warmup_steps) / span, 0.0, 1.0);
-  if (kind == "cosine") return 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  if (kind == ScheduleKind::cosine) return 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
   return 1.0 - progress;  // linear
 }
 

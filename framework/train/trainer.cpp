@@ -89,7 +89,7 @@ std::string rng_state(const std::mt19937_64& rng) {
 
 fs::path resume_checkpoint_file(const fs::path& output_dir) { return output_dir / "resume" / "state.pt"; }
 
-std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& batches, const TrainerOptions& o,
+std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& batches, const SamplingOptions& o,
                                              std::mt19937_64& rng) {
   const std::size_t total = std::accumulate(batches.begin(), batches.end(), std::size_t{0});
   const std::size_t steps = o.steps_per_epoch > 0 ? static_cast<std::size_t>(o.steps_per_epoch) : total;
@@ -99,14 +99,14 @@ std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& bat
     order.assign(steps, 0);
     return order;
   }
-  if (o.sampling == "round_robin") {
+  if (o.rule == SamplingRule::round_robin) {
     for (std::size_t i = 0; i < steps; ++i) order.push_back(i % batches.size());
     return order;
   }
   std::vector<double> weights;
   for (auto n : batches) {
     const double size = static_cast<double>(n);
-    weights.push_back(o.sampling == "temperature" ? std::pow(size, 1.0 / o.temperature) : size);
+    weights.push_back(o.rule == SamplingRule::temperature ? std::pow(size, 1.0 / o.temperature) : size);
   }
   std::discrete_distribution<std::size_t> pick(weights.begin(), weights.end());
   for (std::size_t i = 0; i < steps; ++i) order.push_back(pick(rng));
@@ -122,7 +122,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
 
   // Freeze first: the optimizer only ever sees trainable parameters.
   const FreezeReport freeze = apply_freeze(model, in.freeze);
-  recorder.fact("freeze.policy", in.freeze.text);
+  recorder.fact("freeze.policy", in.freeze.text());
   recorder.fact("freeze.trainable_parameters", std::to_string(freeze.trainable_parameters));
   recorder.fact("freeze.frozen_parameters", std::to_string(freeze.frozen_parameters));
   recorder.fact("freeze.frozen_blocks", join(freeze.frozen_blocks));
@@ -145,23 +145,21 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   at::Tensor log_variance;
   std::map<std::string, std::int64_t> task_index;
   for (std::size_t t = 0; t < in.tasks.size(); ++t) task_index[in.tasks[t].name] = static_cast<std::int64_t>(t);
-  if (o.weighting == "uncertainty") {
-    log_variance = torch::full({static_cast<std::int64_t>(in.tasks.size())}, o.init_log_variance,
+  if (o.weighting.method == WeightingMethod::uncertainty) {
+    log_variance = torch::full({static_cast<std::int64_t>(in.tasks.size())}, o.weighting.init_log_variance,
                                torch::TensorOptions().dtype(torch::kFloat).device(model.backbone().device()))
                        .set_requires_grad(true);
     groups.push_back(ParamGroup{"weighting", {log_variance}, in.groups.lr, 0.0});
-  } else if (o.weighting != "static") {
-    throw Error("weighting.method: '" + o.weighting + "' is not one of static, uncertainty");
   }
 
   // Gradual unfreezing: groups are built over every block above, so the
   // schedule covers the ones that join later; here they start frozen.
   std::vector<std::vector<std::string>> waiting;
-  if (o.unfreeze_every > 0) {
+  if (o.unfreeze.every > 0) {
     if (in.freeze.kind != FreezePolicy::Kind::none) {
       throw Error("unfreeze.every needs training.freeze = \"none\" (gradual unfreezing decides what is frozen)");
     }
-    waiting = unfreeze_groups(model.backbone().block_names(), o.unfreeze_group_size);
+    waiting = unfreeze_groups(model.backbone().block_names(), o.unfreeze.group_size);
     for (const auto& g : waiting) set_blocks_frozen(model, g, true);
     recorder.fact("unfreeze.groups", std::to_string(waiting.size()));
   }
@@ -210,8 +208,8 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   // Model selection on training.metric ("dev.loss", "dev.intent.accuracy").
   if (o.metric.rfind("dev.", 0) != 0) throw Error("training.metric: '" + o.metric + "' must start with 'dev.'");
   const std::string metric_key = o.metric.substr(4);
-  const bool minimize = o.metric_mode == "min" || (o.metric_mode == "auto" && metric_key.size() >= 4 &&
-                                                   metric_key.compare(metric_key.size() - 4, 4, "loss") == 0);
+  const bool minimize = o.metric_mode == MetricMode::min ||
+                        (o.metric_mode == MetricMode::automatic && metric_key.ends_with("loss"));
   Snapshot best;
   bool have_best = false;
   std::int64_t evals_without_gain = 0;
@@ -228,7 +226,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
     if (better) {
       result.best_value = value;
       result.best_step = step;
-      if (o.save != "last") best = snapshot(model);
+      if (o.save != SaveModel::last) best = snapshot(model);
       have_best = true;
       evals_without_gain = 0;
     } else {
@@ -247,12 +245,12 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
     batches_per_dataset.push_back((n + batch_size[d] - 1) / batch_size[d]);
   }
   const std::size_t batches_per_epoch =
-      o.steps_per_epoch > 0 ? static_cast<std::size_t>(o.steps_per_epoch)
+      o.sampling.steps_per_epoch > 0 ? static_cast<std::size_t>(o.sampling.steps_per_epoch)
                             : std::accumulate(batches_per_dataset.begin(), batches_per_dataset.end(), std::size_t{0});
   const std::int64_t steps_per_epoch =
       std::max<std::int64_t>(1, static_cast<std::int64_t>(batches_per_epoch) / o.grad_accumulation);
   const std::int64_t total_steps = o.max_steps > 0 ? o.max_steps : steps_per_epoch * o.epochs;
-  Schedule schedule{o.schedule, warmup_steps(o.warmup, total_steps), total_steps};
+  Schedule schedule{o.schedule.kind, warmup_steps(o.schedule.warmup, total_steps), total_steps};
   recorder.fact("train.total_steps", std::to_string(total_steps));
   recorder.fact("train.warmup_steps", std::to_string(schedule.warmup_steps));
 
@@ -307,7 +305,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
     for (std::size_t d = 0; d < datasets.size(); ++d) {
       plans.push_back(bucketed_batches(datasets[d].train_tokens, batch_size[d], rng));
     }
-    const auto order = interleave_datasets(batches_per_dataset, o, rng);
+    const auto order = interleave_datasets(batches_per_dataset, o.sampling, rng);
     // The next batch of dataset d (null when it has none); a smaller dataset
     // starts over within a mixed epoch.
     auto next_batch = [&](std::size_t d) -> const std::vector<std::size_t>* {
@@ -381,7 +379,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
       optimizer->step();
       optimizer->zero_grad();
       ++step;
-      if (o.unfreeze_every > 0 && o.unfreeze_unit == "steps" && step % o.unfreeze_every == 0) join_next(step);
+      if (o.unfreeze.every > 0 && o.unfreeze.unit == UnfreezeUnit::steps && step % o.unfreeze.every == 0) join_next(step);
       recorder.metric("", "train", "loss", step, total_value, epoch_value);
       for (const auto& [name, v] : task_losses) recorder.metric(name, "train", "loss", step, v, epoch_value);
       progress.update(step, total_steps, total_value, start);
@@ -401,7 +399,9 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
       consider(dev, step);
       if (o.early_stopping && evals_without_gain >= o.patience) stop = true;
     }
-    if (o.unfreeze_every > 0 && o.unfreeze_unit == "epochs" && (epoch + 1) % o.unfreeze_every == 0) join_next(step);
+    if (o.unfreeze.every > 0 && o.unfreeze.unit == UnfreezeUnit::epochs && (epoch + 1) % o.unfreeze.every == 0) {
+      join_next(step);
+    }
     log::debug("epoch {} done at step {}", epoch + 1, step);
     save_checkpoint(epoch + 1, 0, rng_state(rng), stop || (o.max_steps == 0 && epoch + 1 >= o.epochs));
   }
@@ -411,7 +411,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
 
   // The selected model: the best on dev (or the last state when asked, or when
   // there was no dev split or no training at all).
-  if (o.save != "last" && have_best && trains) restore(model, best);
+  if (o.save != SaveModel::last && have_best && trains) restore(model, best);
   model.eval();
   if (has_dev) {
     result.dev = eval_on(false);
@@ -423,7 +423,7 @@ TrainResult train(TrainInputs& in, const TrainerOptions& o, Recorder& recorder) 
   }
   recorder.fact("train.best_step", std::to_string(result.best_step));
   record_frozen_prefix(prefix.get(), recorder);
-  if (o.save != "none" && in.save_model) {
+  if (o.save != SaveModel::none && in.save_model) {
     const auto folder = in.output_dir / "model";
     in.save_model(folder);
   }

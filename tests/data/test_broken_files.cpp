@@ -256,6 +256,12 @@ TEST_CASE("read_dataset: keys, paths and limits", "[data]") {
     const Dataset d = read_dataset(data_table({{"format", "tsv"}, {"train", "${MTLAB_TEST_DATA_ROOT}/train.tsv"}}));
     CHECK(d.train.size() == 3);
   }
+  SECTION("$$ in a path is a literal $, as in the spec") {
+    write_file(dir / "cost$.tsv", "a\t1\n");
+    ::setenv("MTLAB_TEST_DATA_ROOT", dir.c_str(), 1);
+    const Dataset d = read_dataset(data_table({{"format", "tsv"}, {"train", "${MTLAB_TEST_DATA_ROOT}/cost$$.tsv"}}));
+    CHECK(d.train.size() == 1);
+  }
   SECTION("missing format, missing train, unknown format") {
     CHECK_THROWS_WITH(read_dataset(data_table({{"train", "x"}})),
                       "test [data]: key 'format': expected a string, got nothing (the key is required)");

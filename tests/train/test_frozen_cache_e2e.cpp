@@ -27,7 +27,7 @@ Trial run(const std::string& freeze, FrozenPrefixCache* cache, std::uint64_t wei
   o.batch_size = 16;
   o.eval_every = 5;
   o.metric = "dev.loss";
-  o.save = "none";
+  o.save = SaveModel::none;
   o.seed = 7;
   o.progress = false;
   MemoryRecorder recorder;

@@ -106,16 +106,16 @@ TEST_CASE("every trainable parameter lands in exactly one group, biases and Laye
 }
 
 TEST_CASE("schedules: warm-up then constant, linear or cosine", "[train][schedule]") {
-  Schedule linear{"linear", 10, 110};
+  Schedule linear{ScheduleKind::linear, 10, 110};
   CHECK(linear.factor(0) == Approx(0.1));
   CHECK(linear.factor(9) == Approx(1.0));
   CHECK(linear.factor(10) == Approx(1.0));
   CHECK(linear.factor(60) == Approx(0.5));
   CHECK(linear.factor(110) == Approx(0.0));
-  Schedule cosine{"cosine", 0, 100};
+  Schedule cosine{ScheduleKind::cosine, 0, 100};
   CHECK(cosine.factor(50) == Approx(0.5));
   CHECK(cosine.factor(100) == Approx(0.0).margin(1e-12));
-  Schedule constant{"constant", 5, 100};
+  Schedule constant{ScheduleKind::constant, 5, 100};
   CHECK(constant.factor(2) == Approx(0.6));
   CHECK(constant.factor(99) == Approx(1.0));
   CHECK(warmup_steps(0.1, 200) == 20);

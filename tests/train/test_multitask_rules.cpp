@@ -18,20 +18,20 @@ std::vector<double> shares(const std::vector<std::size_t>& order, std::size_t n)
 TEST_CASE("each sampling rule draws tasks in its stated proportions", "[train][sampling]") {
   const std::vector<std::size_t> batches{900, 100};  // e.g. CoNLL-size and SST-size
   std::mt19937_64 rng(1);
-  TrainerOptions o;
+  SamplingOptions o;
   o.steps_per_epoch = 20000;
 
-  o.sampling = "round_robin";
+  o.rule = SamplingRule::round_robin;
   auto order = interleave_datasets(batches, o, rng);
   CHECK(order.size() == 20000);
   CHECK(order[0] == 0);
   CHECK(order[1] == 1);
   CHECK(shares(order, 2)[1] == Approx(0.5));
 
-  o.sampling = "proportional";
+  o.rule = SamplingRule::proportional;
   CHECK(shares(interleave_datasets(batches, o, rng), 2)[0] == Approx(0.9).margin(0.01));
 
-  o.sampling = "temperature";
+  o.rule = SamplingRule::temperature;
   o.temperature = 2.0;  // ∝ sqrt(size): 30 : 10
   CHECK(shares(interleave_datasets(batches, o, rng), 2)[0] == Approx(0.75).margin(0.01));
   o.temperature = 1000.0;  // nearly uniform
@@ -48,9 +48,9 @@ TEST_CASE("uncertainty weighting learns and records one log-variance per task", 
   TrainerOptions o;
   o.epochs = 2;
   o.batch_size = 16;
-  o.save = "none";
+  o.save = SaveModel::none;
   o.progress = false;
-  o.weighting = "uncertainty";
+  o.weighting.method = WeightingMethod::uncertainty;
   o.log_every = 1;
   train(inputs, o, recorder);
   std::map<std::string, std::vector<double>> series;
@@ -77,10 +77,10 @@ TEST_CASE("gradual unfreezing adds groups top-down at the stated times, waiting 
   TrainerOptions o;
   o.epochs = 2;  // 160 examples / 16 = 10 steps an epoch
   o.batch_size = 16;
-  o.save = "none";
+  o.save = SaveModel::none;
   o.progress = false;
-  o.unfreeze_every = 1;
-  o.unfreeze_unit = "epochs";
+  o.unfreeze.every = 1;
+  o.unfreeze.unit = UnfreezeUnit::epochs;
   train(inputs, o, recorder);
   // Groups: {pooler, layer.1}, {layer.0}, {embeddings}. After epoch 1 the first
   // joins, after epoch 2 the second: the embeddings never trained.

@@ -67,11 +67,11 @@ std::vector<Variant> variants() {
   auto accumulate = base;
   accumulate.grad_accumulation = 2;
   accumulate.checkpoint_every = 2;
-  accumulate.weighting = "uncertainty";
+  accumulate.weighting.method = WeightingMethod::uncertainty;
   out.push_back({"grad accumulation + uncertainty weighting", accumulate});
   auto unfreeze = base;
-  unfreeze.unfreeze_every = 7;
-  unfreeze.unfreeze_unit = "steps";
+  unfreeze.unfreeze.every = 7;
+  unfreeze.unfreeze.unit = UnfreezeUnit::steps;
   unfreeze.checkpoint_every = 5;
   out.push_back({"gradual unfreezing every 7 steps", unfreeze});
   auto early = base;

@@ -23,9 +23,8 @@ struct ConllOptions {
   TextEncoding encoding = TextEncoding::utf8;
 };
 
-// Keys: word_column, tag_column, separator, scheme, encoding.
+// Keys: word_column, tag_column, separator, scheme, encoding (which formats read a key: mtlab/options/data_formats.h).
 ConllOptions conll_options(const Config& table);
-std::vector<std::string> conll_keys();
 
 // Every non-blank line of a file must have as many columns as its first one.
 std::vector<Example> read_conll(const std::filesystem::path& file, const ConllOptions& options);

@@ -3,7 +3,6 @@
 // mtlab::Config view) by the reader its `format` names. See docs/data.md.
 #include <filesystem>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "mtlab/data/example.h"
@@ -25,15 +24,16 @@ struct Dataset {
 };
 
 // Reads the splits the table names. Keys shared by the file formats:
-//   format                     one of dataset_formats() (required)
+//   format                     one of data_formats() (required; mtlab/options/data_formats.h)
 //   train, dev, test           file (folder for `joint`) paths; train is required.
 //                              Relative paths resolve against `base_dir`; a ${NAME}
-//                              left in a path is taken from the environment.
+//                              left in a path is taken from the environment
+//                              (expand_env: the spec's rules, "$$" a literal "$").
 //   encoding                   "utf-8" (default) | "latin-1"
 //   dev_fraction, split_seed   carve a dev split out of train when no dev is given
 //                              (a seeded shuffle; the rest stays in train)
 //   limit_train/dev/test       keep only the first N examples of a split (0 = all)
-// plus each format's own keys (dataset_keys()). Unknown keys are errors with a
+// plus each format's own keys (data_keys_of(), the table the spec schema uses too). Unknown keys are errors with a
 // "did you mean" suggestion. Every error names the file and line.
 Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir = {});
 
@@ -41,9 +41,5 @@ Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir 
 // split_labels throws when an example has no label.
 std::vector<std::string> split_labels(const std::vector<Example>& split);
 std::vector<std::vector<std::string>> split_tags(const std::vector<Example>& split);
-
-std::vector<std::string> dataset_formats();
-// Every key a `[data]` table of this format accepts (throws for an unknown format).
-std::vector<std::string> dataset_keys(std::string_view format);
 
 }  // namespace mtlab

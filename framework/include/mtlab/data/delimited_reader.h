@@ -36,7 +36,6 @@ struct DelimitedOptions {
 // Keys: separator, header, text_column, label_column, columns, label_field,
 // label_delimiter, encoding. `csv` = true selects comma and quoting defaults.
 DelimitedOptions delimited_options(const Config& table, bool csv);
-std::vector<std::string> delimited_keys();
 
 std::vector<Example> read_delimited(const std::filesystem::path& file, const DelimitedOptions& options);
 

@@ -23,9 +23,8 @@ struct JointOptions {
   TextEncoding encoding = TextEncoding::utf8;
 };
 
-// Keys: words_file, tags_file, label_file, scheme, encoding.
+// Keys: words_file, tags_file, label_file, scheme, encoding (which formats read a key: mtlab/options/data_formats.h).
 JointOptions joint_options(const Config& table);
-std::vector<std::string> joint_keys();
 
 std::vector<Example> read_joint(const std::filesystem::path& folder, const JointOptions& options);
 

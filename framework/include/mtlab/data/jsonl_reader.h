@@ -23,9 +23,8 @@ struct JsonlOptions {
   TextEncoding encoding = TextEncoding::utf8;
 };
 
-// Keys: text_key, label_key, tokens_key, tags_key, scheme, encoding.
+// Keys: text_key, label_key, tokens_key, tags_key, scheme, encoding (which formats read a key: mtlab/options/data_formats.h).
 JsonlOptions jsonl_options(const Config& table);
-std::vector<std::string> jsonl_keys();
 
 std::vector<Example> read_jsonl(const std::filesystem::path& file, const JsonlOptions& options);
 

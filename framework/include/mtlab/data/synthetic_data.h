@@ -23,9 +23,8 @@ struct SyntheticOptions {
   double noise = 0.05;
 };
 
-// Keys: seed, train_size, dev_size, test_size, noise.
+// Keys: seed, train_size, dev_size, test_size, noise (which formats read a key: mtlab/options/data_formats.h).
 SyntheticOptions synthetic_options(const Config& table);
-std::vector<std::string> synthetic_keys();
 
 Dataset generate_synthetic(const SyntheticOptions& options);
 

@@ -2,7 +2,9 @@
 // The schema of an experiment spec: every key the framework reads, with its
 // type, default, range and meaning. This table is the single source of truth
 // for validation, for the defaults filled into a resolved config, and for the
-// reference in docs/spec.md (see reference.h).
+// reference in docs/spec.md (see reference.h). The framework keys' defaults and
+// enum choices come from the option structs (mtlab/options/trial_options.h), the
+// data keys' formats from mtlab/options/data_formats.h.
 #include <limits>
 #include <string>
 #include <string_view>
@@ -60,8 +62,5 @@ std::vector<std::string> child_keys(std::string_view table_pattern);
 
 // "integer", "list of strings", "path", … as the reference and messages say it.
 std::string type_name(ValueType type);
-
-// The freeze policies a preset sweep or training.freeze accepts, in words.
-inline constexpr std::string_view kFreezePolicies = "none | all | backbone | embeddings | layers:K | head:NAME";
 
 }  // namespace mtlab::spec

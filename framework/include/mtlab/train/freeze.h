@@ -6,19 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/options/freeze_spec.h"
+
 namespace mtlab {
 
 class MultiTaskModel;
 
-struct FreezePolicy {
-  enum class Kind { none, all, backbone, embeddings, layers, head };
-  Kind kind = Kind::none;
-  std::int64_t layers = 0;  // layers:K — the embeddings and the bottom K encoder layers
-  std::string head;         // head:NAME
-  std::string text;         // as written
+// The typed policy (mtlab/options/freeze_spec.h) and what it means for a model.
+struct FreezePolicy : FreezeSpec {
+  FreezePolicy() = default;
+  FreezePolicy(FreezeSpec spec) : FreezeSpec(std::move(spec)) {}  // NOLINT: a spec is a policy
 
-  // Parses none | all | backbone | embeddings | layers:K | head:NAME. Errors name
-  // `where`, the valid forms, the tasks and the encoder depth.
+  // parse_freeze against the model's tasks and encoder depth; errors start with `where`.
   static FreezePolicy parse(const std::string& text, const std::vector<std::string>& tasks, std::int64_t num_layers,
                             const std::string& where = "training.freeze");
 

@@ -2,30 +2,15 @@
 // Optimizer parameter groups: per-group learning rates and weight decay, and
 // layer-wise learning-rate decay down the encoder (the ELECTRA convention).
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "mtlab/model/optimizer.h"
+#include "mtlab/options/trial_options.h"  // ParamGroupOptions, GroupRate: the [optimizer] keys
 
 namespace mtlab {
 
 class MultiTaskModel;
-
-struct GroupRate {
-  std::optional<double> lr;
-  std::optional<double> weight_decay;
-};
-
-struct ParamGroupOptions {
-  double lr = 5e-5;
-  double weight_decay = 0.01;
-  bool decay_bias_and_norm = false;  // false: biases and LayerNorm weights get no weight decay
-  double layer_decay = 1.0;          // 1.0: off
-  // Keys: embeddings, encoder, pooler, backbone, heads, or a task name. A narrower
-  // key wins: a task over heads; embeddings/encoder/pooler over backbone.
-  std::map<std::string, GroupRate> groups;
-};
 
 struct GroupSummary {
   std::string name;

@@ -1,12 +1,13 @@
 #pragma once
 // Learning-rate schedules as a multiplier of each group's base rate.
 #include <cstdint>
-#include <string>
+
+#include "mtlab/options/trial_options.h"
 
 namespace mtlab {
 
 struct Schedule {
-  std::string kind = "linear";  // constant | linear | cosine (after warm-up)
+  ScheduleKind kind = ScheduleOptions{}.kind;  // after warm-up
   std::int64_t warmup_steps = 0;
   std::int64_t total_steps = 1;
 

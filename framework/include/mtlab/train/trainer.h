@@ -14,6 +14,7 @@
 #include "mtlab/data/example.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/optimizer.h"
+#include "mtlab/options/trial_options.h"
 #include "mtlab/train/freeze.h"
 #include "mtlab/train/param_groups.h"
 #include "mtlab/train/recorder.h"
@@ -25,37 +26,15 @@ namespace mtlab {
 class MultiTaskModel;
 class FrozenPrefixCache;
 
-struct TrainerOptions {
-  std::int64_t epochs = 3;
-  std::int64_t max_steps = 0;  // > 0 overrides epochs
-  std::int64_t batch_size = 32;
-  std::int64_t eval_batch_size = 0;  // 0: batch_size
-  std::int64_t eval_every = 0;       // 0: at epoch ends only
-  std::int64_t grad_accumulation = 1;
-  double grad_clip = 1.0;
-  std::int64_t log_every = 50;
-  std::string metric = "dev.loss";  // dev.loss | dev.TASK.METRIC
-  std::string metric_mode = "auto";
-  bool early_stopping = false;
-  std::int64_t patience = 3;
-  std::string save = "best";  // best | last | none
-  std::string schedule = "linear";
-  double warmup = 0.0;
-  std::string sampling = "proportional";  // round_robin | proportional | temperature
-  double temperature = 2.0;
-  std::int64_t steps_per_epoch = 0;
-  // Loss weighting: static (Σ weight·loss) or uncertainty (Kendall et al. 2018:
-  // Σ exp(−s_t)·loss_t + s_t with a learned log-variance s_t per task).
-  std::string weighting = "static";
-  double init_log_variance = 0.0;
-  // Gradual unfreezing (ULMFiT): heads train from the start; every
-  // `unfreeze_every` epochs or steps one more backbone group joins, top down.
-  std::int64_t unfreeze_every = 0;
-  std::string unfreeze_unit = "epochs";
-  std::int64_t unfreeze_group_size = 1;
-  // Resume checkpoints: at every epoch end, and every N optimizer steps when > 0.
-  std::int64_t checkpoint_every = 0;
-  std::uint64_t seed = 42;
+// What train() reads: [training] (freeze, frozen_cache, threads and device are
+// the runner's: the checked policy comes in TrainInputs), the schedule, sampling,
+// weighting and gradual unfreezing. Defaults are the option structs' own.
+struct TrainerOptions : TrainingOptions {
+  ScheduleOptions schedule;
+  SamplingOptions sampling;
+  WeightingOptions weighting;
+  UnfreezeOptions unfreeze;
+  std::uint64_t seed = ExperimentOptions{}.seed;
   bool progress = true;
 };
 
@@ -100,7 +79,7 @@ TrainResult train(TrainInputs& inputs, const TrainerOptions& options, Recorder& 
 // `batches[d]` is dataset d's batch count; the epoch has steps_per_epoch batches
 // (0: their sum). round_robin cycles d = 0, 1, …; proportional draws d with
 // probability ∝ batches[d]; temperature ∝ batches[d]^(1/T).
-std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& batches, const TrainerOptions& options,
+std::vector<std::size_t> interleave_datasets(const std::vector<std::size_t>& batches, const SamplingOptions& options,
                                              std::mt19937_64& rng);
 
 }  // namespace mtlab

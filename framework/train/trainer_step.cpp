@@ -1,0 +1,84 @@
+// train()'s step: one batch forward and backward, then (every grad_accumulation
+// batches) one optimizer step with its records, and what follows a step.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "mtlab/core/error.h"
+#include "mtlab/train/multitask_model.h"
+#include "trainer_run.h"
+
+namespace mtlab::detail {
+
+// The weighted sum of the batch's task losses, backpropagated (scaled for accumulation).
+BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_t>& indices) {
+  Batch batch = make_batch(datasets_[d].train_tokens, indices, dataset_tasks_[d], d);
+  const auto device = model_.backbone().device();
+  auto encoded = encode_batch(model_, prefix_.get(), batch);
+  auto logits = model_.heads_forward(encoded, dataset_task_names_[d]);
+  at::Tensor total;
+  BatchLoss out;
+  for (const auto* t : dataset_tasks_[d]) {
+    auto loss = in_.losses.at(t->name)->compute(logits.at(t->name), batch.targets.at(t->name).to(device));
+    out.tasks[t->name] = loss.item<double>();
+    at::Tensor term = t->weight * loss;
+    if (log_variance_.defined()) {
+      const auto s_t = log_variance_[task_index_.at(t->name)];
+      term = torch::exp(-s_t) * loss + s_t;
+    }
+    total = total.defined() ? total + term : term;
+  }
+  out.total = total.item<double>();
+  if (!std::isfinite(out.total)) {
+    std::string parts;
+    for (const auto& [name, v] : out.tasks) parts += fmt::format(" {}={}", name, v);
+    throw Error(fmt::format("non-finite loss at step {} (epoch {:.2f}):{}", step_ + 1, epoch_value_, parts));
+  }
+  (total / static_cast<double>(o_.grad_accumulation)).backward();
+  return out;
+}
+
+void TrainRun::optimizer_step(const BatchLoss& loss) {
+  const double factor = schedule_.factor(step_);
+  for (std::size_t g = 0; g < optimizer_->param_groups().size(); ++g) {
+    optimizer_->param_groups()[g].options().set_lr(base_lr_[g] * factor);
+  }
+  if (step_ % o_.log_every == 0) record_groups(factor);
+  if (o_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimized_, o_.grad_clip);
+  optimizer_->step();
+  optimizer_->zero_grad();
+  ++step_;
+  if (o_.unfreeze.every > 0 && o_.unfreeze.unit == UnfreezeUnit::steps && step_ % o_.unfreeze.every == 0) {
+    join_next(step_);
+  }
+  recorder_.metric("", "train", "loss", step_, loss.total, epoch_value_);
+  for (const auto& [name, v] : loss.tasks) recorder_.metric(name, "train", "loss", step_, v, epoch_value_);
+  progress_.update(step_, total_steps_, loss.total, start_);
+}
+
+// Per-group gradient norms and learning rates, and the learned log-variances.
+void TrainRun::record_groups(double factor) {
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    double sq = 0;
+    for (const auto& p : groups_[g].params) {
+      if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
+    }
+    recorder_.metric("", "train", "grad_norm." + groups_[g].name, step_ + 1, std::sqrt(sq), epoch_value_);
+    recorder_.metric("", "train", "lr." + groups_[g].name, step_ + 1, base_lr_[g] * factor, epoch_value_);
+  }
+  if (!log_variance_.defined()) return;
+  for (const auto& [name, index] : task_index_) {
+    recorder_.metric(name, "train", "log_variance", step_ + 1, log_variance_[index].item<double>(), epoch_value_);
+  }
+}
+
+// Evaluation every eval_every steps, the max_steps stop and step-wise checkpoints.
+void TrainRun::after_step(std::int64_t epoch, std::size_t position, const std::string& epoch_rng) {
+  if (o_.eval_every > 0 && step_ % o_.eval_every == 0 && has_dev_) evaluate_dev(epoch_value_);
+  if (o_.max_steps > 0 && step_ >= o_.max_steps) stop_ = true;
+  if (o_.checkpoint_every > 0 && step_ % o_.checkpoint_every == 0 && !stop_) {
+    save_checkpoint(epoch, position, epoch_rng, false);
+  }
+}
+
+}  // namespace mtlab::detail

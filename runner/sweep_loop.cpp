@@ -6,6 +6,7 @@
 #include "lineage.h"
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
+#include "mtlab/spec/resolve_options.h"
 #include "mtlab/spec/trial_file.h"
 #include "mtlab/train/interrupt.h"
 #include "mtlab/train/trainer.h"
@@ -52,19 +53,19 @@ std::string progress_label(const spec::Trial& trial) {
 }  // namespace
 
 SweepSettings sweep_settings(const spec::Trial& trial, const std::string& experiment) {
-  const Config table = trial.view("experiment");
+  const ExperimentOptions options = spec::resolve_options(trial).experiment;
   SweepSettings s;
   s.experiment = experiment;
-  s.description = table.get_string("description", "");
-  s.output_root = table.get_string("output");
+  s.description = options.description;
+  s.output_root = options.output;
   // Isolation: each trial in a `mtlab run-trial` child, so a crash, an abort or
   // a time-out fails that trial and the sweep goes on.
-  s.isolated = table.get_string("isolation", "none") == "process";
-  s.trial_timeout = std::chrono::seconds(table.get_int("trial_timeout", 0));
+  s.isolated = options.isolation == Isolation::process;
+  s.trial_timeout = std::chrono::seconds(options.trial_timeout);
   if (s.trial_timeout.count() > 0 && !s.isolated) {
     throw Error(fmt::format("{}: trial_timeout needs experiment.isolation = \"process\" (a trial in the runner's own "
                             "process cannot be stopped safely)",
-                            table.location("trial_timeout")));
+                            trial.view("experiment").location("trial_timeout")));
   }
   return s;
 }

@@ -8,7 +8,7 @@ cd "${1:-$(dirname "$0")/..}"
 
 # The library each area's sources and public headers belong to.
 declare -A library=(
-  [core]=core [plugin]=core [text]=text [data]=data [metrics]=data [spec]=spec
+  [core]=core [plugin]=core [options]=core [text]=text [data]=data [metrics]=data [spec]=spec
   [io]=nn [model]=nn [train]=nn [storage]=storage
 )
 # The libraries each library may include (itself and those below it).

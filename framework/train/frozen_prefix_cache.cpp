@@ -58,7 +58,7 @@ std::string input_key(const std::int64_t* ids, const std::int64_t* types, std::i
   return key;
 }
 
-// Examples computed together at most (a bound on the pass's activations).
+// Examples gathered per step of fill() (a bound on the copies in flight).
 constexpr std::size_t kMaxGroup = 64;
 
 }  // namespace
@@ -185,7 +185,17 @@ at::Tensor FrozenPrefix::compute_group(const at::Tensor& ids, const at::Tensor& 
   const auto device = backbone.device();
   const auto ids_d = ids.to(device), types_d = types.to(device);
   computed_ += ids.size(0);
-  return backbone.run_layers(backbone.embed(ids_d, types_d), torch::ones_like(ids_d), 0, layers_).detach();
+  // One pass per example: a row of a pass over several examples is not, on every
+  // CPU, what the example gives alone (the GEMM kernels choose their blocking by
+  // the row count: test_frozen_cache_rows), and the states must depend on the
+  // example only.
+  std::vector<at::Tensor> rows;
+  rows.reserve(static_cast<std::size_t>(ids.size(0)));
+  for (std::int64_t r = 0; r < ids.size(0); ++r) {
+    const auto one = ids_d.narrow(0, r, 1), one_types = types_d.narrow(0, r, 1);
+    rows.push_back(backbone.run_layers(backbone.embed(one, one_types), torch::ones_like(one), 0, layers_).detach());
+  }
+  return torch::cat(rows, 0);
 }
 
 void FrozenPrefix::fill(const std::vector<const TokenizedSplit*>& splits) {
@@ -249,10 +259,9 @@ EncoderOutput FrozenPrefix::encode(const at::Tensor& input_ids, const at::Tensor
     inputs[b] = input_key(id + b * T, type + b * T, len);
   }
 
-  // An example's prefix states are computed without padding, alone or among
-  // examples of the same length (a row of those passes does not depend on the
-  // others: test_frozen_cache_rows), so they are a function of the example
-  // only: not of the batch it came in, the shuffle or which trial asked first.
+  // An example's prefix states are computed without padding, alone
+  // (compute_group), so they are a function of the example only: not of the
+  // batch it came in, the shuffle or which trial asked first.
   // Cached or not, resumed or not, a trial gets the same bits.
   std::vector<at::Tensor> states(static_cast<std::size_t>(B));
   std::map<std::int64_t, std::vector<std::int64_t>> missing;  // by length

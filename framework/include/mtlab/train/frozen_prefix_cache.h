@@ -11,14 +11,14 @@
 // matmul path. They hold the example's unpadded states [len, H], so any batch
 // can gather them and pad again.
 //
-// Exactness: a frozen prefix's states are computed for each example without
-// padding, alone or among examples of the same length, whose rows do not depend
-// on one another (FrozenPrefix, with or without a cache), so they depend on the
+// Exactness: a frozen prefix's states are computed for each example alone,
+// without padding (FrozenPrefix, with or without a cache), so they depend on the
 // example only — not on the batch, its padding, the shuffle, the trial that
 // computed them first or whether the run was resumed. A trial gives the same
 // bits with the cache on, off or past its limit. (A batched pass would not:
 // BLAS and oneDNN round a row of a product differently with its position and
-// the row count, and padded attention sums in another order.)
+// the row count — even a pass over examples of one length, on some CPUs — and
+// padded attention sums in another order.)
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -92,7 +92,7 @@ class FrozenPrefixCache {
 std::string frozen_prefix_key(MultiTaskModel& model, std::int64_t layers);
 
 // One trial's frozen prefix: encodes batches of `model`, taking each example's
-// prefix states from `cache` or computing them in same-length groups (and storing them when
+// prefix states from `cache` or computing them per example (and storing them when
 // there is a cache). The prefix's parameters must be frozen
 // (FreezePolicy::frozen_prefix_layers says how deep).
 class FrozenPrefix {
@@ -105,10 +105,9 @@ class FrozenPrefix {
   // evaluation share entries: the prefix always runs the unfused kernels.
   EncoderOutput encode(const at::Tensor& input_ids, const at::Tensor& token_type_ids, const at::Tensor& attention_mask);
 
-  // Computes and caches every input of `splits` not cached yet, in groups of
-  // equal length (up to 64 examples a pass): the same states encode() would
-  // compute, at nearly the speed of padded batches. Stops at the cache's size
-  // limit; without a cache it does nothing.
+  // Computes and caches every input of `splits` not cached yet, by length (one
+  // pass per example): the same states encode() would compute. Stops at the
+  // cache's size limit; without a cache it does nothing.
   void fill(const std::vector<const TokenizedSplit*>& splits);
 
   const std::string& key() const { return key_; }  // empty without a cache

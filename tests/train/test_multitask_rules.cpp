@@ -67,7 +67,7 @@ TEST_CASE("uncertainty weighting learns and records one log-variance per task", 
 
 TEST_CASE("gradual unfreezing adds groups top-down at the stated times, waiting groups stay bit-identical",
           "[train][unfreeze]") {
-  CHECK(unfreeze_groups({"embeddings", "layer.0", "layer.1", "layer.2", "pooler"}, 2) ==
+  CHECK(unfreeze_groups(BlockLayout({"embeddings", "layer.0", "layer.1", "layer.2", "pooler"}, 3), 2) ==
         std::vector<std::vector<std::string>>{{"pooler", "layer.2", "layer.1"}, {"layer.0"}, {"embeddings"}});
 
   auto setup = test::make_tiny_setup();

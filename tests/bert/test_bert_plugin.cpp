@@ -58,7 +58,7 @@ TEST_CASE("the bert plugin builds a backbone from [backbone.init]", "[bert][plug
   CHECK(bert->num_layers() == 3);
   CHECK(bert->max_length() == 40);
   CHECK(bert->block_names().size() == 5);
-  CHECK(bert->tokenizer().vocab().size() == 30522);
+  CHECK(bert->tokenizer().vocab_size() == 30522);
 
   auto built = make({{"init", {{"hidden_size", 32}, {"num_layers", 1}, {"num_heads", 2}}}, {"vocab", "build"},
                      {"vocab_min_frequency", 1}});

@@ -80,6 +80,11 @@ TEST_CASE("each broken library gets a one-line error naming the file", "[plugin]
                                      Contains("does not match this mtlab's ABI version " + abi));
 
   CHECK_THAT(load_error(libs / "missing.so"), Contains("missing.so: no such plugin file"));
+
+  // Only a head declares a level.
+  const auto leveled = libs / "level" / "bad_level.so";
+  CHECK_THAT(load_error(leveled), Contains(leveled.string() + ": plugin 'leveled_loss' declares level 'token'; only a "
+                                                              "head may, as \"sentence\" or \"token\""));
 }
 
 TEST_CASE("asking for the wrong kind, a missing name, or a duplicate is explained", "[plugin]") {

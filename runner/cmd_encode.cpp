@@ -16,10 +16,12 @@
 #include "text_inputs.h"
 #include "mtlab/core/error.h"
 #include "mtlab/io/safetensors.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/model/backbone.h"
+#include "mtlab/model/backbone_folder.h"
 #include "mtlab/model/environment.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/sentence_encoder.h"
+#include "mtlab/plugin/registry.h"
 #include "mtlab/spec/document.h"
 
 namespace mtlab::cli {
@@ -171,9 +173,9 @@ void run(const EncodeOptions& o) {
   if (o.similarity && options.pooling.front() == Pooling::none) throw Error("--similarity needs a pooled embedding");
 
   const auto inputs = read_inputs(o);
-  BertModelOptions model_options;
-  model_options.device = o.device;
-  auto model = BertModel::from_folder(folder.transformer_folder, model_options);
+  plugin::Registry registry;
+  registry.scan(plugin::Registry::default_search_path());
+  auto model = load_backbone(registry, folder.transformer_folder, o.device);
   if (isatty(STDERR_FILENO) && inputs.size() > static_cast<std::size_t>(o.batch_size)) {
     options.progress = [](std::size_t done, std::size_t total) {
       const int width = 30;
@@ -198,7 +200,7 @@ void run(const EncodeOptions& o) {
 
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<EncodeOptions>();
-  auto* sub = app.add_subcommand("encode", "Turn sentences into embeddings with a BERT model folder");
+  auto* sub = app.add_subcommand("encode", "Turn sentences into embeddings with a model folder (its config.json's model_type picks the backbone plugin)");
   auto* model = sub->add_option("--model", o->model, "Hugging Face or sentence-transformers folder")
                     ->check(CLI::ExistingDirectory);
   sub->add_option("--experiment", o->experiment, "Experiment TOML whose [backbone] checkpoint to use")

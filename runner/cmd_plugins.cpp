@@ -52,6 +52,7 @@ void run(const PluginsOptions& o) {
     const auto& p = registry.find(o.describe);
     fmt::print("{} plugin '{}' version {}\n  {}\n  file: {}\n  sha256: {}\n", plugin::kind_name(p.kind), p.name,
                p.version, p.description, p.file.string(), p.sha256);
+    if (!p.level.empty()) fmt::print("  level: {} (a task with this head predicts per {} unless it sets level)\n", p.level, p.level);
     print_keys(p);
     return;
   }

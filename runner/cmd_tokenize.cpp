@@ -1,5 +1,6 @@
-// `mtlab tokenize`: texts in, Hugging Face BertTokenizer output out (tokens,
+// `mtlab tokenize`: texts in, the model folder's tokenizer output out (tokens,
 // input_ids, token_type_ids, attention_mask), one record per input, in order.
+// The backbone plugin named by config.json's model_type (or --backbone) reads it.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <unistd.h>
@@ -14,7 +15,9 @@
 #include "command.h"
 #include "text_inputs.h"
 #include "mtlab/core/error.h"
-#include "mtlab/text/bert_tokenizer.h"
+#include "mtlab/model/backbone_folder.h"
+#include "mtlab/plugin/registry.h"
+#include "mtlab/text/tokenizer.h"
 #include "mtlab/text/display_width.h"
 
 namespace mtlab::cli {
@@ -22,6 +25,7 @@ namespace {
 
 struct TokenizeOptions {
   std::string model;
+  std::string backbone;  // empty: config.json's model_type
   std::vector<std::string> texts;
   std::string input;
   std::optional<std::string> pair;
@@ -92,7 +96,11 @@ void print_table(const Input& input, std::size_t index, const Encoding& e, bool 
 }
 
 void run(const TokenizeOptions& o) {
-  const auto tokenizer = BertTokenizer::from_folder(o.model);
+  plugin::Registry registry;
+  registry.scan(plugin::Registry::default_search_path());
+  const auto& plugin = o.backbone.empty() ? backbone_plugin_for(o.model, registry)
+                                          : registry.find(plugin::Kind::backbone, o.backbone);
+  const auto tokenizer = load_tokenizer(registry, plugin, o.model);
   const auto inputs = read_inputs(o);
   EncodeOptions encode_options;
   encode_options.add_special_tokens = !o.no_special_tokens;
@@ -101,13 +109,13 @@ void run(const TokenizeOptions& o) {
   encodings.reserve(inputs.size());
   for (const auto& input : inputs) {
     try {
-      encodings.push_back(input.pair ? tokenizer.encode_pair(input.text, *input.pair, encode_options)
-                                     : tokenizer.encode(input.text, encode_options));
+      encodings.push_back(input.pair ? tokenizer->encode_pair(input.text, *input.pair, encode_options)
+                                     : tokenizer->encode(input.text, encode_options));
     } catch (const Error&) {
       rethrow_with_context(input.source);
     }
   }
-  if (o.padding) tokenizer.pad(encodings);
+  if (o.padding) tokenizer->pad(encodings);
 
   const std::string format = !o.format.empty() ? o.format : (isatty(STDOUT_FILENO) ? "table" : "jsonl");
   if (format == "jsonl") {
@@ -130,10 +138,12 @@ void run(const TokenizeOptions& o) {
 
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<TokenizeOptions>();
-  auto* sub = app.add_subcommand("tokenize", "Tokenize texts as Hugging Face's BertTokenizer does (tokens and ids)");
-  sub->add_option("--model", o->model, "Model or tokenizer folder (needs vocab.txt; reads tokenizer_config.json)")
+  auto* sub = app.add_subcommand("tokenize", "Tokenize texts as the model's Hugging Face tokenizer does (tokens and ids)");
+  sub->add_option("--model", o->model, "Model or tokenizer folder (bert: needs vocab.txt; reads tokenizer_config.json)")
       ->required()
       ->check(CLI::ExistingDirectory);
+  sub->add_option("--backbone", o->backbone,
+                  "Backbone plugin whose tokenizer reads the folder (default: config.json's model_type)");
   sub->add_option("texts", o->texts, "Texts to tokenize (else --input, else stdin, one text per line)");
   sub->add_option("--input", o->input,
                   "Input file: plain text, one text per line, or .jsonl with {\"text\": ..., \"text_pair\": ...}; "

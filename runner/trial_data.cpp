@@ -47,7 +47,7 @@ std::vector<std::string> training_texts(const TrialData& data) {
 }
 
 std::vector<TaskDataset> tokenize_trial_data(TrialData& data, const std::vector<TaskSpec>& tasks,
-                                             const BertTokenizer& tokenizer, std::int64_t max_length,
+                                             const Tokenizer& tokenizer, std::int64_t max_length,
                                              Recorder& recorder) {
   std::vector<TaskDataset> out;
   for (std::size_t d = 0; d < data.datasets.size(); ++d) {

@@ -10,6 +10,7 @@
 
 #include "mtlab/data/dataset.h"
 #include "mtlab/spec/trial.h"
+#include "mtlab/text/tokenizer.h"
 #include "mtlab/train/recorder.h"
 #include "mtlab/train/trainer.h"
 
@@ -31,7 +32,7 @@ std::vector<std::string> training_texts(const TrialData& data);
 // Moves the examples out of `data` and tokenizes every split once for the tasks
 // that read it; words lost to truncation are recorded as facts.
 std::vector<TaskDataset> tokenize_trial_data(TrialData& data, const std::vector<TaskSpec>& tasks,
-                                             const BertTokenizer& tokenizer, std::int64_t max_length,
+                                             const Tokenizer& tokenizer, std::int64_t max_length,
                                              Recorder& recorder);
 
 }  // namespace mtlab::cli

@@ -53,7 +53,7 @@ TrialModel build_trial_model(const TrialContext& context, const TrialData& data,
   out.backbone_plugin = outcome.plugins_used.back().second;
   if (out.backbone->needs_texts()) {
     out.backbone->fit_texts(training_texts(data));
-    recorder.fact("backbone.vocab_size", std::to_string(out.backbone->tokenizer().vocab().size()));
+    recorder.fact("backbone.vocab_size", std::to_string(out.backbone->tokenizer().vocab_size()));
   }
 
   std::vector<std::pair<std::string, std::shared_ptr<Head>>> heads;

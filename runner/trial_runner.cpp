@@ -24,13 +24,26 @@ namespace {
 using nlohmann::json;
 using plugin::Kind;
 
-// The backbone plugin's own table: [backbone] without the runner's keys, with
-// the training device added unless the table sets one.
-Config backbone_config(const spec::Trial& trial) {
+// Whether the spec wrote `key` of [backbone] (or a key under it), rather than
+// the schema filling it in.
+bool written(const spec::Trial& trial, const std::string& key) {
+  const std::string path = "backbone." + key;
+  for (const auto& [k, where] : trial.locations) {
+    if (k == path || k.rfind(path + ".", 0) == 0) return true;
+  }
+  return false;
+}
+
+// The backbone plugin's own table: [backbone] without the runner's keys and
+// without schema defaults the plugin does not declare (a written key it does not
+// declare is left in, for the registry to refuse by name); `vocab = "build"` and
+// the training device are added when the plugin declares those keys.
+Config backbone_config(const spec::Trial& trial, const plugin::PluginInfo& plugin) {
   json table = trial.config.value("backbone", json::object());
   json out = json::object();
   for (auto it = table.begin(); it != table.end(); ++it) {
     if (it.key() == "plugin" || it.key() == "from_run") continue;
+    if (!plugin.declares(it.key()) && !written(trial, it.key())) continue;
     out[it.key()] = it.value();
   }
   // A checkpoint defines the architecture and vocabulary: a spec written for a
@@ -40,8 +53,8 @@ Config backbone_config(const spec::Trial& trial) {
     out.erase("init");
     out.erase("vocab");
   }
-  if (!out.contains("checkpoint") && !out.contains("vocab")) out["vocab"] = "build";
-  if (!out.contains("device")) {
+  if (!out.contains("checkpoint") && !out.contains("vocab") && plugin.declares("vocab")) out["vocab"] = "build";
+  if (!out.contains("device") && plugin.declares("device")) {
     const std::string device = trial.config.value("training", json::object()).value("device", "cpu");
     out["device"] = device == "auto" ? (torch::cuda::is_available() ? "cuda" : "cpu") : device;
   }
@@ -70,7 +83,8 @@ TrainerOptions trainer_options(const TrialOptions& options, bool progress) {
 std::shared_ptr<Backbone> create_backbone(const TrialContext& context, TrialOutcome& outcome) {
   const spec::Trial& trial = *context.trial;
   const std::string name = trial.config.value("backbone", json::object()).value("plugin", "bert");
-  auto backbone = context.registry->create<Backbone>(Kind::backbone, name, backbone_config(trial));
+  auto backbone = context.registry->create<Backbone>(Kind::backbone, name,
+                                                    backbone_config(trial, context.registry->find(Kind::backbone, name)));
   outcome.plugins_used.emplace_back("backbone", name);
   return backbone;
 }

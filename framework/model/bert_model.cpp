@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
@@ -217,6 +218,12 @@ void BertModel::fit_texts(const std::vector<std::string>& texts) {
 }
 
 at::Device BertModel::device() const { return embeddings_->word_embeddings->weight.device(); }
+
+std::string BertModel::architecture_fingerprint() const {
+  auto config = config_.to_json();
+  config.erase("vocab_size");  // part of the embeddings' shape already
+  return "bert " + config.dump();
+}
 
 at::Tensor BertModel::embed(const at::Tensor& input_ids, const at::Tensor& token_type_ids) {
   const auto dev = device();

@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "mtlab/core/error.h"
-#include "mtlab/text/bert_tokenizer.h"
+#include "mtlab/text/tokenizer.h"
 
 namespace mtlab {
 namespace fs = std::filesystem;

@@ -111,6 +111,10 @@ std::vector<std::string> PluginInfo::key_names() const {
   return out;
 }
 
+bool PluginInfo::declares(const std::string& key) const {
+  return std::any_of(keys.begin(), keys.end(), [&](const KeyInfo& k) { return k.name == key; });
+}
+
 std::vector<fs::path> Registry::default_search_path() {
   std::vector<fs::path> out;
   if (const char* env = std::getenv("MTLAB_PLUGIN_PATH")) {
@@ -216,6 +220,16 @@ const PluginInfo& Registry::load(const fs::path& file) {
     if (k.name == nullptr || *k.name == '\0') continue;
     info.keys.push_back({str(k.name), str(k.type), str(k.default_value), str(k.help)});
   }
+  info.level = str(descriptor->level);
+  if (!info.level.empty() && (descriptor->kind != Kind::head || (info.level != "sentence" && info.level != "token"))) {
+    throw Error(fmt::format("{}: plugin '{}' declares level '{}'; only a head may, as \"sentence\" or \"token\"",
+                            file.string(), info.name, info.level));
+  }
+  if (descriptor->backbone != nullptr && descriptor->kind != Kind::backbone) {
+    throw Error(fmt::format("{}: plugin '{}' is a {} but has backbone hooks", file.string(), info.name,
+                            kind_name(descriptor->kind)));
+  }
+  info.backbone = descriptor->backbone;
   info.file = canonical;
   info.sha256 = sha256_file(canonical);
 

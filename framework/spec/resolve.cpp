@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
 #include "mtlab/core/suggest.h"
 #include "mtlab/spec/document.h"
@@ -20,8 +21,9 @@ namespace {
 namespace fs = std::filesystem;
 using T = ValueType;
 
-// The bert plugin's default depth, for layers:K checks when [backbone.init] does not say.
-constexpr std::int64_t kBertDefaultLayers = 4;
+// The deepest encoder layers:K may name when the backbone cannot say (a checkpoint,
+// no catalog, or a plugin without BackboneHooks::num_layers).
+constexpr std::int64_t kMaxEncoderLayers = 128;
 
 std::string child(const std::string& prefix, const std::string& name) {
   // A prefix without quotes is its own join_key(split_key(prefix)): append the name directly.
@@ -159,7 +161,11 @@ class Resolver {
     switch (spec.type) {
       case T::table:
         if (!v.is_object()) return type_error(v, spec, k);
-        walk_table(v, std::string(spec.key), k);
+        if (spec.key == "backbone.init" && declares_init_keys(backbone_plugin())) {
+          check_plugin_init(v, *backbone_plugin(), k);
+        } else {
+          walk_table(v, std::string(spec.key), k);
+        }
         return true;
       case T::named_tables:
         if (!v.is_object()) return type_error(v, spec, k);
@@ -399,6 +405,29 @@ class Resolver {
     }
   }
 
+  // A backbone that declares "init.NAME" keys owns [backbone.init]: its keys are
+  // checked against those, not the schema's (which describe the bert plugin's).
+  static bool declares_init_keys(const plugin::PluginInfo* p) {
+    return p && std::any_of(p->keys.begin(), p->keys.end(), [](const auto& ki) { return ki.name.rfind("init.", 0) == 0; });
+  }
+
+  void check_plugin_init(const nlohmann::json& table, const plugin::PluginInfo& p, const std::string& k) {
+    std::vector<std::string> known;
+    for (const auto& ki : p.keys) {
+      if (ki.name.rfind("init.", 0) == 0) known.push_back(ki.name.substr(5));
+    }
+    for (auto it = table.begin(); it != table.end(); ++it) {
+      const std::string ck = child(k, it.key());
+      const auto info = std::find_if(p.keys.begin(), p.keys.end(), [&](const auto& ki) { return ki.name == "init." + it.key(); });
+      if (info == p.keys.end()) {
+        error(ck, fmt::format("unknown key for backbone plugin '{}'{}", p.name,
+                              did_you_mean_or(it.key(), known, "; its init keys: " + join(known))));
+      } else if (!plugin_type_ok(*it, info->type)) {
+        error(ck, fmt::format("expected {} (plugin '{}' declares it so), got {}", info->type, p.name, describe(*it)));
+      }
+    }
+  }
+
   static bool plugin_type_ok(const nlohmann::json& v, const std::string& type) {
     auto scalar_ok = [](const nlohmann::json& x, std::string_view t) {
       if (t == "int") return x.is_number_integer();
@@ -478,7 +507,8 @@ class Resolver {
 
   void fill_defaults() {
     for (const auto& d : schema_defaults()) fill_into(config_, d, 0);
-    // A task's level, when not given, follows its head.
+    // A task's level, when not given, is the one its head plugin declares; ""
+    // (no catalog, or a head that declares none) leaves it to the head object.
     if (auto tasks = config_.find("tasks"); tasks != config_.end() && tasks->is_object()) {
       // (json::value() throws on a present key of another type: head = 32 is
       // reported by validation, it must not escape from here.)
@@ -486,7 +516,8 @@ class Resolver {
         if (!task.is_object()) continue;
         if (auto level = task.find("level"); level != task.end() && *level != "") continue;
         const auto head = task.find("head");
-        task["level"] = head != task.end() && *head == "token_classification" ? "token" : "sentence";
+        const auto* plugin = head != task.end() && head->is_string() ? find_plugin("head", head->get<std::string>()) : nullptr;
+        task["level"] = plugin ? plugin->level : "";
       }
     }
   }
@@ -573,11 +604,22 @@ class Resolver {
     return !get_at(config_, "backbone.checkpoint") && !get_at(config_, "backbone.from_run");
   }
 
-  // The encoder's depth when the spec fixes it (a new backbone), else the largest allowed.
+  // The backbone plugin the spec names, with its hooks; nullptr without a catalog.
+  const plugin::PluginInfo* backbone_plugin() const {
+    const auto b = config_.find("backbone");
+    return b != config_.end() && b->is_object() ? named_plugin(*b, "backbone", "plugin", "backbone") : nullptr;
+  }
+
+  // The encoder's depth as the backbone plugin reports it for a new backbone, else the largest allowed.
   std::int64_t encoder_layers() const {
-    if (!new_backbone()) return kMaxEncoderLayers;
-    const auto* n = get_at(config_, "backbone.init.num_layers");
-    return n && n->is_number_integer() ? n->get<std::int64_t>() : kBertDefaultLayers;
+    const auto* p = backbone_plugin();
+    if (!new_backbone() || !p || !p->backbone || !p->backbone->num_layers) return kMaxEncoderLayers;
+    try {
+      const auto n = p->backbone->num_layers(Config(config_.at("backbone"), "backbone"));
+      return n > 0 ? n : kMaxEncoderLayers;
+    } catch (const std::exception&) {
+      return kMaxEncoderLayers;  // the plugin reports its table's problem itself
+    }
   }
 
   void check_freeze() {
@@ -638,21 +680,13 @@ class Resolver {
         error("backbone.from_run", fmt::format("'{}' is not \"<experiment>/<trial>\"", r));
       }
     }
-    if (new_backbone()) {
-      const nlohmann::json init = b.contains("init") && b["init"].is_object() ? b["init"] : nlohmann::json::object();
-      auto int_or = [&](const char* key, std::int64_t fallback) {
-        return init.contains(key) && init[key].is_number_integer() ? init[key].get<std::int64_t>() : fallback;
-      };
-      const auto h = int_or("hidden_size", 256), a = int_or("num_heads", 4);
-      if (h > 0 && a > 0 && h % a != 0) {
-        error(init.contains("num_heads") ? "backbone.init.num_heads" : "backbone.init.hidden_size",
-              fmt::format("num_heads {} does not divide hidden_size {}", a, h));
-      }
-      const auto pos = int_or("max_position_embeddings", 512);
-      const auto len = b.value("max_length", std::int64_t{0});
-      if (b.contains("max_length") && b["max_length"].is_number_integer() && len > pos) {
-        error("backbone.max_length", fmt::format("{} exceeds backbone.init.max_position_embeddings {}", len, pos));
-      }
+    // The architecture's own rules are the plugin's (BackboneHooks::check).
+    const auto* p = backbone_plugin();
+    if (!p || !p->backbone || !p->backbone->check) return;
+    try {
+      for (const auto& problem : p->backbone->check(Config(b, "backbone"))) error("backbone." + problem.key, problem.message);
+    } catch (const std::exception& e) {
+      error("backbone", fmt::format("backbone plugin '{}' failed to check this table: {}", p->name, e.what()));
     }
   }
 

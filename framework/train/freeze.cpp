@@ -20,26 +20,14 @@ FreezePolicy FreezePolicy::parse(const std::string& text, const std::vector<std:
   }
 }
 
-std::vector<std::string> FreezePolicy::frozen_blocks(const std::vector<std::string>& block_names) const {
-  std::vector<std::string> out;
-  for (const auto& block : block_names) {
-    bool frozen = false;
-    switch (kind) {
-      case Kind::all:
-      case Kind::backbone: frozen = true; break;
-      case Kind::embeddings: frozen = block == "embeddings"; break;
-      case Kind::layers:
-        if (block == "embeddings") {
-          frozen = true;
-        } else if (block.rfind("layer.", 0) == 0) {
-          frozen = std::stoll(block.substr(6)) < layers;
-        }
-        break;
-      default: break;
-    }
-    if (frozen) out.push_back(block);
+std::vector<std::string> FreezePolicy::frozen_blocks(const BlockLayout& blocks) const {
+  switch (kind) {
+    case Kind::all:
+    case Kind::backbone: return blocks.names();
+    case Kind::embeddings: return {blocks.input()};
+    case Kind::layers: return blocks.prefix(std::min(layers, blocks.num_layers()));
+    default: return {};
   }
-  return out;
 }
 
 bool FreezePolicy::freezes_head(const std::string& task) const {
@@ -104,21 +92,12 @@ void set_blocks_frozen(MultiTaskModel& model, const std::vector<std::string>& bl
   model.train(model.is_training());
 }
 
-std::vector<std::vector<std::string>> unfreeze_groups(const std::vector<std::string>& backbone_blocks,
-                                                      std::int64_t group_size) {
-  std::vector<std::string> layers;
-  bool has_pooler = false, has_embeddings = false;
-  for (const auto& b : backbone_blocks) {
-    if (b.rfind("layer.", 0) == 0) layers.push_back(b);
-    has_pooler = has_pooler || b == "pooler";
-    has_embeddings = has_embeddings || b == "embeddings";
-  }
+std::vector<std::vector<std::string>> unfreeze_groups(const BlockLayout& blocks, std::int64_t group_size) {
   std::vector<std::vector<std::string>> groups;
-  std::vector<std::string> current;
-  if (has_pooler) current.push_back("pooler");
+  std::vector<std::string> current = blocks.top();
   std::int64_t in_group = 0;
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-    current.push_back(*it);
+  for (std::int64_t i = blocks.num_layers() - 1; i >= 0; --i) {
+    current.push_back(blocks.layer(i));
     if (++in_group == group_size) {
       groups.push_back(current);
       current.clear();
@@ -126,7 +105,7 @@ std::vector<std::vector<std::string>> unfreeze_groups(const std::vector<std::str
     }
   }
   if (!current.empty()) groups.push_back(current);
-  if (has_embeddings) groups.push_back({"embeddings"});
+  groups.push_back({blocks.input()});
   return groups;
 }
 
@@ -135,8 +114,7 @@ FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy) {
   model.clear_frozen_modules();
   for (auto& p : model.parameters()) p.set_requires_grad(true);
 
-  std::vector<std::string> backbone_blocks = model.backbone().block_names();
-  std::vector<std::string> frozen = policy.frozen_blocks(backbone_blocks);
+  std::vector<std::string> frozen = policy.frozen_blocks(model.backbone().block_layout());
   for (const auto& [task, _] : model.heads()) {
     if (policy.freezes_head(task)) frozen.push_back("head." + task);
   }

@@ -9,7 +9,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/core/hash.h"
 #include "mtlab/core/log.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/model/backbone.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/train/freeze.h"
 #include "mtlab/train/multitask_model.h"
@@ -29,18 +29,6 @@ std::size_t entry_bytes(const std::string& input, const at::Tensor& states) {
 void append_bytes(std::string& out, const at::Tensor& t) {
   const auto cpu = t.detach().to(torch::kCPU).contiguous();
   out.append(static_cast<const char*>(cpu.data_ptr()), static_cast<std::size_t>(cpu.numel()) * cpu.element_size());
-}
-
-// The backbone's architecture, which the weights alone do not fix (heads,
-// activation, eps). Unknown backbones get their own address: no sharing
-// between trials, only between epochs.
-std::string architecture(Backbone& backbone) {
-  if (const auto* bert = dynamic_cast<const BertModel*>(&backbone)) {
-    auto config = bert->config().to_json();
-    config.erase("vocab_size");  // part of the embeddings' shape already
-    return "bert " + config.dump();
-  }
-  return fmt::format("{} at {}", typeid(backbone).name(), static_cast<const void*>(&backbone));
 }
 
 // Real tokens of a right-padded row: the leading run of non-zero mask entries.
@@ -148,11 +136,9 @@ std::string frozen_prefix_key(MultiTaskModel& model, std::int64_t layers) {
   if (layers < 0 || layers > backbone.num_layers()) {
     throw Error(fmt::format("frozen prefix of {} layers: the encoder has {}", layers, backbone.num_layers()));
   }
-  std::vector<std::string> blocks{"embeddings"};
-  for (std::int64_t i = 0; i < layers; ++i) blocks.push_back(fmt::format("layer.{}", i));
-  std::string bytes = fmt::format("{}\nlayers={}\nmatmul={}\n", architecture(backbone), layers,
+  std::string bytes = fmt::format("{}\nlayers={}\nmatmul={}\n", backbone.architecture_fingerprint(), layers,
                                   matmul_path_name(matmul_path()));
-  for (const auto& block : blocks) {
+  for (const auto& block : backbone.block_layout().prefix(layers)) {
     for (const auto& [name, tensor] : backbone.block_parameters(block)) {
       bytes += fmt::format("{} {} {} {}\n", name, std::string(tensor.dtype().name()), tensor.device().str(),
                            fmt::join(tensor.sizes(), "x"));
@@ -165,8 +151,7 @@ std::string frozen_prefix_key(MultiTaskModel& model, std::int64_t layers) {
 FrozenPrefix::FrozenPrefix(FrozenPrefixCache* cache, MultiTaskModel& model, std::int64_t layers)
     : cache_(cache), model_(model), layers_(layers), key_(cache ? frozen_prefix_key(model, layers) : std::string()) {
   // Caching a prefix that trains would serve stale states: refuse.
-  for (std::int64_t i = -1; i < layers; ++i) {
-    const std::string block = i < 0 ? "embeddings" : fmt::format("layer.{}", i);
+  for (const auto& block : model.backbone().block_layout().prefix(layers)) {
     for (const auto& [name, tensor] : model.backbone().block_parameters(block)) {
       if (tensor.requires_grad()) {
         throw Error(fmt::format("frozen-prefix cache: '{}' of block {} is trainable; only a frozen prefix is cached",
@@ -307,7 +292,8 @@ std::unique_ptr<FrozenPrefix> make_frozen_prefix(FrozenPrefixCache* cache, Multi
   // Without a cache the prefix still runs per example (the same states, every
   // use), so turning the cache off changes the speed, never the results.
   auto prefix = std::make_unique<FrozenPrefix>(cache, model, layers);
-  recorder.fact("frozen_cache", cache ? fmt::format("on: embeddings and {} layer(s), key {}", layers, prefix->key())
+  recorder.fact("frozen_cache", cache ? fmt::format("on: {} and {} layer(s), key {}", model.backbone().block_layout().input(),
+                                                          layers, prefix->key())
                                       : "off");
   return prefix;
 }

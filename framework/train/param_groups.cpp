@@ -7,6 +7,7 @@
 #include <set>
 
 #include "mtlab/core/error.h"
+#include "mtlab/model/backbone.h"
 #include "mtlab/train/multitask_model.h"
 
 namespace mtlab {
@@ -18,13 +19,17 @@ bool is_bias_or_norm(const std::string& name) {
                               name.find(".norm") != std::string::npos);
 }
 
-// The group keys that apply to a block, narrowest first.
-std::vector<std::string> group_keys(const std::string& block) {
+// The group keys that apply to a block, narrowest first. The group names are
+// roles: "embeddings" is the backbone's input block, "encoder" its layers,
+// "pooler" the blocks above them, whatever the backbone calls them.
+std::vector<std::string> group_keys(const std::string& block, const BlockLayout& blocks) {
   if (block.rfind("head.", 0) == 0) return {block.substr(5), "heads"};
-  if (block == "embeddings") return {"embeddings", "backbone"};
-  if (block == "pooler") return {"pooler", "backbone"};
-  if (block.rfind("layer.", 0) == 0) return {"encoder", "backbone"};
-  return {block, "backbone"};
+  switch (blocks.role(block)) {
+    case BlockLayout::Role::input: return {"embeddings", "backbone"};
+    case BlockLayout::Role::layer: return {"encoder", "backbone"};
+    case BlockLayout::Role::top: return {"pooler", "backbone"};
+    default: return {block, "backbone"};
+  }
 }
 
 }  // namespace
@@ -42,13 +47,14 @@ std::vector<ParamGroup> build_param_groups(MultiTaskModel& model, const ParamGro
     }
   }
 
-  const std::int64_t layers = model.backbone().num_layers();
+  const BlockLayout blocks = model.backbone().block_layout();
+  const std::int64_t layers = blocks.num_layers();
   std::vector<ParamGroup> groups;
   std::set<const void*> seen;
   for (const auto& block : model.block_names()) {
     double lr = options.lr;
     double wd = options.weight_decay;
-    const auto keys = group_keys(block);
+    const auto keys = group_keys(block, blocks);
     for (auto it = keys.rbegin(); it != keys.rend(); ++it) {  // wider first, narrower overrides
       auto found = options.groups.find(*it);
       if (found == options.groups.end()) continue;
@@ -56,10 +62,9 @@ std::vector<ParamGroup> build_param_groups(MultiTaskModel& model, const ParamGro
       if (found->second.weight_decay) wd = *found->second.weight_decay;
     }
     if (options.layer_decay != 1.0) {
-      if (block == "embeddings") {
+      if (blocks.role(block) == BlockLayout::Role::input) {
         lr *= std::pow(options.layer_decay, static_cast<double>(layers + 1));
-      } else if (block.rfind("layer.", 0) == 0) {
-        const auto index = std::stoll(block.substr(6));
+      } else if (const auto index = blocks.layer_index(block); index >= 0) {
         lr *= std::pow(options.layer_decay, static_cast<double>(layers - index));
       }
     }

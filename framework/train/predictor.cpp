@@ -9,8 +9,9 @@
 #include "mtlab/core/error.h"
 #include "mtlab/data/alignment.h"
 #include "mtlab/model/backbone.h"
+#include "mtlab/model/backbone_folder.h"
 #include "mtlab/model/head.h"
-#include "mtlab/text/bert_tokenizer.h"
+#include "mtlab/text/tokenizer.h"
 #include "mtlab/train/evaluation.h"
 #include "mtlab/train/model_checkpoint.h"
 #include "mtlab/train/multitask_model.h"
@@ -34,7 +35,7 @@ Predictor Predictor::load(const std::filesystem::path& folder, const plugin::Reg
     const std::string backbone_plugin = manifest.at("backbone").value("plugin", "bert");
     auto backbone = registry.create<Backbone>(
         plugin::Kind::backbone, backbone_plugin,
-        Config(nlohmann::json{{"checkpoint", folder.string()}, {"device", device}}, where));
+        backbone_folder_config(registry.find(plugin::Kind::backbone, backbone_plugin), folder, device, where));
     Predictor p;
     std::vector<std::pair<std::string, std::shared_ptr<Head>>> heads;
     for (const auto& task : manifest.at("tasks")) {

@@ -12,7 +12,7 @@
 
 namespace mtlab {
 
-TokenizedSplit encode_examples(const BertTokenizer& tokenizer, const std::vector<Example>& examples,
+TokenizedSplit encode_examples(const Tokenizer& tokenizer, const std::vector<Example>& examples,
                              const std::vector<const TaskSpec*>& tasks, std::int64_t max_length,
                              const std::string& split) {
   TokenizedSplit out;

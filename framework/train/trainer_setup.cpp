@@ -62,7 +62,7 @@ void TrainRun::plan_unfreezing() {
   if (in_.freeze.kind != FreezePolicy::Kind::none) {
     throw Error("unfreeze.every needs training.freeze = \"none\" (gradual unfreezing decides what is frozen)");
   }
-  waiting_ = unfreeze_groups(model_.backbone().block_names(), o_.unfreeze.group_size);
+  waiting_ = unfreeze_groups(model_.backbone().block_layout(), o_.unfreeze.group_size);
   for (const auto& g : waiting_) set_blocks_frozen(model_, g, true);
   recorder_.fact("unfreeze.groups", std::to_string(waiting_.size()));
 }

@@ -60,5 +60,6 @@ std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config)
 
 }  // namespace
 
-MTLAB_PLUGIN(head, "sequence_classification", "1.0.0",
-             "Sentence classification on the pooler output, [CLS] state or mean of token states", keys, create)
+MTLAB_HEAD_PLUGIN("sequence_classification", "1.0.0",
+                  "Sentence classification on the pooler output, [CLS] state or mean of token states", "sentence", keys,
+                  create)

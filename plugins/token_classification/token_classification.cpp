@@ -36,4 +36,5 @@ std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config)
 
 }  // namespace
 
-MTLAB_PLUGIN(head, "token_classification", "1.0.0", "One label per token state (NER, slot filling)", keys, create)
+MTLAB_HEAD_PLUGIN("token_classification", "1.0.0", "One label per token state (NER, slot filling)", "token", keys,
+                  create)

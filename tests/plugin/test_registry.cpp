@@ -74,10 +74,17 @@ TEST_CASE("each broken library gets a one-line error naming the file", "[plugin]
   CHECK_THAT(load_error(plain), Contains(plain.string()) && Contains("not an mtlab plugin"));
 
   const auto future = libs / "bad_abi.so";
-  CHECK_THAT(load_error(future), Contains(future.string()) && Contains("plugin ABI version 42") &&
-                                     Contains("does not match this mtlab's ABI version 1"));
+  // bad_abi.so declares kAbiVersion + 41.
+  const auto abi = std::to_string(mtlab::plugin::kAbiVersion), future_abi = std::to_string(mtlab::plugin::kAbiVersion + 41);
+  CHECK_THAT(load_error(future), Contains(future.string()) && Contains("plugin ABI version " + future_abi) &&
+                                     Contains("does not match this mtlab's ABI version " + abi));
 
   CHECK_THAT(load_error(libs / "missing.so"), Contains("missing.so: no such plugin file"));
+
+  // Only a head declares a level.
+  const auto leveled = libs / "level" / "bad_level.so";
+  CHECK_THAT(load_error(leveled), Contains(leveled.string() + ": plugin 'leveled_loss' declares level 'token'; only a "
+                                                              "head may, as \"sentence\" or \"token\""));
 }
 
 TEST_CASE("asking for the wrong kind, a missing name, or a duplicate is explained", "[plugin]") {
@@ -130,7 +137,8 @@ TEST_CASE("mtlab plugins lists, describes and checks", "[plugin][cli]") {
 
   auto checked = run_command(exe + " plugins --check " + shell_quote((libs / "bad_abi.so").string()));
   CHECK(checked.exit_code == 1);
-  CHECK_THAT(checked.output, Contains("mtlab: error: ") && Contains("ABI version 42"));
+  CHECK_THAT(checked.output, Contains("mtlab: error: ") &&
+                                 Contains("ABI version " + std::to_string(mtlab::plugin::kAbiVersion + 41)));
 
   auto ok = run_command(exe + " plugins --check " + shell_quote((libs / "good" / "good_loss.so").string()));
   CHECK(ok.exit_code == 0);

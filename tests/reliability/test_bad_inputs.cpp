@@ -15,6 +15,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/data/dataset.h"
 #include "mtlab/data/delimited_reader.h"
+#include "mtlab/plugin/descriptor.h"
 #include "mtlab/data/joint_reader.h"
 #include "mtlab/data/jsonl_reader.h"
 #include "mtlab/data/label_set.h"
@@ -177,14 +178,16 @@ TEST_CASE("a non-plugin .so and an ABI mismatch are one-line errors naming the f
   const auto future = libs / "bad_abi.so";
   r = run_mtlab("plugins --check " + q(future));
   CHECK(r.exit_code == 1);
-  CHECK(r.output == "mtlab: error: " + future.string() +
-                        ": plugin ABI version 42 does not match this mtlab's ABI version 1; rebuild the plugin against "
-                        "this mtlab\n");
+  // bad_abi.so declares kAbiVersion + 41.
+  const auto abi = std::to_string(mtlab::plugin::kAbiVersion), future_abi = std::to_string(mtlab::plugin::kAbiVersion + 41);
+  CHECK(r.output == "mtlab: error: " + future.string() + ": plugin ABI version " + future_abi +
+                        " does not match this mtlab's ABI version " + abi + "; rebuild the plugin against this mtlab\n");
 
   // On the search path the same files are skipped with a warning, and the good plugin still loads.
   r = run_mtlab("plugins --path " + q(libs));
   CHECK(r.exit_code == 0);
-  CHECK(r.output.find("warning: " + future.string() + ": plugin ABI version 42 does not match") != std::string::npos);
+  CHECK(r.output.find("warning: " + future.string() + ": plugin ABI version " + future_abi + " does not match") !=
+        std::string::npos);
   CHECK(r.output.find("warning: " + text.string() + ": not a loadable shared library") != std::string::npos);
   CHECK(r.output.find("cross_entropy") != std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/core/config.h"
 #include "mtlab/plugin/registry.h"
 #include "mtlab/spec/experiment.h"
 
@@ -33,22 +34,50 @@ head = "token_classification"
 format = "synthetic"
 )";
 
-inline plugin::PluginInfo fake_plugin(plugin::Kind kind, std::string name, std::vector<plugin::KeyInfo> keys = {}) {
-  return plugin::PluginInfo{kind, std::move(name), "1.0", "fake", std::move(keys), "/fake.so", "0"};
+inline plugin::PluginInfo fake_plugin(plugin::Kind kind, std::string name, std::vector<plugin::KeyInfo> keys = {},
+                                      std::string level = "") {
+  return plugin::PluginInfo{kind, std::move(name), "1.0", "fake", std::move(keys), "/fake.so", "0", std::move(level)};
 }
+
+// Stand-ins for the bert plugin's hooks (the real ones are tested in tests/bert):
+// a new backbone has init.num_layers layers (4 by default), and num_heads must
+// divide hidden_size (256 and 4 by default).
+inline std::int64_t fake_init_int(const Config& table, const char* key, std::int64_t fallback) {
+  const auto& j = table.json();
+  if (!j.contains("init") || !j["init"].is_object() || !j["init"].contains(key)) return fallback;
+  const auto& v = j["init"][key];
+  return v.is_number_integer() ? v.get<std::int64_t>() : fallback;
+}
+inline const plugin::BackboneHooks kFakeBertHooks{
+    [](const Config& table) {
+      std::vector<plugin::KeyProblem> out;
+      const auto h = fake_init_int(table, "hidden_size", 256), a = fake_init_int(table, "num_heads", 4);
+      if (!table.has("checkpoint") && h > 0 && a > 0 && h % a != 0) {
+        out.push_back({"init.num_heads", "num_heads " + std::to_string(a) + " does not divide hidden_size " + std::to_string(h)});
+      }
+      return out;
+    },
+    [](const Config& table) { return table.has("checkpoint") ? std::int64_t{0} : fake_init_int(table, "num_layers", 4); },
+    nullptr};
 
 // The plugins the built-in specs name, with a few declared keys each.
 inline spec::PluginCatalog fake_catalog() {
   using plugin::Kind;
   return [](const std::vector<std::filesystem::path>&) {
     return std::vector<plugin::PluginInfo>{
-        fake_plugin(Kind::backbone, "bert",
-                    {{"attention", "string", "\"eager\"", "attention kernel"}, {"do_lower_case", "bool", "true", "lower-case"},
-                     {"init", "table", "", "architecture"}, {"max_length", "int", "0", "longest input"}}),
+        [] {
+          auto bert = fake_plugin(Kind::backbone, "bert",
+                                  {{"attention", "string", "\"eager\"", "attention kernel"},
+                                   {"do_lower_case", "bool", "true", "lower-case"},
+                                   {"init", "table", "", "architecture"}, {"max_length", "int", "0", "longest input"}});
+          bert.backbone = &kFakeBertHooks;
+          return bert;
+        }(),
         fake_plugin(Kind::head, "sequence_classification",
                     {{"pooling", "string", "\"pooler\"", "which pooled states"}, {"dropout", "float", "0.1", "dropout"},
-                     {"hidden", "list<int>", "[]", "hidden layers"}}),
-        fake_plugin(Kind::head, "token_classification", {{"dropout", "float", "0.1", "dropout"}}),
+                     {"hidden", "list<int>", "[]", "hidden layers"}},
+                    "sentence"),
+        fake_plugin(Kind::head, "token_classification", {{"dropout", "float", "0.1", "dropout"}}, "token"),
         fake_plugin(Kind::loss, "cross_entropy", {{"label_smoothing", "float", "0.0", "smoothing"}}),
         fake_plugin(Kind::optimizer, "adamw", {{"eps", "float", "1e-8", "epsilon"}}),
     };

@@ -29,9 +29,10 @@ TEST_CASE("A minimal spec resolves with every default filled", "[spec]") {
   CHECK(t.config["optimizer"]["lr"].is_number_float());
   CHECK(t.config["optimizer"]["lr"].get<double>() == Approx(5e-5));
   CHECK(t.config["tasks"]["intent"]["loss"] == "cross_entropy");
-  // A task's level follows its head when not given.
-  CHECK(t.config["tasks"]["intent"]["level"] == "sentence");
-  CHECK(t.config["tasks"]["slots"]["level"] == "token");
+  // A task's level, when not given, is left to the head object without a catalog
+  // to say what the head plugin declares.
+  CHECK(t.config["tasks"]["intent"]["level"] == "");
+  CHECK(t.config["tasks"]["slots"]["level"] == "");
   // Format-specific defaults only for the format in use.
   CHECK(t.config["data"]["train_size"] == 2000);
   CHECK_FALSE(t.config["data"].contains("encoding"));
@@ -50,6 +51,31 @@ TEST_CASE("A checkpoint resolves to an absolute folder, vocab = \"build\" is not
   CHECK(t.config["backbone"]["checkpoint"] == (dir / "model").string());
   t = only_trial(write_file(dir, "new.toml", test::kMinimalSpec + "[backbone]\nvocab = \"build\"\n"));
   CHECK(t.config["backbone"]["vocab"] == "build");
+}
+
+TEST_CASE("A task's level defaults to the level its head plugin declares", "[spec][plugins]") {
+  const auto dir = test::scratch_dir("spec_head_level");
+  spec::LoadOptions options;
+  const auto base = test::fake_catalog();
+  options.plugins = [base](const std::vector<std::filesystem::path>& extra) {
+    auto plugins = base(extra);
+    plugins.push_back(test::fake_plugin(plugin::Kind::head, "crf_tagger", {}, "token"));
+    plugins.push_back(test::fake_plugin(plugin::Kind::head, "undeclared", {}));
+    return plugins;
+  };
+  const auto t = only_trial(write_file(dir, "exp.toml", test::kMinimalSpec + R"([tasks.tags]
+head = "crf_tagger"
+[tasks.other]
+head = "undeclared"
+[tasks.forced]
+head = "crf_tagger"
+level = "sentence"
+)"), options);
+  CHECK(t.config["tasks"]["intent"]["level"] == "sentence");
+  CHECK(t.config["tasks"]["slots"]["level"] == "token");
+  CHECK(t.config["tasks"]["tags"]["level"] == "token");  // no level = "token" needed
+  CHECK(t.config["tasks"]["other"]["level"] == "");      // left to the head object
+  CHECK(t.config["tasks"]["forced"]["level"] == "sentence");
 }
 
 TEST_CASE("A plugin's view holds only the keys it declares", "[spec][plugins]") {

@@ -129,3 +129,27 @@ TEST_CASE("mtlab tokenize names the file and line of invalid input", "[cli][toke
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("argument 1: max_length 2") != std::string::npos);
 }
+
+TEST_CASE("mtlab tokenize picks the backbone plugin by config.json's model_type, or --backbone", "[cli][tokenize]") {
+  const std::string exe = shell_quote(mtlab_executable().string());
+  auto result = run_command(exe + " tokenize --format jsonl --model " +
+                            shell_quote((fixtures_dir() / "tiny-roberta").string()) + " hello");
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("tiny-roberta/config.json: model_type \"roberta\" has no backbone plugin; supported model "
+                           "types: bert") != std::string::npos);
+
+  // A tokenizer-only folder has no config.json: --backbone names the plugin.
+  const auto dir = scratch_dir("cmd-tokenize-vocab-only");
+  for (const char* file : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}) {
+    std::filesystem::copy_file(fixtures_dir() / "tiny-bert" / file, dir / file,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  result = run_command(exe + " tokenize --format jsonl --model " + shell_quote(dir.string()) + " hello");
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("config.json: cannot open") != std::string::npos);
+  const auto from_folder = run_command(exe + " tokenize --format jsonl --backbone bert --model " +
+                                       shell_quote(dir.string()) + " 'Hello there'");
+  const auto from_model = run_command(tokenize_command("--format jsonl 'Hello there'"));
+  CHECK(from_folder.exit_code == 0);
+  CHECK(from_folder.output == from_model.output);
+}

@@ -67,7 +67,7 @@ TEST_CASE("uncertainty weighting learns and records one log-variance per task", 
 
 TEST_CASE("gradual unfreezing adds groups top-down at the stated times, waiting groups stay bit-identical",
           "[train][unfreeze]") {
-  CHECK(unfreeze_groups({"embeddings", "layer.0", "layer.1", "layer.2", "pooler"}, 2) ==
+  CHECK(unfreeze_groups(BlockLayout({"embeddings", "layer.0", "layer.1", "layer.2", "pooler"}, 3), 2) ==
         std::vector<std::vector<std::string>>{{"pooler", "layer.2", "layer.1"}, {"layer.0"}, {"embeddings"}});
 
   auto setup = test::make_tiny_setup();
@@ -101,4 +101,25 @@ TEST_CASE("gradual unfreezing adds groups top-down at the stated times, waiting 
   auto frozen = test::make_tiny_setup();
   auto bad = frozen.inputs("backbone");
   CHECK_THROWS_WITH(train(bad, o, recorder), Contains("unfreeze.every needs training.freeze = \"none\""));
+}
+
+TEST_CASE("block roles come from the backbone's names: freezing and unfreezing need no BERT names",
+          "[train][freeze][blocks]") {
+  const BlockLayout blocks({"embed", "conv0", "conv1", "proj"}, 2);
+  CHECK(blocks.input() == "embed");
+  CHECK(blocks.layers() == std::vector<std::string>{"conv0", "conv1"});
+  CHECK(blocks.top() == std::vector<std::string>{"proj"});
+  CHECK(blocks.role("conv1") == BlockLayout::Role::layer);
+  CHECK(blocks.role("proj") == BlockLayout::Role::top);
+  CHECK(blocks.role("head.intent") == BlockLayout::Role::other);
+  CHECK(blocks.layer_index("conv1") == 1);
+  CHECK(blocks.layer_index("proj") == -1);
+  const std::vector<std::string> tasks{"intent"};
+  CHECK(FreezePolicy::parse("embeddings", tasks, 2).frozen_blocks(blocks) == std::vector<std::string>{"embed"});
+  CHECK(FreezePolicy::parse("layers:1", tasks, 2).frozen_blocks(blocks) == std::vector<std::string>{"embed", "conv0"});
+  CHECK(FreezePolicy::parse("backbone", tasks, 2).frozen_blocks(blocks) == blocks.names());
+  CHECK(unfreeze_groups(blocks, 1) ==
+        std::vector<std::vector<std::string>>{{"proj", "conv1"}, {"conv0"}, {"embed"}});
+  CHECK_THROWS_WITH(BlockLayout({"embed", "conv0"}, 2), Contains("must name at least 3 blocks"));
+  CHECK_THROWS_WITH(BlockLayout({"embed", "conv0", "conv0"}, 2), Contains("names a block twice"));
 }

@@ -81,8 +81,8 @@ TEST_CASE("frozen modules stay in eval mode while the rest trains", "[train][fre
 
 TEST_CASE("freeze policies are parsed with clear errors", "[train][freeze]") {
   const std::vector<std::string> tasks{"intent", "slots"};
-  CHECK(FreezePolicy::parse("layers:2", tasks, 4).frozen_blocks({"embeddings", "layer.0", "layer.1", "layer.2",
-                                                                  "layer.3", "pooler"}) ==
+  CHECK(FreezePolicy::parse("layers:2", tasks, 4).frozen_blocks(BlockLayout(
+            {"embeddings", "layer.0", "layer.1", "layer.2", "layer.3", "pooler"}, 4)) ==
         std::vector<std::string>{"embeddings", "layer.0", "layer.1"});
   CHECK(FreezePolicy::parse("layers:0", tasks, 4).frozen_prefix_layers(4) == 0);
   CHECK(FreezePolicy::parse("backbone", tasks, 4).frozen_prefix_layers(4) == 4);

@@ -2,7 +2,7 @@
 // Word-level labels ↔ WordPiece tokens, the usual way: the first piece of each
 // word carries the word's label; later pieces, special tokens and padding get
 // kIgnoreLabel. Predictions come back to words from each word's first piece.
-// Works on Encoding::word_ids (mtlab/text/bert_tokenizer.h): -1 for special and
+// Works on Encoding::word_ids (mtlab/text/tokenizer.h): -1 for special and
 // padding tokens, otherwise the index of the word in the encoded word list.
 #include <cstddef>
 #include <cstdint>

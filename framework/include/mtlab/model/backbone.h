@@ -2,9 +2,9 @@
 // The backbone plugin interface: a tokenizer plus an encoder that turns token ids
 // into token states and a pooled vector. The forward pass is also offered in
 // slices (embed → run_layers → pool) so that a frozen prefix can be computed once
-// and cached, and the parameters are offered in named blocks ("embeddings",
-// "layer.0" … "layer.{L-1}", "pooler") so freezing and layer-wise learning rates
-// are generic.
+// and cached, and the parameters are offered in named blocks (input block, one
+// block per layer, top blocks: see block_layout.h) so freezing and layer-wise
+// learning rates are generic.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -13,12 +13,13 @@
 
 #include <torch/nn/module.h>
 
+#include "mtlab/model/block_layout.h"
 #include "mtlab/model/encoder_output.h"
 #include "mtlab/plugin/descriptor.h"
 
 namespace mtlab {
 
-class BertTokenizer;
+class Tokenizer;
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
@@ -26,7 +27,7 @@ class Backbone : public plugin::PluginObject, public torch::nn::Module {
  public:
   // The tokenizer that matches the embeddings. Throws while the vocabulary still
   // has to be built (needs_texts()).
-  virtual const BertTokenizer& tokenizer() const = 0;
+  virtual const Tokenizer& tokenizer() const = 0;
   virtual std::int64_t hidden_size() const = 0;
   virtual std::int64_t num_layers() const = 0;
   // The longest input (special tokens included) the backbone takes.
@@ -48,13 +49,22 @@ class Backbone : public plugin::PluginObject, public torch::nn::Module {
                                 std::int64_t to) = 0;
   virtual at::Tensor pool(const at::Tensor& hidden) = 0;
 
-  // "embeddings", "layer.0" … "layer.{L-1}", "pooler", bottom to top.
+  // Bottom to top: the input block, num_layers() layer blocks, then any top
+  // blocks (BERT: "embeddings", "layer.0" … "layer.{L-1}", "pooler").
   virtual std::vector<std::string> block_names() const = 0;
+  // block_names() by role.
+  BlockLayout block_layout() const;
   // The parameters of one block, with their full names (Hugging Face keys).
   virtual NamedTensors block_parameters(const std::string& block) = 0;
 
   // The device the parameters live on.
   virtual at::Device device() const = 0;
+
+  // The architecture as far as the weights alone do not fix it (attention
+  // heads, activation, eps …), with the backbone's kind: two backbones with equal
+  // fingerprints and equal weights compute the same function. The frozen-prefix
+  // cache keys on it. The default is unique to this object (safe, never shared).
+  virtual std::string architecture_fingerprint() const;
 
   // Writes a Hugging Face folder (config.json, model.safetensors, vocab.txt,
   // tokenizer_config.json) that `transformers` loads unchanged.

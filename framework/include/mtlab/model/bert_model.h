@@ -85,6 +85,8 @@ class BertModel : public Backbone {
   std::vector<std::string> block_names() const override;
   NamedTensors block_parameters(const std::string& block) override;
   at::Device device() const override;
+  // "bert " and config.json without vocab_size (the embeddings' shape says it).
+  std::string architecture_fingerprint() const override;
   void save(const std::filesystem::path& folder) const override;
 
  private:

@@ -3,18 +3,21 @@
 // through the C symbol `mtlab_plugin_descriptor`. Write it with MTLAB_PLUGIN.
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mtlab {
 
 class Config;
+class Tokenizer;
 
 namespace plugin {
 
 // Bumped whenever Descriptor, PluginObject or a plugin interface changes layout.
 // The loader reads `abi_version` (the first field) before anything else.
-inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr std::uint32_t kAbiVersion = 2;
 
 enum class Kind : std::uint32_t { backbone = 0, head = 1, loss = 2, optimizer = 3 };
 
@@ -41,6 +44,27 @@ struct KeySpec {
 
 using Factory = std::shared_ptr<PluginObject> (*)(const Config& config);
 
+// A problem a plugin finds in its table: `key` is relative to the table
+// ("init.num_heads"), so the spec validator reports it at the key's file:line:col.
+struct KeyProblem {
+  std::string key;
+  std::string message;
+};
+
+// What a backbone says beyond the keys it accepts, so that the spec validator
+// and the CLI need no knowledge of any architecture. Each may be nullptr.
+struct BackboneHooks {
+  // The table's problems before anything is built (BERT: heads must divide the
+  // width). It sees the table as written: defaults are the plugin's to apply.
+  std::vector<KeyProblem> (*check)(const Config& table);
+  // The number of layers the table builds (what `layers:K` is checked against);
+  // 0 when only a checkpoint can tell.
+  std::int64_t (*num_layers)(const Config& table);
+  // The tokenizer of a model (or tokenizer-only) folder this backbone reads,
+  // without loading weights (`mtlab tokenize`).
+  std::shared_ptr<const Tokenizer> (*load_tokenizer)(const std::filesystem::path& folder);
+};
+
 struct Descriptor {
   std::uint32_t abi_version;  // must stay the first field
   Kind kind;
@@ -50,6 +74,11 @@ struct Descriptor {
   const KeySpec* keys;
   std::size_t key_count;
   Factory create;
+  // Heads: "sentence" or "token", the level a task with this head predicts at
+  // unless the spec says otherwise; nullptr: sentence. Other kinds: nullptr.
+  const char* level;
+  // Backbones: nullptr or hooks the spec validator calls. Other kinds: nullptr.
+  const BackboneHooks* backbone;
 };
 
 }  // namespace plugin
@@ -61,12 +90,23 @@ struct Descriptor {
 // One line in a plugin source file: exports the descriptor. `keys_array` is a
 // `static const mtlab::plugin::KeySpec[]` (use MTLAB_NO_KEYS for none); the
 // factory is a function `std::shared_ptr<PluginObject>(const mtlab::Config&)`.
-#define MTLAB_PLUGIN(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY)                        \
+#define MTLAB_PLUGIN(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY) \
+  MTLAB_PLUGIN_DESCRIPTOR_(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, nullptr, nullptr)
+
+// A head that declares its level: "sentence" or "token".
+#define MTLAB_HEAD_PLUGIN(NAME, VERSION, DESCRIPTION, LEVEL, KEYS, FACTORY) \
+  MTLAB_PLUGIN_DESCRIPTOR_(head, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, LEVEL, nullptr)
+
+// A backbone with BackboneHooks: `HOOKS` is a `static const mtlab::plugin::BackboneHooks`.
+#define MTLAB_BACKBONE_PLUGIN(NAME, VERSION, DESCRIPTION, KEYS, FACTORY, HOOKS) \
+  MTLAB_PLUGIN_DESCRIPTOR_(backbone, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, nullptr, &HOOKS)
+
+#define MTLAB_PLUGIN_DESCRIPTOR_(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, LEVEL, HOOKS)  \
   extern "C" __attribute__((visibility("default"))) const ::mtlab::plugin::Descriptor*       \
   mtlab_plugin_descriptor() {                                                                \
     static const ::mtlab::plugin::Descriptor descriptor{                                    \
         ::mtlab::plugin::kAbiVersion, ::mtlab::plugin::Kind::KIND, NAME, VERSION, DESCRIPTION, \
-        KEYS, ::mtlab::plugin::count_keys(KEYS), FACTORY};                     \
+        KEYS, ::mtlab::plugin::count_keys(KEYS), FACTORY, LEVEL, HOOKS};                    \
     return &descriptor;                                                                      \
   }
 

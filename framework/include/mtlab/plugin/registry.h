@@ -27,7 +27,10 @@ struct PluginInfo {
   std::vector<KeyInfo> keys;
   std::filesystem::path file;
   std::string sha256;  // of the library file, for the run record
+  std::string level;                        // heads: "sentence", "token" or "" (undeclared)
+  const BackboneHooks* backbone = nullptr;  // backbones: their hooks, if any (the library stays loaded)
   std::vector<std::string> key_names() const;
+  bool declares(const std::string& key) const;
 };
 
 class Registry {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mtlab/text/tokenizer.h"
 #include "mtlab/text/vocab.h"
 
 namespace mtlab {
@@ -42,31 +43,7 @@ struct TokenizerOptions {
   std::vector<std::string> additional_special_tokens;
 };
 
-// One encoded input, with Hugging Face's field names.
-struct Encoding {
-  std::vector<std::string> tokens;
-  std::vector<std::int64_t> input_ids;
-  std::vector<std::int64_t> token_type_ids;
-  std::vector<std::int64_t> attention_mask;
-  // Index of the word each token came from (-1 for special and padding tokens);
-  // for encode_words() this is the index into the given word list. Token
-  // classification aligns word labels through it.
-  std::vector<std::int64_t> word_ids;
-  std::size_t size() const { return input_ids.size(); }
-};
-
-struct EncodeOptions {
-  bool add_special_tokens = true;
-  // 0 = no truncation; otherwise truncate to this many tokens in total
-  // (specials included), `longest_first` for pairs: one token at a time from
-  // the longer sequence, from the second when they are equally long. Throws
-  // when the special tokens alone need more (HF would return the input uncut).
-  std::int64_t max_length = 0;
-  // Pad to this length (0 = no padding) with pad id, type id 0 and mask 0.
-  std::int64_t pad_to = 0;
-};
-
-class BertTokenizer {
+class BertTokenizer : public Tokenizer {
  public:
   BertTokenizer(Vocab vocab, TokenizerOptions options);
 
@@ -74,24 +51,23 @@ class BertTokenizer {
   // special_tokens_map.json from a Hugging Face folder.
   static BertTokenizer from_folder(const std::filesystem::path& folder);
   // Writes vocab.txt, tokenizer_config.json and special_tokens_map.json.
-  void save(const std::filesystem::path& folder) const;
+  void save(const std::filesystem::path& folder) const override;
 
   // Word pieces of `text` without special tokens (tokenizer.tokenize()).
   // Throws mtlab::Error on invalid UTF-8, giving the byte offset.
   std::vector<std::string> tokenize(std::string_view text) const;
 
-  Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
-  Encoding encode_pair(std::string_view text, std::string_view pair, const EncodeOptions& options = {}) const;
+  Encoding encode(std::string_view text, const EncodeOptions& options = {}) const override;
+  Encoding encode_pair(std::string_view text, std::string_view pair, const EncodeOptions& options = {}) const override;
   // Pre-split words (tagging data): each word is tokenized on its own, and
   // word_ids say which word each piece belongs to.
-  Encoding encode_words(const std::vector<std::string>& words, const EncodeOptions& options = {}) const;
-
-  // Pads every encoding to the longest (or to `length` when larger) in place.
-  void pad(std::vector<Encoding>& batch, std::int64_t length = 0) const;
+  Encoding encode_words(const std::vector<std::string>& words, const EncodeOptions& options = {}) const override;
 
   const Vocab& vocab() const { return vocab_; }
   const TokenizerOptions& options() const { return options_; }
-  std::int64_t pad_id() const { return pad_id_; }
+  std::string pad_token() const override { return options_.pad_token; }
+  std::int64_t pad_id() const override { return pad_id_; }
+  std::int64_t vocab_size() const override { return static_cast<std::int64_t>(vocab_.size()); }
   std::int64_t cls_id() const { return cls_id_; }
   std::int64_t sep_id() const { return sep_id_; }
   std::int64_t unk_id() const { return unk_id_; }

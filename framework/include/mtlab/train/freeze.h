@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/model/block_layout.h"
 #include "mtlab/options/freeze_spec.h"
 
 namespace mtlab {
@@ -21,8 +22,9 @@ struct FreezePolicy : FreezeSpec {
   static FreezePolicy parse(const std::string& text, const std::vector<std::string>& tasks, std::int64_t num_layers,
                             const std::string& where = "training.freeze");
 
-  // The backbone blocks ("embeddings", "layer.i", "pooler") this policy freezes.
-  std::vector<std::string> frozen_blocks(const std::vector<std::string>& block_names) const;
+  // The backbone blocks this policy freezes ("embeddings" stands for the input
+  // block, layers:K for the input block and the bottom K layer blocks).
+  std::vector<std::string> frozen_blocks(const BlockLayout& blocks) const;
   bool freezes_head(const std::string& task) const;
   // The encoder layers below which everything is frozen and deterministic, so
   // their output can be computed once per example: -1 when the embeddings train,
@@ -45,11 +47,10 @@ FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy);
 // mode together. Used by apply_freeze and by gradual unfreezing.
 void set_blocks_frozen(MultiTaskModel& model, const std::vector<std::string>& blocks, bool frozen);
 
-// The gradual-unfreezing groups (ULMFiT), in joining order: the pooler with the
-// top `group_size` encoder layers first, then the next layers down, and the
-// embeddings last. Heads are never in a group: they train from the start.
-std::vector<std::vector<std::string>> unfreeze_groups(const std::vector<std::string>& backbone_blocks,
-                                                      std::int64_t group_size);
+// The gradual-unfreezing groups (ULMFiT), in joining order: the top blocks (the
+// pooler) with the top `group_size` layers first, then the next layers down, and
+// the input block (embeddings) last. Heads are never in a group: they train from the start.
+std::vector<std::vector<std::string>> unfreeze_groups(const BlockLayout& blocks, std::int64_t group_size);
 
 // sha256 over the bytes of every frozen parameter (requires_grad == false), in
 // name order: equal before and after training when the freeze held.

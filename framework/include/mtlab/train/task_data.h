@@ -1,5 +1,5 @@
 #pragma once
-// Examples turned into model inputs once per split: WordPiece encodings, label
+// Examples turned into model inputs once per split: the backbone tokenizer's encodings, label
 // ids per task (word tags aligned to first pieces), and batches as tensors.
 #include <cstdint>
 #include <map>
@@ -12,7 +12,7 @@
 #include "mtlab/data/example.h"
 #include "mtlab/data/label_set.h"
 #include "mtlab/model/head.h"
-#include "mtlab/text/bert_tokenizer.h"
+#include "mtlab/text/tokenizer.h"
 
 namespace mtlab {
 
@@ -43,7 +43,7 @@ struct TokenizedSplit {
 // Tokenizes every example (pre-split words when it has them) to at most
 // max_length tokens and encodes each task's labels; unseen dev/test labels are
 // warned about once (LabelSet::kUnknown / ignored positions).
-TokenizedSplit encode_examples(const BertTokenizer& tokenizer, const std::vector<Example>& examples,
+TokenizedSplit encode_examples(const Tokenizer& tokenizer, const std::vector<Example>& examples,
                              const std::vector<const TaskSpec*>& tasks, std::int64_t max_length,
                              const std::string& split);
 

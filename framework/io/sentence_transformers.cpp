@@ -3,25 +3,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 
 #include "mtlab/core/error.h"
+#include "mtlab/core/json_file.h"
 
 namespace mtlab::io {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw Error(fmt::format("{}: cannot open", file.string()));
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON ({})", file.string(), e.what()));
-  }
-}
 
 bool flag(const json& j, const char* key, const fs::path& file) {
   if (!j.contains(key) || j[key].is_null()) return false;
@@ -30,7 +20,7 @@ bool flag(const json& j, const char* key, const fs::path& file) {
 }
 
 PoolingModes read_pooling(const fs::path& file) {
-  const json j = read_json(file);
+  const json j = read_json_file(file);
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", file.string()));
   PoolingModes p;
   p.cls = flag(j, "pooling_mode_cls_token", file);
@@ -65,7 +55,7 @@ bool is_sentence_transformer_folder(const fs::path& folder) { return fs::exists(
 
 SentenceTransformerInfo read_sentence_transformer_folder(const fs::path& folder) {
   const fs::path modules_file = folder / "modules.json";
-  const json modules = read_json(modules_file);
+  const json modules = read_json_file(modules_file);
   if (!modules.is_array()) throw Error(fmt::format("{}: expected a JSON array of modules", modules_file.string()));
   SentenceTransformerInfo info;
   bool have_transformer = false, have_pooling = false;
@@ -86,7 +76,7 @@ SentenceTransformerInfo read_sentence_transformer_folder(const fs::path& folder)
       info.transformer_folder = dir;
       have_transformer = true;
       if (fs::exists(dir / "sentence_bert_config.json")) {
-        const json st = read_json(dir / "sentence_bert_config.json");
+        const json st = read_json_file(dir / "sentence_bert_config.json");
         if (st.contains("max_seq_length") && st["max_seq_length"].is_number_integer()) {
           info.max_seq_length = st["max_seq_length"].get<std::int64_t>();
         }

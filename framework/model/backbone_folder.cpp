@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "mtlab/core/error.h"
+#include "mtlab/core/json_file.h"
 #include "mtlab/core/suggest.h"
 #include "mtlab/model/backbone.h"
 #include "mtlab/text/tokenizer.h"
@@ -25,18 +25,12 @@ std::vector<std::string> backbone_names(const plugin::Registry& registry) {
 
 std::string model_type_of(const fs::path& config_file, const std::vector<std::string>& supported) {
   const std::string list = supported.empty() ? "none (no backbone plugin on the plugin path)" : join(supported);
-  std::ifstream in(config_file);
-  if (!in) {
+  if (!fs::is_regular_file(config_file)) {
     throw Error(fmt::format("{}: cannot open; a model folder's config.json names its model_type, which picks the "
                             "backbone plugin (supported: {})",
                             config_file.string(), list));
   }
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", config_file.string(), e.what()));
-  }
+  const nlohmann::json config = read_json_file(config_file);
   const auto type = config.is_object() ? config.find("model_type") : config.end();
   if (!config.is_object() || type == config.end() || !type->is_string()) {
     throw Error(fmt::format("{}: no \"model_type\" string to pick the backbone plugin by (supported: {})",

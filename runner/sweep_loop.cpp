@@ -4,7 +4,6 @@
 
 #include "child_process.h"
 #include "lineage.h"
-#include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/spec/resolve_options.h"
 #include "mtlab/spec/trial_file.h"
@@ -61,12 +60,8 @@ SweepSettings sweep_settings(const spec::Trial& trial, const std::string& experi
   // Isolation: each trial in a `mtlab run-trial` child, so a crash, an abort or
   // a time-out fails that trial and the sweep goes on.
   s.isolated = options.isolation == Isolation::process;
+  // A timeout without isolation is refused when the spec is validated.
   s.trial_timeout = std::chrono::seconds(options.trial_timeout);
-  if (s.trial_timeout.count() > 0 && !s.isolated) {
-    throw Error(fmt::format("{}: trial_timeout needs experiment.isolation = \"process\" (a trial in the runner's own "
-                            "process cannot be stopped safely)",
-                            trial.view("experiment").location("trial_timeout")));
-  }
   return s;
 }
 

@@ -29,7 +29,7 @@ struct SweepSettings {
 };
 
 // The experiment-level settings of a sweep, read from one of its trials (they
-// cannot be swept). Throws when trial_timeout is set without process isolation.
+// cannot be swept).
 SweepSettings sweep_settings(const spec::Trial& trial, const std::string& experiment);
 
 struct SweepCounts {

@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "mtlab/core/error.h"
+#include "mtlab/core/hash.h"
+#include "mtlab/core/json_file.h"
 
 namespace mtlab::spec {
 namespace {
@@ -30,14 +31,13 @@ std::vector<SweptValue> swept_from(const json& array) {
 }  // namespace
 
 json trial_file_json(const TrialFile& file) {
+  // `config` is what runs (lineage resolved); `json` and `hash` are the config as
+  // claimed and recorded, from which the TOML, the params and the legacy hash follow.
   const Trial& t = file.trial;
-  json params = json::array();
-  for (const auto& p : t.params) params.push_back({p.key, p.value});
   return {{"format", kFormat},  {"version", kVersion}, {"spec_dir", file.spec_dir.string()},
           {"index", t.index},   {"count", t.count},    {"name", t.name},
           {"swept", swept_json(t.swept)}, {"seed", t.seed}, {"config", t.config},
-          {"locations", t.locations}, {"json", t.json}, {"toml", t.toml},
-          {"hash", t.hash},     {"params", params},    {"file", t.file}};
+          {"locations", t.locations}, {"json", t.json}, {"hash", t.hash}, {"file", t.file}};
 }
 
 TrialFile trial_file_from_json(const json& j, const std::string& where) {
@@ -56,10 +56,12 @@ TrialFile trial_file_from_json(const json& j, const std::string& where) {
     t.config = j.at("config");
     t.locations = j.at("locations").get<std::map<std::string, std::string>>();
     t.json = j.at("json").get<std::string>();
-    t.toml = j.at("toml").get<std::string>();
     t.hash = j.at("hash").get<std::string>();
-    for (const auto& p : j.at("params")) t.params.push_back({p.at(0).get<std::string>(), p.at(1)});
     t.file = j.at("file").get<std::string>();
+    const json recorded = json::parse(t.json);
+    t.toml = to_toml(recorded);
+    t.params = flatten(recorded);
+    t.legacy_hash = sha256_hex(t.json);
     return out;
   } catch (const json::exception& e) {
     throw Error(fmt::format("{}: a field of the trial file is missing or mistyped ({})", where, e.what()));
@@ -74,13 +76,7 @@ void write_trial_file(const std::filesystem::path& path, const TrialFile& file) 
 }
 
 TrialFile read_trial_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open the trial file", path.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  const json j = json::parse(text.str(), nullptr, false);
-  if (j.is_discarded()) throw Error(fmt::format("{}: the trial file is not valid JSON", path.string()));
-  return trial_file_from_json(j, path.string());
+  return trial_file_from_json(read_json_file(path), path.string());
 }
 
 }  // namespace mtlab::spec

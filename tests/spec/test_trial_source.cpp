@@ -63,6 +63,7 @@ TEST_CASE("A trial file gives back the trial exactly, with its spec folder", "[s
   CHECK(t.json == trial.json);
   CHECK(t.toml == trial.toml);
   CHECK(t.hash == trial.hash);  // the hash as claimed, not one of the changed config
+  CHECK(t.legacy_hash == trial.legacy_hash);
   CHECK(t.file == trial.file);
   REQUIRE(t.swept.size() == trial.swept.size());
   for (std::size_t i = 0; i < t.swept.size(); ++i) {

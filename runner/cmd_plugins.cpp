@@ -1,8 +1,10 @@
 // `mtlab plugins`: list, describe and check plugin libraries.
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "command.h"
 #include "mtlab/core/log.h"
@@ -17,6 +19,16 @@ struct PluginsOptions {
   std::string check;
 };
 
+// What a key allows beyond its type: "[1, 128]", ">= 1", "a | b | c", or "".
+std::string allowed(const plugin::KeyInfo& k) {
+  if (!k.choices.empty()) return fmt::format("{}", fmt::join(k.choices, " | "));
+  const bool lo = std::isfinite(k.min), hi = std::isfinite(k.max);
+  if (lo && hi) return fmt::format("[{}, {}]", k.min, k.max);
+  if (lo) return fmt::format(">= {}", k.min);
+  if (hi) return fmt::format("<= {}", k.max);
+  return "";
+}
+
 void print_keys(const plugin::PluginInfo& p) {
   if (p.keys.empty()) {
     fmt::print("  (no config keys)\n");
@@ -29,8 +41,9 @@ void print_keys(const plugin::PluginInfo& p) {
   }
   fmt::print("  {:<{}}  {:<{}}  {:<12}  {}\n", "key", w, "type", t, "default", "meaning");
   for (const auto& k : p.keys) {
-    fmt::print("  {:<{}}  {:<{}}  {:<12}  {}\n", k.name, w, k.type, t, k.default_value.empty() ? "-" : k.default_value,
-               k.help);
+    const auto range = allowed(k);
+    fmt::print("  {:<{}}  {:<{}}  {:<12}  {}{}\n", k.name, w, k.type, t, k.default_value.empty() ? "-" : k.default_value,
+               k.help, range.empty() ? "" : " (" + range + ")");
   }
 }
 

@@ -1,17 +1,31 @@
 #include "mtlab/model/mlp.h"
 
+#include <fmt/format.h>
 #include <torch/torch.h>
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/plugin/declared_keys.h"
 
 namespace mtlab {
+
+namespace {
+const plugin::KeySpec kMlpKeys[] = {MTLAB_MLP_KEYS};
+const plugin::DeclaredKeys kMlp(kMlpKeys);
+}  // namespace
 
 MlpOptions mlp_options(const Config& config) {
   MlpOptions mlp;
   mlp.hidden_layers = config.get_int_list("hidden_layers");
-  mlp.activation = config.get_choice("activation", "gelu", {"gelu", "relu", "tanh"});
-  mlp.dropout = config.get_double("dropout", 0.1, 0.0, 1.0);
+  for (std::size_t i = 0; i < mlp.hidden_layers.size(); ++i) {
+    const auto& k = kMlp.find("hidden_layers");
+    if (mlp.hidden_layers[i] < k.min || mlp.hidden_layers[i] > k.max) {
+      throw Error(fmt::format("{}: hidden_layers[{}]: {} is out of range, expected an integer in [{}, {}]",
+                              config.location("hidden_layers"), i, mlp.hidden_layers[i], k.min, k.max));
+    }
+  }
+  mlp.activation = kMlp.get_string(config, "activation");
+  mlp.dropout = kMlp.get_double(config, "dropout");
   return mlp;
 }
 

@@ -20,6 +20,7 @@
 #include "mtlab/core/hash.h"
 #include "mtlab/core/log.h"
 #include "mtlab/core/suggest.h"
+#include "mtlab/plugin/declared_keys.h"
 
 namespace mtlab::plugin {
 namespace fs = std::filesystem;
@@ -218,7 +219,7 @@ const PluginInfo& Registry::load(const fs::path& file) {
   for (std::size_t i = 0; i < descriptor->key_count; ++i) {
     const KeySpec& k = descriptor->keys[i];
     if (k.name == nullptr || *k.name == '\0') continue;
-    info.keys.push_back({str(k.name), str(k.type), str(k.default_value), str(k.help)});
+    info.keys.push_back({str(k.name), str(k.type), str(k.default_value), str(k.help), k.min, k.max, declared_choices(k)});
   }
   info.level = str(descriptor->level);
   if (!info.level.empty() && (descriptor->kind != Kind::head || (info.level != "sentence" && info.level != "token"))) {

@@ -74,7 +74,7 @@ std::string reference_markdown() {
                            k.plugin_kind);
         continue;
       }
-      if (k.key == "tasks.*.data") continue;
+      if (k.key == "tasks.*.data" || child_keys(k.key).empty()) continue;  // no keys of its own: no table
       out += "\n| key | type | default | meaning |\n| --- | --- | --- | --- |\n";
       continue;
     }

@@ -161,8 +161,9 @@ class Resolver {
     switch (spec.type) {
       case T::table:
         if (!v.is_object()) return type_error(v, spec, k);
-        if (spec.key == "backbone.init" && declares_init_keys(backbone_plugin())) {
-          check_plugin_init(v, *backbone_plugin(), k);
+        if (spec.key == "backbone.init") {
+          // The backbone plugin's own keys ("init.NAME"); without a catalog it checks them when made.
+          if (const auto* p = backbone_plugin()) check_plugin_init(v, *p, k);
         } else {
           walk_table(v, std::string(spec.key), k);
         }
@@ -344,9 +345,9 @@ class Resolver {
     const auto info = std::find_if(p->keys.begin(), p->keys.end(), [&](const auto& ki) { return ki.name == name; });
     if (info == p->keys.end()) {
       auto known = child_keys(section.key);
-      std::vector<std::string> own;  // the plugin's keys the schema does not already list
+      std::vector<std::string> own;  // the plugin's keys the schema does not already list (init.NAME: inside [init])
       for (const auto& n : p->key_names()) {
-        if (std::find(known.begin(), known.end(), n) == known.end()) own.push_back(n);
+        if (n.find('.') == std::string::npos && std::find(known.begin(), known.end(), n) == known.end()) own.push_back(n);
       }
       std::string message = "unknown key" + did_you_mean(name, [&] { auto all = known; all.insert(all.end(), own.begin(), own.end()); return all; }());
       if (message == "unknown key") {
@@ -356,9 +357,7 @@ class Resolver {
       error(k, message);
       return;
     }
-    if (!plugin_type_ok(table.at(name), info->type)) {
-      error(k, fmt::format("expected {} (plugin '{}' declares it so), got {}", info->type, plugin_name, describe(table.at(name))));
-    }
+    check_plugin_value(table.at(name), *info, plugin_name, k);
   }
 
   const plugin::PluginInfo* find_plugin(std::string_view kind, const std::string& name) const {
@@ -399,18 +398,11 @@ class Resolver {
                               did_you_mean_or(it.key(), known, known.empty() ? "; it takes no keys" : "; its keys: " + join(known))));
         continue;
       }
-      if (!plugin_type_ok(*it, key_info->type)) {
-        error(ck, fmt::format("expected {} (plugin '{}' declares it so), got {}", key_info->type, name, describe(*it)));
-      }
+      check_plugin_value(*it, *key_info, name, ck);
     }
   }
 
-  // A backbone that declares "init.NAME" keys owns [backbone.init]: its keys are
-  // checked against those, not the schema's (which describe the bert plugin's).
-  static bool declares_init_keys(const plugin::PluginInfo* p) {
-    return p && std::any_of(p->keys.begin(), p->keys.end(), [](const auto& ki) { return ki.name.rfind("init.", 0) == 0; });
-  }
-
+  // [backbone.init] belongs to the backbone plugin: its keys are the plugin's "init.NAME" keys.
   void check_plugin_init(const nlohmann::json& table, const plugin::PluginInfo& p, const std::string& k) {
     std::vector<std::string> known;
     for (const auto& ki : p.keys) {
@@ -421,11 +413,34 @@ class Resolver {
       const auto info = std::find_if(p.keys.begin(), p.keys.end(), [&](const auto& ki) { return ki.name == "init." + it.key(); });
       if (info == p.keys.end()) {
         error(ck, fmt::format("unknown key for backbone plugin '{}'{}", p.name,
-                              did_you_mean_or(it.key(), known, "; its init keys: " + join(known))));
-      } else if (!plugin_type_ok(*it, info->type)) {
-        error(ck, fmt::format("expected {} (plugin '{}' declares it so), got {}", info->type, p.name, describe(*it)));
+                              did_you_mean_or(it.key(), known, known.empty() ? "; it declares no init keys"
+                                                                               : "; its init keys: " + join(known))));
+      } else {
+        check_plugin_value(*it, *info, p.name, ck);
       }
     }
+  }
+
+  // A plugin key's value against its declaration: the type, then the range or
+  // choices it declares, said as for the framework's own keys.
+  void check_plugin_value(const nlohmann::json& v, const plugin::KeyInfo& info, const std::string& plugin_name,
+                          const std::string& k) {
+    if (!plugin_type_ok(v, info.type)) {
+      error(k, fmt::format("expected {} (plugin '{}' declares it so), got {}", info.type, plugin_name, describe(v)));
+      return;
+    }
+    const bool list = info.type.rfind("list<", 0) == 0;
+    const std::string item = list ? info.type.substr(5, info.type.size() - 6) : info.type;
+    const ValueType type = item == "int" ? T::integer : item == "float" ? T::number : item == "string" ? T::string : T::table;
+    if (type == T::table) return;  // bool, table, or a type the plugin checks itself
+    KeySpec declared{.key = info.name, .type = type, .min = info.min, .max = info.max};
+    for (const auto& c : info.choices) declared.choices.push_back(c);
+    nlohmann::json copy = v;  // checked, not normalised: the trial keeps what the user wrote
+    if (!list) {
+      check_scalar(copy, declared, type, k);
+      return;
+    }
+    for (std::size_t i = 0; i < copy.size(); ++i) check_scalar(copy[i], declared, type, fmt::format("{}[{}]", k, i));
   }
 
   static bool plugin_type_ok(const nlohmann::json& v, const std::string& type) {

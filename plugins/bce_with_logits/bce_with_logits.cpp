@@ -5,6 +5,7 @@
 #include "mtlab/core/config.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/loss_inputs.h"
+#include "mtlab/plugin/declared_keys.h"
 
 namespace {
 
@@ -26,11 +27,12 @@ class BceWithLogits : public mtlab::Loss {
 };
 
 const mtlab::plugin::KeySpec keys[] = {
-    {"pos_weight", "float", "1.0", "weight of the positive term for every label"},
+    {"pos_weight", "float", "1.0", "weight of the positive term for every label", 0, 1e6},
 };
+const mtlab::plugin::DeclaredKeys declared(keys);
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  return std::make_shared<BceWithLogits>(config.get_double("pos_weight", 1.0, 0.0, 1e6));
+  return std::make_shared<BceWithLogits>(declared.get_double(config, "pos_weight"));
 }
 
 }  // namespace

@@ -13,53 +13,66 @@
 #include "mtlab/core/error.h"
 #include "mtlab/io/sentence_transformers.h"
 #include "mtlab/model/bert_model.h"
+#include "mtlab/plugin/declared_keys.h"
 #include "mtlab/plugin/descriptor.h"
 
 namespace mtlab {
 namespace {
 namespace fs = std::filesystem;
 
+// Every key, with its default, range and choices: the spec validator checks
+// them (file:line:col) and create() reads the same defaults and bounds.
 const plugin::KeySpec kKeys[] = {
     {"checkpoint", "string", "", "Hugging Face (or sentence-transformers) folder to load; omit to build from [backbone.init]"},
-    {"max_length", "int", "0", "longest input in tokens, specials included (0: the model's limit)"},
-    {"dtype", "string", "\"float32\"", "float32 | float16 | bfloat16"},
+    {"max_length", "int", "0", "longest input in tokens, specials included (0: the model's limit)", 0, 8192},
+    {"dtype", "string", "\"float32\"", "storage and compute type", plugin::kNoMin, plugin::kNoMax,
+     "float32|float16|bfloat16"},
     {"device", "string", "\"cpu\"", "cpu | cuda | cuda:N"},
-    {"init", "table", "", "from scratch: hidden_size, num_layers, num_heads, intermediate_size, max_position_embeddings, "
-                          "type_vocab_size, hidden_act, dropout, attention_dropout, layer_norm_eps, initializer_range"},
+    {"init", "table", "", "from scratch: the architecture (the init.* keys below)"},
+    {"init.hidden_size", "int", "256", "width of token states", 1, 16384},
+    {"init.num_layers", "int", "4", "encoder layers", 1, 128},
+    {"init.num_heads", "int", "4", "attention heads per layer; must divide hidden_size", 1, 256},
+    {"init.intermediate_size", "int", "", "width of each layer's feed-forward block (default: 4 x hidden_size)", 1, 65536},
+    {"init.max_position_embeddings", "int", "512", "positions the model can embed; at least max_length", 1, 65536},
+    {"init.type_vocab_size", "int", "2", "segment (token type) ids", 1, 16},
+    {"init.hidden_act", "string", "\"gelu\"", "activation of the feed-forward blocks", plugin::kNoMin, plugin::kNoMax,
+     "gelu|gelu_new|gelu_pytorch_tanh|gelu_fast|relu"},
+    {"init.dropout", "float", "0.1", "dropout on embeddings and layer outputs", 0, 0.99},
+    {"init.attention_dropout", "float", "", "dropout on attention weights (default: init.dropout)", 0, 0.99},
+    {"init.layer_norm_eps", "float", "1e-12", "LayerNorm epsilon", 0, 1},
+    {"init.initializer_range", "float", "0.02", "standard deviation of the normal initialisation", 0, 10},
     {"vocab", "string", "", "from scratch: a vocab.txt (or a folder with one), or \"build\" to build it from training text"},
-    {"vocab_min_frequency", "int", "2", "vocab = \"build\": keep words seen at least this often"},
-    {"vocab_max_size", "int", "30522", "vocab = \"build\": at most this many tokens, specials included"},
+    {"vocab_min_frequency", "int", "2", "vocab = \"build\": keep words seen at least this often", 1},
+    {"vocab_max_size", "int", "30522", "vocab = \"build\": at most this many tokens, specials included", 6},
     {"do_lower_case", "bool", "true", "from scratch: lower-case and strip accents before WordPiece"},
 };
 
-// [backbone.init]'s defaults: a small BERT, trainable from scratch on a CPU.
-constexpr std::int64_t kHiddenSize = 256, kLayers = 4, kHeads = 4, kPositions = 512;
+const plugin::DeclaredKeys kDeclared(kKeys);
 
 BertConfig config_from_init(const Config& init) {
-  init.reject_unknown({"hidden_size", "num_layers", "num_heads", "intermediate_size", "max_position_embeddings",
-                       "type_vocab_size", "hidden_act", "dropout", "attention_dropout", "layer_norm_eps",
-                       "initializer_range"});
+  init.reject_unknown(kDeclared.names_under("init"));
+  const auto& d = kDeclared;
   BertConfig c;
-  c.hidden_size = init.get_int("hidden_size", kHiddenSize, 1);
-  c.num_hidden_layers = init.get_int("num_layers", kLayers, 1);
-  c.num_attention_heads = init.get_int("num_heads", kHeads, 1);
-  c.intermediate_size = init.get_int("intermediate_size", 4 * c.hidden_size, 1);
-  c.max_position_embeddings = init.get_int("max_position_embeddings", kPositions, 1);
-  c.type_vocab_size = init.get_int("type_vocab_size", 2, 1);
-  c.hidden_act = init.get_choice("hidden_act", "gelu", {"gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu"});
-  c.hidden_dropout_prob = init.get_double("dropout", 0.1, 0.0, 0.99);
-  c.attention_probs_dropout_prob = init.get_double("attention_dropout", c.hidden_dropout_prob, 0.0, 0.99);
-  c.layer_norm_eps = init.get_double("layer_norm_eps", 1e-12, 0.0);
-  c.initializer_range = init.get_double("initializer_range", 0.02, 0.0);
+  c.hidden_size = d.get_int(init, "init.hidden_size");
+  c.num_hidden_layers = d.get_int(init, "init.num_layers");
+  c.num_attention_heads = d.get_int(init, "init.num_heads");
+  c.intermediate_size = d.get_int(init, "init.intermediate_size", 4 * c.hidden_size);
+  c.max_position_embeddings = d.get_int(init, "init.max_position_embeddings");
+  c.type_vocab_size = d.get_int(init, "init.type_vocab_size");
+  c.hidden_act = d.get_string(init, "init.hidden_act");
+  c.hidden_dropout_prob = d.get_double(init, "init.dropout");
+  c.attention_probs_dropout_prob = d.get_double(init, "init.attention_dropout", c.hidden_dropout_prob);
+  c.layer_norm_eps = d.get_double(init, "init.layer_norm_eps");
+  c.initializer_range = d.get_double(init, "init.initializer_range");
   c.validate(init.where());
   return c;
 }
 
 std::shared_ptr<plugin::PluginObject> create(const Config& config) {
   BertModelOptions options;
-  options.device = config.get_string("device", "cpu");
-  options.dtype = config.get_choice("dtype", "float32", {"float32", "float16", "bfloat16"});
-  options.max_length = config.get_int("max_length", 0, 0);
+  options.device = kDeclared.get_string(config, "device");
+  options.dtype = kDeclared.get_string(config, "dtype");
+  options.max_length = kDeclared.get_int(config, "max_length");
 
   if (config.has("checkpoint")) {
     if (config.has("init") || config.has("vocab")) {
@@ -74,13 +87,13 @@ std::shared_ptr<plugin::PluginObject> create(const Config& config) {
   auto bert = config_from_init(config.get_table("init"));
   const auto vocab = config.get_string("vocab", "");
   TokenizerOptions tok;
-  tok.do_lower_case = config.get_bool("do_lower_case", true);
+  tok.do_lower_case = kDeclared.get_bool(config, "do_lower_case");
   tok.model_max_length = bert.max_position_embeddings;
   if (vocab == "build") {
     VocabBuildOptions build;
     build.tokenizer = tok;
-    build.min_frequency = config.get_int("vocab_min_frequency", 2, 1);
-    build.max_size = config.get_int("vocab_max_size", 30522, 6);
+    build.min_frequency = kDeclared.get_int(config, "vocab_min_frequency");
+    build.max_size = kDeclared.get_int(config, "vocab_max_size");
     return std::make_shared<BertModel>(bert, build, options);
   }
   if (vocab.empty()) {
@@ -115,12 +128,13 @@ std::vector<plugin::KeyProblem> check(const Config& table) {
   if (!from_scratch(table)) return {};
   std::vector<plugin::KeyProblem> problems;
   const Config init = init_of(table);
-  const auto h = int_or(init, "hidden_size", kHiddenSize), a = int_or(init, "num_heads", kHeads);
+  const auto h = int_or(init, "hidden_size", kDeclared.default_int("init.hidden_size"));
+  const auto a = int_or(init, "num_heads", kDeclared.default_int("init.num_heads"));
   if (h > 0 && a > 0 && h % a != 0) {
     problems.push_back({init.has("num_heads") ? "init.num_heads" : "init.hidden_size",
                         fmt::format("num_heads {} does not divide hidden_size {}", a, h)});
   }
-  const auto positions = int_or(init, "max_position_embeddings", kPositions);
+  const auto positions = int_or(init, "max_position_embeddings", kDeclared.default_int("init.max_position_embeddings"));
   const auto length = int_or(table, "max_length", 0);
   if (length > positions) {
     problems.push_back({"max_length", fmt::format("{} exceeds backbone.init.max_position_embeddings {}", length, positions)});
@@ -129,7 +143,7 @@ std::vector<plugin::KeyProblem> check(const Config& table) {
 }
 
 std::int64_t num_layers(const Config& table) {
-  return from_scratch(table) ? int_or(init_of(table), "num_layers", kLayers) : 0;
+  return from_scratch(table) ? int_or(init_of(table), "num_layers", kDeclared.default_int("init.num_layers")) : 0;
 }
 
 std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& folder) {

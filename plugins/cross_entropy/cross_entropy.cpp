@@ -5,6 +5,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/loss_inputs.h"
+#include "mtlab/plugin/declared_keys.h"
 
 namespace {
 
@@ -32,12 +33,13 @@ class CrossEntropy : public mtlab::Loss {
 };
 
 const mtlab::plugin::KeySpec keys[] = {
-    {"label_smoothing", "float", "0.0", "mass spread uniformly over all classes (0 = none)"},
-    {"class_weights", "list<float>", "[]", "one weight per label, in label-set order (empty = equal)"},
+    {"label_smoothing", "float", "0.0", "mass spread uniformly over all classes (0 = none)", 0, 1},
+    {"class_weights", "list<float>", "[]", "one weight per label, in label-set order (empty = equal)", 0},
 };
+const mtlab::plugin::DeclaredKeys declared(keys);
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  return std::make_shared<CrossEntropy>(config.get_double("label_smoothing", 0.0, 0.0, 1.0),
+  return std::make_shared<CrossEntropy>(declared.get_double(config, "label_smoothing"),
                                         config.get_double_list("class_weights"));
 }
 

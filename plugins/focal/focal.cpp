@@ -5,6 +5,7 @@
 #include "mtlab/core/config.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/loss_inputs.h"
+#include "mtlab/plugin/declared_keys.h"
 
 namespace {
 
@@ -26,12 +27,13 @@ class Focal : public mtlab::Loss {
 };
 
 const mtlab::plugin::KeySpec keys[] = {
-    {"gamma", "float", "2.0", "focusing exponent (0 = cross-entropy)"},
-    {"alpha", "float", "1.0", "overall weight of every term"},
+    {"gamma", "float", "2.0", "focusing exponent (0 = cross-entropy)", 0, 100},
+    {"alpha", "float", "1.0", "overall weight of every term", 0, 1e6},
 };
+const mtlab::plugin::DeclaredKeys declared(keys);
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  return std::make_shared<Focal>(config.get_double("gamma", 2.0, 0.0, 100.0), config.get_double("alpha", 1.0, 0.0, 1e6));
+  return std::make_shared<Focal>(declared.get_double(config, "gamma"), declared.get_double(config, "alpha"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "mtlab/core/config.h"
 #include "mtlab/model/head.h"
 #include "mtlab/model/mlp.h"
+#include "mtlab/plugin/declared_keys.h"
 
 namespace {
 
@@ -47,14 +48,14 @@ class SequenceClassification : public mtlab::Head {
 };
 
 const mtlab::plugin::KeySpec keys[] = {
-    {"pooling", "string", "\"pooler\"", "pooler | cls | mean: which sentence vector the classifier reads"},
-    {"hidden_layers", "list<int>", "[]", "widths of hidden layers before the output layer"},
-    {"activation", "string", "\"gelu\"", "gelu | relu | tanh, between hidden layers"},
-    {"dropout", "float", "0.1", "dropout before every linear layer"},
+    {"pooling", "string", "\"pooler\"", "which sentence vector the classifier reads", mtlab::plugin::kNoMin,
+     mtlab::plugin::kNoMax, "pooler|cls|mean"},
+    MTLAB_MLP_KEYS,
 };
+const mtlab::plugin::DeclaredKeys declared(keys);
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  return std::make_shared<SequenceClassification>(pooling_from(config.get_choice("pooling", "pooler", {"pooler", "cls", "mean"})),
+  return std::make_shared<SequenceClassification>(pooling_from(declared.get_string(config, "pooling")),
                                                   mtlab::mlp_options(config));
 }
 

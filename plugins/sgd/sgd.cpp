@@ -4,6 +4,7 @@
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
 #include "mtlab/model/optimizer.h"
+#include "mtlab/plugin/declared_keys.h"
 
 namespace {
 
@@ -29,15 +30,16 @@ class SgdFactory : public mtlab::OptimizerFactory {
 };
 
 const mtlab::plugin::KeySpec keys[] = {
-    {"momentum", "float", "0.0", "momentum factor"},
-    {"dampening", "float", "0.0", "dampening for momentum"},
+    {"momentum", "float", "0.0", "momentum factor", 0, 1},
+    {"dampening", "float", "0.0", "dampening for momentum", 0, 1},
     {"nesterov", "bool", "false", "Nesterov momentum (needs momentum > 0 and dampening 0)"},
 };
+const mtlab::plugin::DeclaredKeys declared(keys);
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  const double momentum = config.get_double("momentum", 0.0, 0.0, 1.0);
-  const double dampening = config.get_double("dampening", 0.0, 0.0, 1.0);
-  const bool nesterov = config.get_bool("nesterov", false);
+  const double momentum = declared.get_double(config, "momentum");
+  const double dampening = declared.get_double(config, "dampening");
+  const bool nesterov = declared.get_bool(config, "nesterov");
   if (nesterov && (momentum <= 0.0 || dampening != 0.0)) {
     throw mtlab::Error(config.location("nesterov") + ": key 'nesterov': Nesterov momentum needs momentum > 0 and dampening = 0");
   }

@@ -24,11 +24,7 @@ class TokenClassification : public mtlab::Head {
   torch::nn::Sequential classifier_{nullptr};
 };
 
-const mtlab::plugin::KeySpec keys[] = {
-    {"hidden_layers", "list<int>", "[]", "widths of hidden layers before the output layer"},
-    {"activation", "string", "\"gelu\"", "gelu | relu | tanh, between hidden layers"},
-    {"dropout", "float", "0.1", "dropout before every linear layer"},
-};
+const mtlab::plugin::KeySpec keys[] = {MTLAB_MLP_KEYS};
 
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
   return std::make_shared<TokenClassification>(mtlab::mlp_options(config));

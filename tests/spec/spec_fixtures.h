@@ -69,12 +69,16 @@ inline spec::PluginCatalog fake_catalog() {
           auto bert = fake_plugin(Kind::backbone, "bert",
                                   {{"attention", "string", "\"eager\"", "attention kernel"},
                                    {"do_lower_case", "bool", "true", "lower-case"},
-                                   {"init", "table", "", "architecture"}, {"max_length", "int", "0", "longest input"}});
+                                   {"init", "table", "", "architecture"}, {"max_length", "int", "0", "longest input"},
+                                   {"init.hidden_size", "int", "256", "width", 1, 16384},
+                                   {"init.num_layers", "int", "4", "layers", 1, 128},
+                                   {"init.num_heads", "int", "4", "heads", 1, 256}});
           bert.backbone = &kFakeBertHooks;
           return bert;
         }(),
         fake_plugin(Kind::head, "sequence_classification",
-                    {{"pooling", "string", "\"pooler\"", "which pooled states"}, {"dropout", "float", "0.1", "dropout"},
+                    {{"pooling", "string", "\"pooler\"", "which pooled states", plugin::kNoMin, plugin::kNoMax, {"pooler", "cls", "mean"}},
+                     {"dropout", "float", "0.1", "dropout", 0, 1},
                      {"hidden", "list<int>", "[]", "hidden layers"}},
                     "sentence"),
         fake_plugin(Kind::head, "token_classification", {{"dropout", "float", "0.1", "dropout"}}, "token"),

@@ -106,6 +106,13 @@ format = "synthetic"
       "{f}:18:1: backbone.do_lower_case: expected bool (plugin 'bert' declares it so), got a string \"yes\"",
       "{f}:20:1: backbone.xyz: unknown key; expected one of: plugin, checkpoint, from_run, max_length, vocab, init, "
       "or a key of backbone plugin 'bert': attention, do_lower_case"}},
+    {"plugin keys checked against their declared ranges and choices",
+     "{base}[tasks.intent.head_config]\npooling = \"max\"\ndropout = 1.5\n[backbone.init]\nnum_heads = 0\nwidth = 3\n",
+     {"{f}:13:1: tasks.intent.head_config.pooling: 'max' is not one of pooler, cls, mean (did you mean 'mean'?)",
+      "{f}:14:1: tasks.intent.head_config.dropout: 1.5 is out of range, expected a number in [0, 1]",
+      "{f}:16:1: backbone.init.num_heads: 0 is out of range, expected an integer in [1, 256]",
+      "{f}:17:1: backbone.init.width: unknown key for backbone plugin 'bert'; its init keys: hidden_size, num_layers, "
+      "num_heads"}},
     {"data file that does not exist",
      "[experiment]\nname = \"t\"\n[tasks.intent]\nhead = \"sequence_classification\"\n[data]\nformat = \"tsv\"\ntrain = "
      "\"missing.tsv\"\n",

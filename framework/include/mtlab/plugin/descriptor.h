@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@ namespace plugin {
 
 // Bumped whenever Descriptor, PluginObject or a plugin interface changes layout.
 // The loader reads `abi_version` (the first field) before anything else.
-inline constexpr std::uint32_t kAbiVersion = 2;
+inline constexpr std::uint32_t kAbiVersion = 3;
 
 enum class Kind : std::uint32_t { backbone = 0, head = 1, loss = 2, optimizer = 3 };
 
@@ -34,12 +35,21 @@ class PluginObject {
 
 // One config key a plugin accepts. `type` is one of: int, float, bool, string,
 // list<int>, list<float>, list<string>, table. `default_value` is TOML text
-// ("" when the key is required or has no meaningful default).
+// ("" when the key is required or has no meaningful default). The validator
+// checks what a key declares, with the wording it uses for the framework's own
+// keys: `min`/`max` bound an int or float (list items too), `choices` ("a|b|c")
+// lists the strings a string key takes. A table's keys are declared by dotted
+// names ("init.hidden_size"); a backbone declaring "init.*" keys owns [backbone.init].
+inline constexpr double kNoMin = -std::numeric_limits<double>::infinity();
+inline constexpr double kNoMax = std::numeric_limits<double>::infinity();
 struct KeySpec {
   const char* name;
   const char* type;
   const char* default_value;
   const char* help;
+  double min = kNoMin;
+  double max = kNoMax;
+  const char* choices = nullptr;  // a string key's choices: {…, kNoMin, kNoMax, "a|b|c"}
 };
 
 using Factory = std::shared_ptr<PluginObject> (*)(const Config& config);

@@ -4,6 +4,7 @@
 // and never unloaded, so nothing a plugin made can outlive its code (Boost.DLL's
 // first rule, doc/missuses.qbk).
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ namespace mtlab::plugin {
 
 struct KeyInfo {
   std::string name, type, default_value, help;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  std::vector<std::string> choices;  // empty: any string
 };
 
 // What one loaded library says about itself.

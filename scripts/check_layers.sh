@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks that no include runs back up the library ladder (docs/architecture.md):
+# Checks that no include runs back up the library ladder (docs/architecture.md),
+# and that no BERT class is named outside the bert plugin and the text library:
 # each framework area and storage may include only the public headers of its own
 # library and of the libraries below it. Prints each offending line as
 # file:line: and exits 1 when there is one. Usage: scripts/check_layers.sh [repo root]
@@ -38,5 +39,13 @@ while IFS= read -r file; do
     fi
   done < <(grep -noE '^#include "mtlab/[a-z_]+/' "$file" | sed -E 's|#include "mtlab/([a-z_]+)/|\1|')
 done < <(git ls-files 'framework/*.h' 'framework/*.cpp' 'storage/*.h' 'storage/*.cpp')
+# BERT lives in its plugin (plugins/bert) and the WordPiece tokenizer in the text
+# library: the framework's other areas, the runner and storage go through the
+# Backbone and Tokenizer interfaces and the plugin registry.
+while IFS= read -r hit; do
+  echo "$hit: names a BERT class outside plugins/bert and the text library"
+  bad=1
+done < <(git grep -nE '\bBert(Model|Config|Tokenizer)\b' -- framework runner storage \
+           ':!framework/text' ':!framework/include/mtlab/text' || true)
 if ((bad)); then exit 1; fi
-echo "layers: ok — no include runs back up the ladder"
+echo "layers: ok — no include runs back up the ladder, and BERT stays in its plugin"

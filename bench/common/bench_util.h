@@ -12,7 +12,7 @@
 #include <fstream>
 #include <string>
 
-#include "mtlab/model/bert_config.h"
+#include "mtlab/bert/bert_config.h"
 #include "mtlab/model/fast_linear.h"
 
 namespace mtlab::bench {

@@ -14,7 +14,7 @@
 #include <random>
 #include <string>
 
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 #include "../common/bench_util.h"
 #include "mtlab/model/environment.h"
 #include "mtlab/model/fast_linear.h"

@@ -29,7 +29,7 @@
 
 #include "../common/bench_util.h"
 #include "mtlab/data/label_set.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 #include "mtlab/model/environment.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/loss.h"

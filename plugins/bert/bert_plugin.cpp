@@ -12,7 +12,7 @@
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
 #include "mtlab/io/sentence_transformers.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 #include "mtlab/plugin/declared_keys.h"
 #include "mtlab/plugin/descriptor.h"
 

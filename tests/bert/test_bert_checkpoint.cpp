@@ -7,7 +7,7 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/io/safetensors.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 #include "reference.h"
 
 using Catch::Matchers::Contains;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/sentence_encoder.h"
 #include "reference.h"

@@ -11,8 +11,8 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/io/safetensors.h"
-#include "mtlab/model/bert_config.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_config.h"
+#include "mtlab/bert/bert_model.h"
 #include "reliability_helpers.h"
 
 namespace fs = std::filesystem;

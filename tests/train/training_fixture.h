@@ -8,7 +8,7 @@
 #include "mtlab/data/dataset.h"
 #include "mtlab/data/label_set.h"
 #include "mtlab/data/synthetic_data.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 #include "mtlab/plugin/registry.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/trainer.h"

@@ -10,7 +10,7 @@
 #include "mtlab/core/log.h"
 #include "mtlab/io/checkpoint_weights.h"
 #include "mtlab/io/safetensors.h"
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 
 namespace mtlab {
 namespace fs = std::filesystem;

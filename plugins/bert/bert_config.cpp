@@ -1,4 +1,4 @@
-#include "mtlab/model/bert_config.h"
+#include "mtlab/bert/bert_config.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

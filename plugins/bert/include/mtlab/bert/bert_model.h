@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "mtlab/model/backbone.h"
-#include "mtlab/model/bert_config.h"
+#include "mtlab/bert/bert_config.h"
 #include "mtlab/text/bert_tokenizer.h"
 
 namespace mtlab {

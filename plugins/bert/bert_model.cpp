@@ -1,5 +1,5 @@
 // BertModel's modules and forward pass (Hugging Face modeling_bert.py, eval and train).
-#include "mtlab/model/bert_model.h"
+#include "mtlab/bert/bert_model.h"
 
 #include <fmt/format.h>
 #include <torch/torch.h>

@@ -4,13 +4,14 @@
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/options/data_formats.h"
 
 namespace mtlab {
 
 ConllOptions conll_options(const Config& table) {
   ConllOptions o;
-  o.word_column = table.get_int("word_column", o.word_column, -64, 63);
-  o.tag_column = table.get_int("tag_column", o.tag_column, -64, 63);
+  o.word_column = data_int(table, "word_column", o.word_column);
+  o.tag_column = data_int(table, "tag_column", o.tag_column);
   o.separator = table.get_string("separator", "");
   if (o.separator == "tab") o.separator = "\t";
   if (o.separator == "space") o.separator = " ";
@@ -18,8 +19,8 @@ ConllOptions conll_options(const Config& table) {
     throw Error(fmt::format("{}: key 'separator': '{}' is not one character, expected \"\" (runs of whitespace), "
                             "\"tab\", \"space\" or one character", table.location("separator"), o.separator));
   }
-  o.scheme = parse_tag_scheme(table.get_string("scheme", "bio"), table.location("scheme"));
-  o.encoding = parse_text_encoding(table.get_string("encoding", "utf-8"), table.location("encoding"));
+  o.scheme = parse_tag_scheme(data_string(table, "scheme", kDataDefaults.scheme), table.location("scheme"));
+  o.encoding = parse_text_encoding(data_string(table, "encoding", kDataDefaults.encoding), table.location("encoding"));
   return o;
 }
 

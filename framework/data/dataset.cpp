@@ -91,7 +91,7 @@ Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir)
     if (path.is_relative() && !base_dir.empty()) path = base_dir / path;
     into = read(path);
     if (into.empty()) throw Error(fmt::format("{}: no examples in the {} split (empty file?)", path.string(), key));
-    const std::int64_t limit = table.get_int(std::string("limit_") + key, 0, 0);
+    const std::int64_t limit = data_int(table, std::string("limit_") + key, kDataDefaults.limit);
     if (limit > 0 && static_cast<std::size_t>(limit) < into.size()) into.resize(static_cast<std::size_t>(limit));
     parts.push_back(fmt::format("{}={}", key, path.string()));
   };
@@ -99,13 +99,13 @@ Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir)
   read_split("dev", d.dev, false);
   read_split("test", d.test, false);
 
-  const double dev_fraction = table.get_double("dev_fraction", 0.0, 0.0, 0.5);
+  const double dev_fraction = data_double(table, "dev_fraction", kDataDefaults.dev_fraction);
   if (dev_fraction > 0) {
     if (table.has("dev")) {
       throw Error(fmt::format("{}: key 'dev_fraction' carves dev out of train, but 'dev' is given too; keep one",
                               table.location("dev_fraction")));
     }
-    const auto seed = static_cast<std::uint64_t>(table.get_int("split_seed", 13));
+    const auto seed = static_cast<std::uint64_t>(data_int(table, "split_seed", kDataDefaults.split_seed));
     std::vector<std::size_t> order(d.train.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     detail::Rng rng(seed);

@@ -8,6 +8,7 @@
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/options/data_formats.h"
 
 namespace mtlab {
 
@@ -17,7 +18,7 @@ namespace {
 std::string column_key(const Config& table, std::string_view key, std::string fallback) {
   if (!table.has(key)) return fallback;
   const auto& v = table.json().at(std::string(key));
-  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  if (v.is_number_integer()) return std::to_string(data_int(table, key, 0));  // within the rule's range
   if (v.is_string() && !v.get<std::string>().empty()) return v.get<std::string>();
   throw Error(fmt::format("{}: key '{}': expected a column index (integer, negative from the end) or a column name, got {}",
                           table.location(key), key, v.dump()));
@@ -115,16 +116,16 @@ DelimitedOptions delimited_options(const Config& table, bool csv) {
     }
     o.separator = sep[0];
   }
-  o.header = table.get_bool("header", false);
+  o.header = table.get_bool("header", kDataDefaults.header);
   o.text_column = column_key(table, "text_column", o.text_column);
   o.label_column = column_key(table, "label_column", o.label_column);
-  o.columns = table.get_int("columns", 0, 0, 1024);
-  o.label_field = table.get_choice("label_field", "whole", {"whole", "coarse", "fine"});
-  o.label_delimiter = table.get_string("label_delimiter", ":");
+  o.columns = data_int(table, "columns", o.columns);
+  o.label_field = data_string(table, "label_field", o.label_field);
+  o.label_delimiter = data_string(table, "label_delimiter", o.label_delimiter);
   if (o.label_delimiter.empty()) {
     throw Error(fmt::format("{}: key 'label_delimiter': expected a non-empty string", table.location("label_delimiter")));
   }
-  o.encoding = parse_text_encoding(table.get_string("encoding", "utf-8"), table.location("encoding"));
+  o.encoding = parse_text_encoding(data_string(table, "encoding", kDataDefaults.encoding), table.location("encoding"));
   if (o.quoted && o.columns > 0) {
     throw Error(fmt::format("{}: key 'columns' does not combine with csv quoting; quote the text field instead",
                             table.location("columns")));

@@ -4,6 +4,7 @@
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/options/data_formats.h"
 
 namespace mtlab {
 
@@ -12,8 +13,8 @@ JointOptions joint_options(const Config& table) {
   o.words_file = table.get_string("words_file", o.words_file);
   o.tags_file = table.get_string("tags_file", o.tags_file);
   o.label_file = table.get_string("label_file", o.label_file);
-  o.scheme = parse_tag_scheme(table.get_string("scheme", "bio"), table.location("scheme"));
-  o.encoding = parse_text_encoding(table.get_string("encoding", "utf-8"), table.location("encoding"));
+  o.scheme = parse_tag_scheme(data_string(table, "scheme", kDataDefaults.scheme), table.location("scheme"));
+  o.encoding = parse_text_encoding(data_string(table, "encoding", kDataDefaults.encoding), table.location("encoding"));
   return o;
 }
 

@@ -6,6 +6,7 @@
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/options/data_formats.h"
 
 namespace mtlab {
 
@@ -15,8 +16,8 @@ JsonlOptions jsonl_options(const Config& table) {
   o.label_key = table.get_string("label_key", o.label_key);
   o.tokens_key = table.get_string("tokens_key", o.tokens_key);
   o.tags_key = table.get_string("tags_key", o.tags_key);
-  o.scheme = parse_tag_scheme(table.get_string("scheme", "bio"), table.location("scheme"));
-  o.encoding = parse_text_encoding(table.get_string("encoding", "utf-8"), table.location("encoding"));
+  o.scheme = parse_tag_scheme(data_string(table, "scheme", kDataDefaults.scheme), table.location("scheme"));
+  o.encoding = parse_text_encoding(data_string(table, "encoding", kDataDefaults.encoding), table.location("encoding"));
   return o;
 }
 

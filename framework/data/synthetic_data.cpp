@@ -10,6 +10,7 @@
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
 #include "mtlab/data/text_lines.h"
+#include "mtlab/options/data_formats.h"
 #include "rng.h"
 
 namespace mtlab {
@@ -234,11 +235,11 @@ void add_noise(Sentence& s, detail::Rng& rng) {
 
 SyntheticOptions synthetic_options(const Config& table) {
   SyntheticOptions o;
-  o.seed = static_cast<std::uint64_t>(table.get_int("seed", static_cast<std::int64_t>(o.seed), 0));
-  o.train_size = table.get_int("train_size", o.train_size, 1, 200000);
-  o.dev_size = table.get_int("dev_size", o.dev_size, 0, 100000);
-  o.test_size = table.get_int("test_size", o.test_size, 0, 100000);
-  o.noise = table.get_double("noise", o.noise, 0.0, 1.0);
+  o.seed = static_cast<std::uint64_t>(data_int(table, "seed", static_cast<std::int64_t>(o.seed)));
+  o.train_size = data_int(table, "train_size", o.train_size);
+  o.dev_size = data_int(table, "dev_size", o.dev_size);
+  o.test_size = data_int(table, "test_size", o.test_size);
+  o.noise = data_double(table, "noise", o.noise);
   return o;
 }
 

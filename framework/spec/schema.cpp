@@ -52,48 +52,53 @@ std::vector<std::string_view> format_choices() {
 
 // Keys of a data table; the same table serves [data] and [tasks.NAME.data].
 std::vector<KeySpec> data_keys(std::string_view prefix) {
-  // The readers' keys (docs/data.md); which formats read each comes from the table
-  // read_dataset uses (mtlab/options/data_formats.h).
+  // The readers' keys (docs/data.md) with their help; the formats that read each, its
+  // bounds, choices and default come from the home the readers use (mtlab/options/data_formats.h).
+  const DataDefaults dd = kDataDefaults;
   static const std::vector<KeySpec> keys = {
       {.key = "format", .type = T::string, .help = "Reader for the files: joint (ATIS/SNIPS folders: seq.in, seq.out, label), conll (column files), tsv, csv, jsonl, or synthetic (generated intent/slot data). docs/data.md describes each.", .required = true,
        .choices = format_choices()},
       {.key = "train", .type = T::path, .help = "Training split: a file, or a folder for joint.", .path = PathRule::must_exist},
       {.key = "dev", .type = T::path, .help = "Development split (evaluation during training, model selection); absent: none.", .path = PathRule::must_exist},
       {.key = "test", .type = T::path, .help = "Test split, evaluated at the end with the selected model; absent: none.", .path = PathRule::must_exist},
-      {.key = "encoding", .type = T::string, .default_toml = "\"utf-8\"", .help = "Text encoding; latin-1 reads any byte (TREC has a byte that is not UTF-8).", .choices = {"utf-8", "utf8", "UTF-8", "latin-1", "latin1", "iso-8859-1", "ISO-8859-1"}},
-      {.key = "dev_fraction", .type = T::number, .default_toml = "0.0", .help = "Carve this fraction of train out as dev by a seeded shuffle (0: none); not with dev.", .min = 0, .max = 0.5},
-      {.key = "split_seed", .type = T::integer, .default_toml = "13", .help = "Seed of the dev_fraction shuffle.", .min = 0, .max = 9.2e18},
-      {.key = "limit_train", .type = T::integer, .default_toml = "0", .help = "Keep only the first N training examples (0: all); for quick runs and tests.", .min = 0, .max = 1e9},
-      {.key = "limit_dev", .type = T::integer, .default_toml = "0", .help = "Keep only the first N dev examples (0: all).", .min = 0, .max = 1e9},
-      {.key = "limit_test", .type = T::integer, .default_toml = "0", .help = "Keep only the first N test examples (0: all).", .min = 0, .max = 1e9},
-      {.key = "scheme", .type = T::string, .default_toml = "\"bio\"", .help = "Tag scheme of the files: bio (= iob2) or iob1 (converted to BIO when read).", .choices = {"bio", "iob2", "iob1", "BIO", "IOB2", "IOB1"}},
-      {.key = "words_file", .type = T::string, .default_toml = "\"seq.in\"", .help = "joint: the file of space-separated words in each split folder."},
-      {.key = "tags_file", .type = T::string, .default_toml = "\"seq.out\"", .help = "joint: the file of tags, one per word, line-aligned with words_file."},
-      {.key = "label_file", .type = T::string, .default_toml = "\"label\"", .help = "joint: the file of sentence labels, line-aligned with words_file."},
-      {.key = "word_column", .type = T::integer, .default_toml = "0", .help = "conll: the column holding the word (0-based; negative counts from the end).", .min = -64, .max = 63},
-      {.key = "tag_column", .type = T::integer, .default_toml = "-1", .help = "conll: the column holding the tag (-1: the last).", .min = -64, .max = 63},
+      {.key = "encoding", .type = T::string, .default_toml = toml(std::string(dd.encoding)), .help = "Text encoding; latin-1 reads any byte (TREC has a byte that is not UTF-8)."},
+      {.key = "dev_fraction", .type = T::number, .default_toml = toml(dd.dev_fraction), .help = "Carve this fraction of train out as dev by a seeded shuffle (0: none); not with dev."},
+      {.key = "split_seed", .type = T::integer, .default_toml = toml(dd.split_seed), .help = "Seed of the dev_fraction shuffle."},
+      {.key = "limit_train", .type = T::integer, .default_toml = toml(dd.limit), .help = "Keep only the first N training examples (0: all); for quick runs and tests."},
+      {.key = "limit_dev", .type = T::integer, .default_toml = toml(dd.limit), .help = "Keep only the first N dev examples (0: all)."},
+      {.key = "limit_test", .type = T::integer, .default_toml = toml(dd.limit), .help = "Keep only the first N test examples (0: all)."},
+      {.key = "scheme", .type = T::string, .default_toml = toml(std::string(dd.scheme)), .help = "Tag scheme of the files: bio (= iob2) or iob1 (converted to BIO when read)."},
+      {.key = "words_file", .type = T::string, .default_toml = toml(std::string(dd.words_file)), .help = "joint: the file of space-separated words in each split folder."},
+      {.key = "tags_file", .type = T::string, .default_toml = toml(std::string(dd.tags_file)), .help = "joint: the file of tags, one per word, line-aligned with words_file."},
+      {.key = "label_file", .type = T::string, .default_toml = toml(std::string(dd.label_file)), .help = "joint: the file of sentence labels, line-aligned with words_file."},
+      {.key = "word_column", .type = T::integer, .default_toml = toml(dd.word_column), .help = "conll: the column holding the word (0-based; negative counts from the end)."},
+      {.key = "tag_column", .type = T::integer, .default_toml = toml(dd.tag_column), .help = "conll: the column holding the tag (-1: the last)."},
       {.key = "separator", .type = T::string, .help = "Field separator: one character, \"tab\" or \"space\"; absent: a tab for tsv, a comma for csv, runs of whitespace for conll."},
-      {.key = "header", .type = T::boolean, .default_toml = "false", .help = "tsv/csv: the first line names the columns."},
-      {.key = "text_column", .type = T::index_or_name, .default_toml = "0", .help = "tsv/csv: the text column, an index (0-based; negative from the end) or, with a header, a name.", .min = -1024, .max = 1024},
-      {.key = "label_column", .type = T::index_or_name, .default_toml = "-1", .help = "tsv/csv: the label column, an index or a name (-1: the last).", .min = -1024, .max = 1024},
-      {.key = "columns", .type = T::integer, .default_toml = "0", .help = "tsv: split each line into exactly N fields, the text absorbing extra separators (SST-5, TREC: 2); 0: as many as the first line.", .min = 0, .max = 1024},
-      {.key = "label_field", .type = T::string, .default_toml = "\"whole\"", .help = "tsv/csv: whole, coarse (the part before label_delimiter: TREC-6) or fine (the whole field: TREC-50).", .choices = {"whole", "coarse", "fine"}},
-      {.key = "label_delimiter", .type = T::string, .default_toml = "\":\"", .help = "tsv/csv: where label_field = \"coarse\" cuts a label."},
-      {.key = "text_key", .type = T::string, .default_toml = "\"text\"", .help = "jsonl: the field holding a sentence."},
-      {.key = "label_key", .type = T::string, .default_toml = "\"label\"", .help = "jsonl: the field holding the sentence label."},
-      {.key = "tokens_key", .type = T::string, .default_toml = "\"tokens\"", .help = "jsonl: the field holding a list of words."},
-      {.key = "tags_key", .type = T::string, .default_toml = "\"tags\"", .help = "jsonl: the field holding one tag per word."},
-      {.key = "seed", .type = T::integer, .default_toml = "13", .help = "synthetic: the generator's seed (the data, not the training).", .min = 0, .max = 9.2e18},
-      {.key = "train_size", .type = T::integer, .default_toml = "2000", .help = "synthetic: training sentences to generate.", .min = 1, .max = 200000},
-      {.key = "dev_size", .type = T::integer, .default_toml = "300", .help = "synthetic: development sentences.", .min = 0, .max = 100000},
-      {.key = "test_size", .type = T::integer, .default_toml = "300", .help = "synthetic: test sentences.", .min = 0, .max = 100000},
-      {.key = "noise", .type = T::number, .default_toml = "0.05", .help = "synthetic: fraction of deliberately ambiguous sentences.", .min = 0, .max = 1},
+      {.key = "header", .type = T::boolean, .default_toml = toml(dd.header), .help = "tsv/csv: the first line names the columns."},
+      {.key = "text_column", .type = T::index_or_name, .default_toml = toml(dd.text_column), .help = "tsv/csv: the text column, an index (0-based; negative from the end) or, with a header, a name."},
+      {.key = "label_column", .type = T::index_or_name, .default_toml = toml(dd.label_column), .help = "tsv/csv: the label column, an index or a name (-1: the last)."},
+      {.key = "columns", .type = T::integer, .default_toml = toml(dd.columns), .help = "tsv: split each line into exactly N fields, the text absorbing extra separators (SST-5, TREC: 2); 0: as many as the first line."},
+      {.key = "label_field", .type = T::string, .default_toml = toml(std::string(dd.label_field)), .help = "tsv/csv: whole, coarse (the part before label_delimiter: TREC-6) or fine (the whole field: TREC-50)."},
+      {.key = "label_delimiter", .type = T::string, .default_toml = toml(std::string(dd.label_delimiter)), .help = "tsv/csv: where label_field = \"coarse\" cuts a label."},
+      {.key = "text_key", .type = T::string, .default_toml = toml(std::string(dd.text_key)), .help = "jsonl: the field holding a sentence."},
+      {.key = "label_key", .type = T::string, .default_toml = toml(std::string(dd.label_key)), .help = "jsonl: the field holding the sentence label."},
+      {.key = "tokens_key", .type = T::string, .default_toml = toml(std::string(dd.tokens_key)), .help = "jsonl: the field holding a list of words."},
+      {.key = "tags_key", .type = T::string, .default_toml = toml(std::string(dd.tags_key)), .help = "jsonl: the field holding one tag per word."},
+      {.key = "seed", .type = T::integer, .default_toml = toml(dd.seed), .help = "synthetic: the generator's seed (the data, not the training)."},
+      {.key = "train_size", .type = T::integer, .default_toml = toml(dd.train_size), .help = "synthetic: training sentences to generate."},
+      {.key = "dev_size", .type = T::integer, .default_toml = toml(dd.dev_size), .help = "synthetic: development sentences."},
+      {.key = "test_size", .type = T::integer, .default_toml = toml(dd.test_size), .help = "synthetic: test sentences."},
+      {.key = "noise", .type = T::number, .default_toml = toml(dd.noise), .help = "synthetic: fraction of deliberately ambiguous sentences."},
   };
   // Owns the prefixed key strings for the program's lifetime (a deque never moves them).
   static std::deque<std::string> owned;
   std::vector<KeySpec> out;
   for (KeySpec k : keys) {
-    k.formats = data_key_formats(k.key);
+    const DataKeyRule& rule = data_key_rule(k.key);  // formats, bounds and choices live there
+    k.formats = rule.formats;
+    k.min = rule.min;
+    k.max = rule.max;
+    if (!rule.choices.empty()) k.choices = rule.choices;
     owned.push_back(std::string(prefix) + std::string(k.key));
     k.key = owned.back();
     out.push_back(k);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/options/data_formats.h"
 #include "mtlab/data/example.h"
 #include "mtlab/data/tag_scheme.h"
 #include "mtlab/data/text_lines.h"
@@ -16,8 +17,8 @@ namespace mtlab {
 class Config;
 
 struct ConllOptions {
-  std::int64_t word_column = 0;
-  std::int64_t tag_column = -1;   // negative counts from the end: -1 is the last column
+  std::int64_t word_column = kDataDefaults.word_column;
+  std::int64_t tag_column = kDataDefaults.tag_column;   // negative counts from the end: -1 is the last column
   std::string separator;          // "" = runs of spaces/tabs; otherwise one character, e.g. "\t"
   TagScheme scheme = TagScheme::bio;  // iob1 input is converted to BIO
   TextEncoding encoding = TextEncoding::utf8;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/options/data_formats.h"
 #include "mtlab/data/example.h"
 #include "mtlab/data/text_lines.h"
 
@@ -17,19 +18,19 @@ class Config;
 struct DelimitedOptions {
   char separator = '\t';         // tsv: tab; csv: comma (csv honours "double quotes")
   bool quoted = false;           // csv-style quoting: "a, b" and "" inside quotes
-  bool header = false;           // the first line names the columns
+  bool header = kDataDefaults.header;           // the first line names the columns
   // Columns by 0-based index (negative counts from the end) or, with a header,
   // by name. Defaults: text first, label last.
-  std::string text_column = "0";
-  std::string label_column = "-1";
+  std::string text_column = std::to_string(kDataDefaults.text_column);
+  std::string label_column = std::to_string(kDataDefaults.label_column);
   // 0: every line must have as many fields as the first line. N > 0: a line is
   // split into exactly N fields and the text field absorbs any extra separators
   // (so `label text with spaces` is 2 columns with separator " ").
-  std::int64_t columns = 0;
+  std::int64_t columns = kDataDefaults.columns;
   // "whole" keeps the label field; "coarse" keeps the part before the first
   // label_delimiter (TREC "LOC:city" → "LOC"); "fine" = whole field (TREC's convention).
-  std::string label_field = "whole";
-  std::string label_delimiter = ":";
+  std::string label_field{kDataDefaults.label_field};
+  std::string label_delimiter{kDataDefaults.label_delimiter};
   TextEncoding encoding = TextEncoding::utf8;
 };
 

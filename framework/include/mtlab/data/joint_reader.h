@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/options/data_formats.h"
 #include "mtlab/data/example.h"
 #include "mtlab/data/tag_scheme.h"
 #include "mtlab/data/text_lines.h"
@@ -16,9 +17,9 @@ namespace mtlab {
 class Config;
 
 struct JointOptions {
-  std::string words_file = "seq.in";
-  std::string tags_file = "seq.out";
-  std::string label_file = "label";
+  std::string words_file{kDataDefaults.words_file};
+  std::string tags_file{kDataDefaults.tags_file};
+  std::string label_file{kDataDefaults.label_file};
   TagScheme scheme = TagScheme::bio;
   TextEncoding encoding = TextEncoding::utf8;
 };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/options/data_formats.h"
 #include "mtlab/data/example.h"
 #include "mtlab/data/tag_scheme.h"
 #include "mtlab/data/text_lines.h"
@@ -15,10 +16,10 @@ namespace mtlab {
 class Config;
 
 struct JsonlOptions {
-  std::string text_key = "text";
-  std::string label_key = "label";
-  std::string tokens_key = "tokens";
-  std::string tags_key = "tags";
+  std::string text_key{kDataDefaults.text_key};
+  std::string label_key{kDataDefaults.label_key};
+  std::string tokens_key{kDataDefaults.tokens_key};
+  std::string tags_key{kDataDefaults.tags_key};
   TagScheme scheme = TagScheme::bio;
   TextEncoding encoding = TextEncoding::utf8;
 };

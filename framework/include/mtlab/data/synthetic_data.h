@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mtlab/options/data_formats.h"
 #include "mtlab/data/dataset.h"
 
 namespace mtlab {
@@ -14,13 +15,13 @@ namespace mtlab {
 class Config;
 
 struct SyntheticOptions {
-  std::uint64_t seed = 13;
-  std::int64_t train_size = 2000;
-  std::int64_t dev_size = 300;
-  std::int64_t test_size = 300;
+  std::uint64_t seed = kDataDefaults.seed;
+  std::int64_t train_size = kDataDefaults.train_size;
+  std::int64_t dev_size = kDataDefaults.dev_size;
+  std::int64_t test_size = kDataDefaults.test_size;
   // Probability that a sentence gets one surface perturbation (a filler word
   // inserted, a function word dropped, or a word misspelt). Tags stay right.
-  double noise = 0.05;
+  double noise = kDataDefaults.noise;
 };
 
 // Keys: seed, train_size, dev_size, test_size, noise (which formats read a key: mtlab/options/data_formats.h).

@@ -37,6 +37,13 @@ const KeySpec& DeclaredKeys::find(std::string_view name) const {
   throw std::logic_error(fmt::format("plugin reads key '{}', which its KeySpec array does not declare", name));
 }
 
+bool DeclaredKeys::declares(std::string_view name) const {
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (name == keys_[i].name) return true;
+  }
+  return false;
+}
+
 std::string DeclaredKeys::default_text(std::string_view name) const {
   std::string text = find(name).default_value;
   return text.size() >= 2 && text.front() == '"' && text.back() == '"' ? text.substr(1, text.size() - 2) : text;

@@ -7,6 +7,7 @@
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/core/json_file.h"
 #include "mtlab/core/suggest.h"
 #include "mtlab/spec/document.h"
 #include "mtlab/options/data_formats.h"
@@ -86,8 +87,10 @@ class Resolver {
 
   // Defaults first, so they are resolved (paths made absolute) like written values.
   void run() {
+    const bool plugin_written = get_at(config_, "backbone.plugin") != nullptr;
     fill_defaults();
     walk_table(config_, "", "");
+    if (!plugin_written) infer_backbone_plugin();
     cross_check();
   }
 
@@ -620,6 +623,22 @@ class Resolver {
   }
 
   // The backbone plugin the spec names, with its hooks; nullptr without a catalog.
+  // A checkpoint folder without backbone.plugin: the plugin its config.json's
+  // model_type names (an ELECTRA folder needs no plugin = "electra"), where one is loaded.
+  void infer_backbone_plugin() {
+    const nlohmann::json* checkpoint = get_at(config_, "backbone.checkpoint");
+    if (!checkpoint || !checkpoint->is_string()) return;
+    const auto file = std::filesystem::path(checkpoint->get<std::string>()) / "config.json";
+    std::string type;
+    try {
+      const auto j = read_json_file(file);
+      if (j.is_object() && j.contains("model_type") && j["model_type"].is_string()) type = j["model_type"].get<std::string>();
+    } catch (const std::exception&) {
+      return;  // the backbone reports a folder it cannot read when it loads it
+    }
+    if (!type.empty() && find_plugin("backbone", type)) config_["backbone"]["plugin"] = type;
+  }
+
   const plugin::PluginInfo* backbone_plugin() const {
     const auto b = config_.find("backbone");
     return b != config_.end() && b->is_object() ? named_plugin(*b, "backbone", "plugin", "backbone") : nullptr;

@@ -17,14 +17,42 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// DistilBERT's key names for BERT's, in an order where each replacement sees only
+// keys no earlier one rewrote (attention's output before the feed-forward's).
+constexpr std::pair<const char*, const char*> kDistilbertKeys[] = {
+    {".attention.output.dense.", ".attention.out_lin."},
+    {".attention.output.LayerNorm.", ".sa_layer_norm."},
+    {".attention.self.query.", ".attention.q_lin."},
+    {".attention.self.key.", ".attention.k_lin."},
+    {".attention.self.value.", ".attention.v_lin."},
+    {".intermediate.dense.", ".ffn.lin1."},
+    {".output.dense.", ".ffn.lin2."},
+    {".output.LayerNorm.", ".output_layer_norm."},
+    {"encoder.layer.", "transformer.layer."},
+};
+
+void replace_first(std::string& key, std::string_view from, std::string_view to) {
+  const auto at = key.find(from);
+  if (at != std::string::npos) key.replace(at, from.size(), to);
+}
+
 // The name a checkpoint key has in BertModel: task models store the encoder under
-// `bert.`, and old checkpoints name LayerNorm parameters gamma/beta (Hugging
+// the family's prefix (`bert.`, `roberta.`, …), DistilBERT names its layers its
+// own way, and old checkpoints name LayerNorm parameters gamma/beta (Hugging
 // Face's _fix_key renames any key containing them).
-std::string model_key(std::string key) {
-  if (key.rfind("bert.", 0) == 0) key = key.substr(5);
-  for (const auto& [from, to] : {std::pair{"gamma", "weight"}, std::pair{"beta", "bias"}}) {
-    const auto at = key.find(from);
-    if (at != std::string::npos) key.replace(at, std::string(from).size(), to);
+std::string model_key(std::string key, const std::string& family) {
+  if (key.rfind(family + ".", 0) == 0) key = key.substr(family.size() + 1);
+  if (family == "distilbert") {
+    for (auto it = std::rbegin(kDistilbertKeys); it != std::rend(kDistilbertKeys); ++it) replace_first(key, it->second, it->first);
+  }
+  for (const auto& [from, to] : {std::pair{"gamma", "weight"}, std::pair{"beta", "bias"}}) replace_first(key, from, to);
+  return key;
+}
+
+// The family's own name for a BertModel key (what `transformers` reads back).
+std::string checkpoint_key(std::string key, const std::string& family) {
+  if (family == "distilbert") {
+    for (const auto& [ours, theirs] : kDistilbertKeys) replace_first(key, ours, theirs);
   }
   return key;
 }
@@ -45,7 +73,7 @@ BertLoadReport BertModel::load_weights(const io::CheckpointWeights& weights, con
   std::map<std::string, std::string> source;  // model key → checkpoint key
   const auto names = weights.names();
   for (const auto& name : names) {
-    const auto key = model_key(name);
+    const auto key = model_key(name, config_.model_type);
     auto it = source.find(key);
     if (it == source.end() || name == key) source[key] = name;
   }
@@ -94,8 +122,8 @@ BertLoadReport BertModel::load_weights(const io::CheckpointWeights& weights, con
     if (!used.count(name)) report.unused.push_back(name);
   }
   if (!report.unused.empty()) {
-    log::warn("{}: {} checkpoint tensor(s) not used by the BERT backbone: {}", where, report.unused.size(),
-              list_some(report.unused));
+    log::warn("{}: {} checkpoint tensor(s) not used by the {} backbone: {}", where, report.unused.size(),
+              config_.family_name(), list_some(report.unused));
   }
   if (pooler_missing) {
     for (auto& p : named_parameters()) {
@@ -118,6 +146,10 @@ std::shared_ptr<BertModel> BertModel::from_folder(const fs::path& folder, BertMo
                                                   BertLoadReport* report) {
   try {
     auto config = BertConfig::from_file(folder / "config.json");
+    if (!options.model_type.empty() && config.model_type != options.model_type) {
+      throw Error(fmt::format("{}: model_type \"{}\" is not a {} folder; its backbone plugin is \"{}\"",
+                              (folder / "config.json").string(), config.model_type, options.model_type, config.model_type));
+    }
     auto weights = io::CheckpointWeights::open(folder);
     auto tokenizer = BertTokenizer::from_folder(folder);
     // Build on the CPU in float32, load, then move: loading converts F16/BF16 files.
@@ -142,7 +174,9 @@ void BertModel::save(const fs::path& folder) const {
   fs::create_directories(folder);
   config_.save(folder / "config.json");
   NamedTensors tensors;
-  for (const auto& p : named_parameters()) tensors.emplace_back(p.key(), p.value().detach().to(torch::kCPU));
+  for (const auto& p : named_parameters()) {
+    tensors.emplace_back(checkpoint_key(p.key(), config_.model_type), p.value().detach().to(torch::kCPU));
+  }
   io::save_safetensors(folder / "model.safetensors", tensors);
   tokenizer().save(folder);
 }

@@ -25,7 +25,78 @@ void read_field(const json& j, const char* key, T& out, const std::string& where
   }
 }
 
+// DistilBERT's config.json names: (its field, ours).
+void read_distilbert(const json& j, BertConfig& c, const std::string& where) {
+  read_field(j, "vocab_size", c.vocab_size, where);
+  read_field(j, "dim", c.hidden_size, where);
+  read_field(j, "n_layers", c.num_hidden_layers, where);
+  read_field(j, "n_heads", c.num_attention_heads, where);
+  read_field(j, "hidden_dim", c.intermediate_size, where);
+  read_field(j, "activation", c.hidden_act, where);
+  read_field(j, "dropout", c.hidden_dropout_prob, where);
+  read_field(j, "attention_dropout", c.attention_probs_dropout_prob, where);
+  read_field(j, "max_position_embeddings", c.max_position_embeddings, where);
+  read_field(j, "initializer_range", c.initializer_range, where);
+  read_field(j, "pad_token_id", c.pad_token_id, where);
+  bool sinusoidal = false;
+  read_field(j, "sinusoidal_pos_embds", sinusoidal, where);
+  if (sinusoidal) throw Error(fmt::format("{}: sinusoidal_pos_embds = true is not supported (learned positions only)", where));
+}
+
+void read_bert(const json& j, BertConfig& c, const std::string& where) {
+  read_field(j, "vocab_size", c.vocab_size, where);
+  read_field(j, "hidden_size", c.hidden_size, where);
+  read_field(j, "num_hidden_layers", c.num_hidden_layers, where);
+  read_field(j, "num_attention_heads", c.num_attention_heads, where);
+  read_field(j, "intermediate_size", c.intermediate_size, where);
+  read_field(j, "hidden_act", c.hidden_act, where);
+  read_field(j, "hidden_dropout_prob", c.hidden_dropout_prob, where);
+  read_field(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob, where);
+  read_field(j, "max_position_embeddings", c.max_position_embeddings, where);
+  read_field(j, "type_vocab_size", c.type_vocab_size, where);
+  read_field(j, "initializer_range", c.initializer_range, where);
+  read_field(j, "layer_norm_eps", c.layer_norm_eps, where);
+  read_field(j, "pad_token_id", c.pad_token_id, where);
+  read_field(j, "position_embedding_type", c.position_embedding_type, where);
+  if (c.model_type == "electra") read_field(j, "embedding_size", c.embedding_size, where);
+}
+
 }  // namespace
+
+const std::vector<std::string>& BertConfig::families() {
+  static const std::vector<std::string> names = {"bert", "roberta", "electra", "distilbert"};
+  return names;
+}
+
+std::string BertConfig::family_name() const {
+  if (model_type == "roberta") return "RoBERTa";
+  if (model_type == "electra") return "ELECTRA";
+  if (model_type == "distilbert") return "DistilBERT";
+  return "BERT";
+}
+
+BertConfig BertConfig::defaults(const std::string& model_type) {
+  BertConfig c;
+  c.model_type = model_type;
+  if (model_type == "roberta") {  // RobertaConfig
+    c.vocab_size = 50265;
+    c.max_position_embeddings = 514;
+    c.type_vocab_size = 1;
+    c.layer_norm_eps = 1e-5;
+    c.pad_token_id = 1;
+  } else if (model_type == "electra") {  // ElectraConfig (the small discriminator's shape)
+    c.embedding_size = 128;
+    c.hidden_size = 256;
+    c.num_attention_heads = 4;
+    c.intermediate_size = 1024;
+  } else if (model_type == "distilbert") {  // DistilBertConfig
+    c.num_hidden_layers = 6;
+    c.type_vocab_size = 0;
+  } else if (model_type != "bert") {
+    throw Error(fmt::format("model_type \"{}\" is not one of bert, roberta, electra, distilbert", model_type));
+  }
+  return c;
+}
 
 void BertConfig::validate(const std::string& where) const {
   // Upper bounds, so that a hostile or mistyped config.json is refused before any
@@ -42,7 +113,15 @@ void BertConfig::validate(const std::string& where) const {
   in_range("num_attention_heads", num_attention_heads, 256);
   in_range("intermediate_size", intermediate_size, 65536);
   in_range("max_position_embeddings", max_position_embeddings, 65536);
-  in_range("type_vocab_size", type_vocab_size, 1024);
+  if (model_type == "distilbert") {
+    if (type_vocab_size != 0) throw Error(fmt::format("{}: distilbert has no token types (type_vocab_size 0)", where));
+  } else {
+    in_range("type_vocab_size", type_vocab_size, 1024);
+  }
+  if (embedding_size != 0) {
+    if (model_type != "electra") throw Error(fmt::format("{}: embedding_size is an electra field", where));
+    in_range("embedding_size", embedding_size, 16384);
+  }
   // Each field in range can still multiply to an absurd model: bound the total.
   const double parameters = parameter_count();
   if (parameters > static_cast<double>(kMaxParameters)) {
@@ -75,37 +154,32 @@ void BertConfig::validate(const std::string& where) const {
 
 double BertConfig::parameter_count() const {
   const double h = static_cast<double>(hidden_size), i = static_cast<double>(intermediate_size);
-  const double embeddings =
-      (static_cast<double>(vocab_size) + static_cast<double>(max_position_embeddings) + static_cast<double>(type_vocab_size)) * h + 2 * h;
+  const double e = static_cast<double>(embedding_width());
+  const double tables = static_cast<double>(vocab_size) + static_cast<double>(max_position_embeddings) +
+                        static_cast<double>(type_vocab_size);
+  const double projection = e != h ? e * h + h : 0;
+  const double embeddings = tables * e + 2 * e + projection;
   const double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
-  const double pooler = h * h + h;
+  const double pooler = has_pooler() ? h * h + h : 0;
   return embeddings + static_cast<double>(num_hidden_layers) * layer + pooler;
 }
 
 BertConfig BertConfig::from_json(const json& j, const std::string& where) {
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", where));
-  if (j.contains("model_type") && j["model_type"].is_string()) {
-    const auto type = j["model_type"].get<std::string>();
-    // Architecturally identical BERT variants are fine; anything else would load wrongly.
-    if (type != "bert") {
-      throw Error(fmt::format("{}: model_type \"{}\" is not a BERT model (expected \"bert\")", where, type));
-    }
+  std::string type = "bert";
+  if (j.contains("model_type") && j["model_type"].is_string()) type = j["model_type"].get<std::string>();
+  const auto& known = families();
+  if (std::find(known.begin(), known.end(), type) == known.end()) {
+    // Architecturally different encoders would load wrongly: refuse them by name.
+    throw Error(fmt::format("{}: model_type \"{}\" is not a BERT-family encoder (expected one of bert, roberta, "
+                            "electra, distilbert)", where, type));
   }
-  BertConfig c;
-  read_field(j, "vocab_size", c.vocab_size, where);
-  read_field(j, "hidden_size", c.hidden_size, where);
-  read_field(j, "num_hidden_layers", c.num_hidden_layers, where);
-  read_field(j, "num_attention_heads", c.num_attention_heads, where);
-  read_field(j, "intermediate_size", c.intermediate_size, where);
-  read_field(j, "hidden_act", c.hidden_act, where);
-  read_field(j, "hidden_dropout_prob", c.hidden_dropout_prob, where);
-  read_field(j, "attention_probs_dropout_prob", c.attention_probs_dropout_prob, where);
-  read_field(j, "max_position_embeddings", c.max_position_embeddings, where);
-  read_field(j, "type_vocab_size", c.type_vocab_size, where);
-  read_field(j, "initializer_range", c.initializer_range, where);
-  read_field(j, "layer_norm_eps", c.layer_norm_eps, where);
-  read_field(j, "pad_token_id", c.pad_token_id, where);
-  read_field(j, "position_embedding_type", c.position_embedding_type, where);
+  BertConfig c = defaults(type);
+  if (type == "distilbert") {
+    read_distilbert(j, c, where);
+  } else {
+    read_bert(j, c, where);
+  }
   c.validate(where);
   return c;
 }
@@ -123,25 +197,55 @@ BertConfig BertConfig::from_file(const std::filesystem::path& file) {
 }
 
 json BertConfig::to_json() const {
-  return json{{"architectures", {"BertModel"}},
-              {"attention_probs_dropout_prob", attention_probs_dropout_prob},
-              {"classifier_dropout", nullptr},
-              {"hidden_act", hidden_act},
-              {"hidden_dropout_prob", hidden_dropout_prob},
-              {"hidden_size", hidden_size},
-              {"initializer_range", initializer_range},
-              {"intermediate_size", intermediate_size},
-              {"layer_norm_eps", layer_norm_eps},
-              {"max_position_embeddings", max_position_embeddings},
-              {"model_type", "bert"},
-              {"num_attention_heads", num_attention_heads},
-              {"num_hidden_layers", num_hidden_layers},
-              {"pad_token_id", pad_token_id},
-              {"position_embedding_type", position_embedding_type},
-              {"torch_dtype", "float32"},
-              {"type_vocab_size", type_vocab_size},
-              {"use_cache", true},
-              {"vocab_size", vocab_size}};
+  if (model_type == "distilbert") {
+    return json{{"activation", hidden_act},
+                {"architectures", {"DistilBertModel"}},
+                {"attention_dropout", attention_probs_dropout_prob},
+                {"dim", hidden_size},
+                {"dropout", hidden_dropout_prob},
+                {"hidden_dim", intermediate_size},
+                {"initializer_range", initializer_range},
+                {"max_position_embeddings", max_position_embeddings},
+                {"model_type", "distilbert"},
+                {"n_heads", num_attention_heads},
+                {"n_layers", num_hidden_layers},
+                {"pad_token_id", pad_token_id},
+                {"qa_dropout", 0.1},
+                {"seq_classif_dropout", 0.2},
+                {"sinusoidal_pos_embds", false},
+                {"torch_dtype", "float32"},
+                {"vocab_size", vocab_size}};
+  }
+  json j{{"architectures", {"BertModel"}},
+         {"attention_probs_dropout_prob", attention_probs_dropout_prob},
+         {"classifier_dropout", nullptr},
+         {"hidden_act", hidden_act},
+         {"hidden_dropout_prob", hidden_dropout_prob},
+         {"hidden_size", hidden_size},
+         {"initializer_range", initializer_range},
+         {"intermediate_size", intermediate_size},
+         {"layer_norm_eps", layer_norm_eps},
+         {"max_position_embeddings", max_position_embeddings},
+         {"model_type", "bert"},
+         {"num_attention_heads", num_attention_heads},
+         {"num_hidden_layers", num_hidden_layers},
+         {"pad_token_id", pad_token_id},
+         {"position_embedding_type", position_embedding_type},
+         {"torch_dtype", "float32"},
+         {"type_vocab_size", type_vocab_size},
+         {"use_cache", true},
+         {"vocab_size", vocab_size}};
+  if (model_type == "roberta") {
+    j["architectures"] = {"RobertaModel"};
+    j["model_type"] = "roberta";
+    j["bos_token_id"] = 0;
+    j["eos_token_id"] = 2;
+  } else if (model_type == "electra") {
+    j["architectures"] = {"ElectraModel"};
+    j["model_type"] = "electra";
+    j["embedding_size"] = embedding_width();
+  }
+  return j;
 }
 
 void BertConfig::save(const std::filesystem::path& file) const {

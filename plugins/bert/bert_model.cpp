@@ -42,13 +42,13 @@ struct BertEmbeddings : torch::nn::Module {
   torch::nn::LayerNorm LayerNorm{nullptr};
 
   explicit BertEmbeddings(const BertConfig& c) {
-    word_embeddings = register_module("word_embeddings", torch::nn::Embedding(c.vocab_size, c.hidden_size));
-    position_embeddings =
-        register_module("position_embeddings", torch::nn::Embedding(c.max_position_embeddings, c.hidden_size));
-    token_type_embeddings =
-        register_module("token_type_embeddings", torch::nn::Embedding(c.type_vocab_size, c.hidden_size));
-    LayerNorm = register_module(
-        "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_eps)));
+    const auto E = c.embedding_width();
+    word_embeddings = register_module("word_embeddings", torch::nn::Embedding(c.vocab_size, E));
+    position_embeddings = register_module("position_embeddings", torch::nn::Embedding(c.max_position_embeddings, E));
+    if (c.has_token_types()) {
+      token_type_embeddings = register_module("token_type_embeddings", torch::nn::Embedding(c.type_vocab_size, E));
+    }
+    LayerNorm = register_module("LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({E}).eps(c.layer_norm_eps)));
   }
 };
 
@@ -149,7 +149,11 @@ void BertModel::build_modules() {
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i) {
     layers_.push_back(layer->register_module(std::to_string(i), std::make_shared<BertLayer>(config_)));
   }
-  pooler_ = register_module("pooler", std::make_shared<BertPooler>(config_));
+  // ELECTRA: embeddings narrower than the layers, projected (Hugging Face's top-level key).
+  if (config_.embedding_width() != config_.hidden_size) {
+    projection_ = register_module("embeddings_project", torch::nn::Linear(config_.embedding_width(), config_.hidden_size));
+  }
+  if (config_.has_pooler()) pooler_ = register_module("pooler", std::make_shared<BertPooler>(config_));
 }
 
 void BertModel::init_weights() {
@@ -167,6 +171,7 @@ void BertModel::init_weights() {
     }
   }
   embeddings_->word_embeddings->weight[config_.pad_token_id].zero_();
+  if (config_.model_type == "roberta") embeddings_->position_embeddings->weight[config_.pad_token_id].zero_();
 }
 
 void BertModel::place() {
@@ -205,7 +210,7 @@ void BertModel::fit_texts(const std::vector<std::string>& texts) {
   tokenizer_.emplace(std::move(vocab), options);
   config_.vocab_size = static_cast<std::int64_t>(tokenizer_->vocab().size());
   config_.pad_token_id = tokenizer_->pad_id();
-  auto word = torch::nn::Embedding(config_.vocab_size, config_.hidden_size);
+  auto word = torch::nn::Embedding(config_.vocab_size, config_.embedding_width());
   {
     torch::NoGradGuard no_grad;
     word->weight.normal_(0.0, config_.initializer_range);
@@ -222,7 +227,15 @@ at::Device BertModel::device() const { return embeddings_->word_embeddings->weig
 std::string BertModel::architecture_fingerprint() const {
   auto config = config_.to_json();
   config.erase("vocab_size");  // part of the embeddings' shape already
-  return "bert " + config.dump();
+  return config_.model_type + " " + config.dump();
+}
+
+at::Tensor BertModel::position_ids(const at::Tensor& ids) const {
+  if (config_.model_type != "roberta") return torch::arange(ids.size(1), ids.options()).unsqueeze(0);
+  // RoBERTa numbers real tokens from padding_idx + 1 and gives padding the padding index,
+  // so a row's positions do not depend on how far it is padded.
+  const auto real = ids.ne(config_.pad_token_id).to(at::kLong);
+  return real.cumsum(1).mul_(real).add_(config_.pad_token_id);
 }
 
 at::Tensor BertModel::embed(const at::Tensor& input_ids, const at::Tensor& token_type_ids) {
@@ -235,12 +248,17 @@ at::Tensor BertModel::embed(const at::Tensor& input_ids, const at::Tensor& token
   }
   auto& e = *embeddings_;
   auto h = at::embedding(e.word_embeddings->weight, ids);
-  h = h + at::embedding(e.position_embeddings->weight, torch::arange(T, ids.options())).unsqueeze(0);
-  const auto types = token_type_ids.defined() ? token_type_ids.to(dev, at::kLong) : torch::zeros_like(ids);
-  h = h + at::embedding(e.token_type_embeddings->weight, types);
+  h = h + at::embedding(e.position_embeddings->weight, position_ids(ids));
+  if (config_.has_token_types()) {
+    // One token type (RoBERTa): every segment is type 0, whatever the tokenizer says.
+    const bool given = token_type_ids.defined() && config_.type_vocab_size > 1;
+    const auto types = given ? token_type_ids.to(dev, at::kLong) : torch::zeros_like(ids);
+    h = h + at::embedding(e.token_type_embeddings->weight, types);
+  }
   h = e.LayerNorm(h);
   // The embeddings' own flag: frozen embeddings stay in eval mode (no dropout) in a training model.
   if (e.is_training()) h = at::dropout(h, config_.hidden_dropout_prob, true);
+  if (projection_) h = linear(projection_, h);
   return h;
 }
 
@@ -265,6 +283,9 @@ at::Tensor BertModel::run_layers(const at::Tensor& hidden, const at::Tensor& att
 }
 
 at::Tensor BertModel::pool(const at::Tensor& hidden) {
+  // Without a pooler (ELECTRA, DistilBERT) the pooled vector is the first token's
+  // state, which their Hugging Face sequence-classification heads read.
+  if (!pooler_) return hidden.select(1, 0);
   return at::tanh(linear(pooler_->dense, hidden.select(1, 0)));
 }
 
@@ -279,7 +300,7 @@ EncoderOutput BertModel::forward(const at::Tensor& input_ids, const at::Tensor& 
 std::vector<std::string> BertModel::block_names() const {
   std::vector<std::string> out{"embeddings"};
   for (std::int64_t i = 0; i < num_layers(); ++i) out.push_back(fmt::format("layer.{}", i));
-  out.emplace_back("pooler");
+  if (pooler_) out.emplace_back("pooler");
   return out;
 }
 
@@ -293,12 +314,13 @@ NamedTensors BertModel::block_parameters(const std::string& block) {
   NamedTensors out;
   if (!prefix.empty()) {
     for (const auto& p : named_parameters()) {
-      if (p.key().rfind(prefix, 0) == 0) out.emplace_back(p.key(), p.value());
+      const bool projection = block == "embeddings" && p.key().rfind("embeddings_project.", 0) == 0;
+      if (p.key().rfind(prefix, 0) == 0 || projection) out.emplace_back(p.key(), p.value());
     }
   }
   if (out.empty()) {
-    throw Error(fmt::format("backbone has no parameter block '{}'; blocks are embeddings, layer.0 … layer.{}, pooler",
-                            block, num_layers() - 1));
+    throw Error(fmt::format("backbone has no parameter block '{}'; blocks are embeddings, layer.0 … layer.{}{}", block,
+                            num_layers() - 1, pooler_ ? ", pooler" : ""));
   }
   return out;
 }

@@ -43,6 +43,7 @@ class DeclaredKeys {
   std::vector<std::string> names_under(std::string_view prefix) const;
 
   const KeySpec& find(std::string_view name) const;  // std::logic_error when undeclared
+  bool declares(std::string_view name) const;
 
  private:
   const KeySpec* keys_;

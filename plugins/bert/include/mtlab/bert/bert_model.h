@@ -1,8 +1,10 @@
 #pragma once
-// BERT as Hugging Face's BertModel computes it, as a Backbone. Submodules are
-// registered under Hugging Face's names, so named_parameters() keys are the
-// checkpoint keys (embeddings.word_embeddings.weight,
-// encoder.layer.0.attention.self.query.weight, …, pooler.dense.weight).
+// BERT as Hugging Face's BertModel computes it, as a Backbone — and the families
+// whose layers are BERT's (BertConfig::model_type): RoBERTa, ELECTRA, DistilBERT.
+// Submodules are registered under Hugging Face's BERT names, so named_parameters()
+// keys are BERT's checkpoint keys (embeddings.word_embeddings.weight,
+// encoder.layer.0.attention.self.query.weight, …, pooler.dense.weight); the
+// checkpoint code maps a family's own key names (DistilBERT's) both ways.
 //
 // Example:
 //   auto bert = mtlab::BertModel::from_folder("models/bert-base-uncased");
@@ -13,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <torch/nn/modules/linear.h>
 
 #include "mtlab/model/backbone.h"
 #include "mtlab/bert/bert_config.h"
@@ -28,6 +32,7 @@ struct BertModelOptions {
   std::string device = "cpu";                    // "cpu", "cuda", "cuda:1"
   std::string dtype = "float32";                 // float32 | float16 | bfloat16
   std::int64_t max_length = 0;                   // 0: min(tokenizer model_max_length, max positions)
+  std::string model_type;                        // from_folder: the family the folder must be ("": any)
 };
 
 // What loading a checkpoint found besides the tensors it used.
@@ -94,6 +99,7 @@ class BertModel : public Backbone {
   void init_weights();
   void place();  // moves parameters to options_.device / dtype
   at::Tensor additive_mask(const at::Tensor& attention_mask, at::ScalarType dtype) const;
+  at::Tensor position_ids(const at::Tensor& ids) const;  // [1 or B, T]
 
   BertConfig config_;
   BertModelOptions options_;
@@ -101,7 +107,8 @@ class BertModel : public Backbone {
   std::optional<VocabBuildOptions> vocab_build_;
   std::shared_ptr<BertEmbeddings> embeddings_;
   std::vector<std::shared_ptr<BertLayer>> layers_;
-  std::shared_ptr<BertPooler> pooler_;
+  torch::nn::Linear projection_{nullptr};  // ELECTRA's embeddings_project, else null
+  std::shared_ptr<BertPooler> pooler_;     // null for families without a pooler
 };
 
 }  // namespace mtlab

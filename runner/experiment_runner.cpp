@@ -13,6 +13,7 @@
 #include "mtlab/spec/trial_source.h"
 #include "mtlab/storage/results_store.h"
 #include "mtlab/train/interrupt.h"
+#include "report_writer.h"
 #include "sweep_loop.h"
 
 namespace mtlab::cli {
@@ -46,6 +47,23 @@ void print_summary(const storage::ResultsStore& store, const spec::Experiment& e
              counts.skipped, seconds, fs::absolute(database).string());
   fmt::print("try: mtlab compare {} --experiment {} --metric {}\n", database.string(), experiment.name,
              summary_metric(first));
+  fmt::print("     mtlab report {} --experiment {} --out {}   (charts in one HTML file; run --report writes it)\n",
+             database.string(), experiment.name, report_file(database, experiment.name).string());
+}
+
+// `run --report`: the sweep's page; a failure to write it is reported, the runs stay recorded.
+bool write_sweep_report(const storage::ResultsStore& store, const spec::Experiment& experiment, bool quiet) {
+  const fs::path database = experiment.trials.front().view("experiment").get_string("database");
+  const fs::path out = report_file(database, experiment.name);
+  try {
+    ReportRequest request{database.string(), {experiment.name}, summary_metric(experiment.trials.front())};
+    write_report(store, request, out);
+    if (!quiet) fmt::print("report: wrote {}\n", out.string());
+    return true;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mtlab: error: the runs are recorded, but the report was not written: {}\n", e.what());
+    return false;
+  }
 }
 
 storage::RerunPolicy rerun_policy(const RunOptions& options) {
@@ -88,8 +106,13 @@ int run_experiment(const RunOptions& options) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
 
   if (!options.quiet) print_summary(*store, experiment, counts, seconds);
+  const bool report_ok = !options.report || write_sweep_report(*store, experiment, options.quiet);
   if (counts.interrupted) return 130;
-  return counts.failed > 0 ? 1 : 0;
+  return counts.failed > 0 || !report_ok ? 1 : 0;
+}
+
+fs::path report_file(const fs::path& database, const std::string& experiment) {
+  return database.parent_path() / (experiment + "-report.html");
 }
 
 }  // namespace mtlab::cli

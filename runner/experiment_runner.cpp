@@ -12,6 +12,7 @@
 #include "mtlab/spec/trial_format.h"
 #include "mtlab/spec/trial_source.h"
 #include "mtlab/storage/results_store.h"
+#include "compare_layout.h"
 #include "mtlab/train/interrupt.h"
 #include "report_writer.h"
 #include "sweep_loop.h"
@@ -37,9 +38,8 @@ void print_summary(const storage::ResultsStore& store, const spec::Experiment& e
   const fs::path database = first.view("experiment").get_string("database");
   try {
     const auto comparison = store.compare_trials(experiment.name, summary_metric(first));
-    fmt::print("\n{}", storage::format_table(storage::comparison_table(comparison, false,
-                                                                       storage::same_split_labels(comparison)),
-                                             storage::TableFormat::aligned));
+    const auto laid_out = lay_out_comparison(comparison, storage::same_split_labels(comparison), {output_width(false), {}});
+    fmt::print("\n{}{}", storage::format_table(laid_out.table, storage::TableFormat::aligned), left_out_note(laid_out));
   } catch (const std::exception& e) {
     log::debug("no comparison table: {}", e.what());
   }

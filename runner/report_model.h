@@ -20,7 +20,7 @@ struct ReportRequest {
   std::string metric;                    // empty: each experiment's own (default_report_metric)
   // A curve longer than this is averaged in buckets of consecutive points down
   // to at most this many (0 keeps every point); the page says when it was.
-  std::size_t max_points = 2000;
+  std::size_t max_points = 1000;
 };
 
 // Throws (naming the store) for an unknown experiment, or for an unknown metric

@@ -523,6 +523,9 @@
     table(s, eid + '-freeze-table', columns, runs);
   }
 
+  // "/usr/lib/x/libblas.so.3, /usr/lib/x/libopenblasp-r0.3.21.so" → "libblas.so.3, libopenblasp-r0.3.21.so"
+  function baseNames(paths) { return (paths || '').split(/,\s*/).map(function (p) { return p.slice(p.lastIndexOf('/') + 1); }).join(', '); }
+
   function runFacts(parent, exp, eid) {
     var s = section(parent, eid + '-runs', 'Runs: machine, versions, durations and lineage',
       'Every run of the experiment, in any status. "started from" is the run whose saved model this run\u2019s backbone was loaded from (backbone.from_run).');
@@ -538,7 +541,7 @@
       { title: 'host', value: function (r) { return r.host; } },
       { title: 'cpu', value: function (r) { return r.cpu; } },
       { title: 'threads', numeric: true, value: function (r) { return r.threads; } },
-      { title: 'BLAS', value: function (r) { return r.blas; } },
+      { title: 'BLAS', value: function (r) { return r.blas; }, text: function (r) { return baseNames(r.blas); } },
       { title: 'LibTorch', value: function (r) { return r.torch_version; } },
       { title: 'mtlab', value: function (r) { return r.mtlab_version + (r.git_commit ? ' (' + r.git_commit + ')' : ''); } }
     ], exp.runs);

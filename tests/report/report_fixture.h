@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "run_command.h"
 #include "test_paths.h"
 
@@ -101,6 +103,14 @@ inline ReportSweep report_sweep(const std::string& scratch_name) {
   if (sweep_run.exit_code != 0) throw std::runtime_error("the sweep failed:\n" + sweep_run.output);
   s.run_output = sweep_run.output;
   return s;
+}
+
+// The page drew to its end, logged no error, and nothing from the data ran.
+inline void check_clean_render(const nlohmann::json& summary) {
+  INFO(summary.dump(1));
+  CHECK(summary["ok"] == true);
+  CHECK(summary["errors"].empty());
+  CHECK(summary["pwned"] == false);
 }
 
 }  // namespace mtlab::test

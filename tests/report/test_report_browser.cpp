@@ -50,10 +50,8 @@ TEST_CASE("report of a real sweep: every chart drawn with the series and points 
   REQUIRE(made.exit_code == 0);
   const auto rendered = test::render_page(page, folder);
   const auto& summary = rendered.summary;
+  test::check_clean_render(summary);
   INFO(summary.dump(1));
-  CHECK(summary["ok"] == true);
-  CHECK(summary["errors"].empty());
-  CHECK(summary["pwned"] == false);
 
   const auto db = storage::Database::open_read_only(sweep.database);
   std::size_t expected_charts = 0;
@@ -98,7 +96,6 @@ TEST_CASE("run --report writes the sweep's report beside the database", "[report
   CHECK_THAT(sweep.run_output, Contains("report: wrote " + page.string()));
   REQUIRE(fs::exists(page));
   const auto rendered = test::render_page(page, sweep.folder);
-  CHECK(rendered.summary["ok"] == true);
-  CHECK(rendered.summary["errors"].empty());
+  test::check_clean_render(rendered.summary);
   CHECK(find_by_id(rendered.summary["charts"], "value:sweep") != nullptr);
 }

@@ -87,10 +87,8 @@ TEST_CASE("report of failed, interrupted and empty experiments with hostile name
 
   const auto rendered = test::render_page(page, folder);
   const auto& summary = rendered.summary;
+  test::check_clean_render(summary);
   INFO(summary.dump(1));
-  CHECK(summary["ok"] == true);
-  CHECK(summary["errors"].empty());
-  CHECK(summary["pwned"] == false);
   // Shown as text: the browser serialises the names with their '<' escaped.
   CHECK_THAT(rendered.dom, Contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;"));
   CHECK_THAT(rendered.dom, Contains("&lt;/script&gt;&lt;script&gt;window.__pwned=2&lt;/script&gt;"));

@@ -43,7 +43,7 @@
     if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(1);
     return String(Number(v.toPrecision(4)));
   }
-  function fmtInt(n) { return Number(n).toLocaleString('en-US'); }
+  function fmtInt(n) { return n === undefined || n === null || n === '' || isNaN(Number(n)) ? '' : Number(n).toLocaleString('en-US'); }
   function fmtSeconds(s) { return s === null || s === undefined ? '' : s < 120 ? s.toFixed(1) + ' s' : (s / 60).toFixed(1) + ' min'; }
 
   // ---- sortable tables ---------------------------------------------------------
@@ -455,6 +455,7 @@
         var curves = Object.keys(names).sort(blockOrder(names)).map(function (label, i) {
           return { label: names[label], color: color(i), acc: trialCurve(index, row.runs, label) };
         });
+        if (curves.length === 0) return;  // e.g. learning rates recorded, gradient norms not
         var aligned = alignCurves(curves);
         lineChart(grid, { id: kind[0] + ':' + exp.name, title: kind[1] + ' per group \u2014 ' + trialLabel(exp, row), xLabel: 'step', yLabel: kind[1],
           x: aligned.x, lines: aligned.lines, log: kind[0] === 'grad_norm' });

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "compare_layout.h"
 #include "mtlab/storage/results_store.h"
 
 namespace mtlab::cli {
@@ -18,6 +19,8 @@ struct CompareOptions {
   bool all_metrics = false;
   bool csv = false;
   bool json = false;
+  bool wide = false;
+  std::vector<std::string> columns;
 };
 
 void run(const CompareOptions& o) {
@@ -31,13 +34,15 @@ void run(const CompareOptions& o) {
     fmt::print("{}", storage::format_table(storage::comparison_table(c, true), format));
     return;
   }
+  const auto labels = o.all_metrics ? c.metric_labels : storage::same_split_labels(c);
+  const auto laid_out = lay_out_comparison(c, labels, {output_width(o.wide), o.columns});
   std::size_t runs = 0;
   for (const auto& row : c.rows) runs += row.run_ids.size();
-  fmt::print("experiment '{}': {} trial{} from {} completed run{}, sorted by {} ({} is better; * = best)\n",
+  fmt::print("experiment '{}': {} trial{} from {} completed run{}, sorted by {} ({} is better; * = best){}\n",
              c.experiment, c.rows.size(), c.rows.size() == 1 ? "" : "s", runs, runs == 1 ? "" : "s",
-             c.metric.label(), storage::to_string(c.direction));
-  const auto labels = o.all_metrics ? c.metric_labels : storage::same_split_labels(c);
-  fmt::print("{}", storage::format_table(storage::comparison_table(c, false, labels), storage::TableFormat::aligned));
+             c.metric.label(), storage::to_string(c.direction),
+             o.all_metrics ? "" : "; metrics of the " + c.metric.split + " split");
+  fmt::print("{}{}", storage::format_table(laid_out.table, storage::TableFormat::aligned), left_out_note(laid_out));
   if (labels.size() < c.metric_labels.size()) {
     fmt::print("({} more metric{} of other splits: --all-metrics, --csv or --json)\n",
                c.metric_labels.size() - labels.size(), c.metric_labels.size() - labels.size() == 1 ? "" : "s");
@@ -58,10 +63,16 @@ void setup(CLI::App& app, GlobalOptions&) {
       ->excludes(higher);
   sub->add_flag("--all-metrics", o->all_metrics,
                 "Show every final metric (default: the chosen metric's split only; CSV/JSON always have all)");
+  auto* wide = sub->add_flag("--wide", o->wide, "Every column with its full name, however wide (default: fit $COLUMNS or the terminal)");
+  sub->add_option("--columns", o->columns,
+                  "Only these columns, in this order (comma-separated: a metric, a swept key, seeds, trial)")
+      ->delimiter(',')
+      ->excludes(wide);
   auto* csv = sub->add_flag("--csv", o->csv, "Print CSV (mean and std as separate number columns)");
   sub->add_flag("--json", o->json, "Print JSON (mean and std as separate numbers)")->excludes(csv);
   sub->footer("Only completed runs count; trials are grouped by their swept params (seed keys aside), and a metric "
-              "shows mean ± sample std over seeds.");
+              "shows mean ± sample std over seeds. In a terminal the table fits its width: the best mark, the metric "
+              "and the swept keys first, then what fits, with short headers; a pipe gets every column.");
   sub->callback([o] { run(*o); });
 }
 

@@ -21,6 +21,8 @@ void setup(CLI::App& app, GlobalOptions& global) {
                 "Continue interrupted trials from their last checkpoint (failed ones stay; completed ones are kept)")
       ->excludes(force);
   sub->add_flag("--no-progress", o->no_progress, "No progress bars");
+  sub->add_flag("--report", o->report,
+                "At the end, write the sweep's HTML report (mtlab report) as <experiment>-report.html beside the database");
   sub->callback([o, &global] {
     o->quiet = global.quiet;
     const int code = run_experiment(*o);

@@ -12,7 +12,9 @@
 #include "mtlab/spec/trial_format.h"
 #include "mtlab/spec/trial_source.h"
 #include "mtlab/storage/results_store.h"
+#include "compare_layout.h"
 #include "mtlab/train/interrupt.h"
+#include "report_writer.h"
 #include "sweep_loop.h"
 
 namespace mtlab::cli {
@@ -36,9 +38,8 @@ void print_summary(const storage::ResultsStore& store, const spec::Experiment& e
   const fs::path database = first.view("experiment").get_string("database");
   try {
     const auto comparison = store.compare_trials(experiment.name, summary_metric(first));
-    fmt::print("\n{}", storage::format_table(storage::comparison_table(comparison, false,
-                                                                       storage::same_split_labels(comparison)),
-                                             storage::TableFormat::aligned));
+    const auto laid_out = lay_out_comparison(comparison, storage::same_split_labels(comparison), {output_width(false), {}});
+    fmt::print("\n{}{}", storage::format_table(laid_out.table, storage::TableFormat::aligned), left_out_note(laid_out));
   } catch (const std::exception& e) {
     log::debug("no comparison table: {}", e.what());
   }
@@ -46,6 +47,23 @@ void print_summary(const storage::ResultsStore& store, const spec::Experiment& e
              counts.skipped, seconds, fs::absolute(database).string());
   fmt::print("try: mtlab compare {} --experiment {} --metric {}\n", database.string(), experiment.name,
              summary_metric(first));
+  fmt::print("     mtlab report {} --experiment {} --out {}   (charts in one HTML file; run --report writes it)\n",
+             database.string(), experiment.name, report_file(database, experiment.name).string());
+}
+
+// `run --report`: the sweep's page; a failure to write it is reported, the runs stay recorded.
+bool write_sweep_report(const storage::ResultsStore& store, const spec::Experiment& experiment, bool quiet) {
+  const fs::path database = experiment.trials.front().view("experiment").get_string("database");
+  const fs::path out = report_file(database, experiment.name);
+  try {
+    ReportRequest request{database.string(), {experiment.name}, summary_metric(experiment.trials.front())};
+    write_report(store, request, out);
+    if (!quiet) fmt::print("report: wrote {}\n", out.string());
+    return true;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mtlab: error: the runs are recorded, but the report was not written: {}\n", e.what());
+    return false;
+  }
 }
 
 storage::RerunPolicy rerun_policy(const RunOptions& options) {
@@ -88,8 +106,13 @@ int run_experiment(const RunOptions& options) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
 
   if (!options.quiet) print_summary(*store, experiment, counts, seconds);
+  const bool report_ok = !options.report || write_sweep_report(*store, experiment, options.quiet);
   if (counts.interrupted) return 130;
-  return counts.failed > 0 ? 1 : 0;
+  return counts.failed > 0 || !report_ok ? 1 : 0;
+}
+
+fs::path report_file(const fs::path& database, const std::string& experiment) {
+  return database.parent_path() / (experiment + "-report.html");
 }
 
 }  // namespace mtlab::cli

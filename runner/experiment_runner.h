@@ -15,7 +15,11 @@ struct RunOptions {
   bool resume = false;
   bool no_progress = false;
   bool quiet = false;
+  bool report = false;  // write the HTML report (report_file) at the end of the sweep
 };
+
+// Where `run --report` writes: <experiment>-report.html beside the database.
+std::filesystem::path report_file(const std::filesystem::path& database, const std::string& experiment);
 
 // Returns the process exit code: 0 when every trial completed (or was already
 // done), 1 when any failed, 130 when interrupted.

@@ -13,6 +13,10 @@ PACKAGES=(
   libboost-dev libboost-filesystem-dev libtomlplusplus-dev libfmt-dev catch2 libcli11-dev
   nlohmann-json3-dev libutf8proc-dev libssl-dev libsqlite3-dev sqlite3
 )
+# What only the test suite needs (scripts/test.sh sets it): headless Chromium
+# for the browser tests of `mtlab report`. The quickstart installs none of it.
+read -r -a extra <<<"${MTLAB_TEST_PACKAGES:-}"
+PACKAGES+=("${extra[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -124,6 +124,10 @@ Table SqliteStore::export_experiment(std::string_view experiment) const {
   return storage::export_experiment(reader(), experiment);
 }
 
+ReportExperiment SqliteStore::report_experiment(std::string_view experiment) const {
+  return read_report_experiment(reader(), experiment);
+}
+
 // Raw SQL reads any schema version: no check here.
 Table SqliteStore::query(std::string_view sql) const { return run_read_only_query(connection(), sql); }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The ResultsStore on one SQLite file: writes go through Writer (batched
 // metrics, claims in transactions), reads through the read-only helpers
-// (runs_list, compare, export, query, lineage_queries) on the same connection,
+// (runs_list, compare, export, report_data, query, lineage_queries) on the same connection,
 // or on a read-only connection when opened read-only.
 #include <filesystem>
 #include <memory>
@@ -52,6 +52,7 @@ class SqliteStore final : public ResultsStore {
   Comparison compare_trials(std::string_view experiment, std::string_view metric,
                             std::optional<Direction> direction) const override;
   Table export_experiment(std::string_view experiment) const override;
+  ReportExperiment report_experiment(std::string_view experiment) const override;
   Table query(std::string_view sql) const override;
 
  private:

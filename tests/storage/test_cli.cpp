@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <sstream>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "db_helpers.h"
@@ -64,6 +66,44 @@ TEST_CASE("mtlab query prints a table, CSV or JSON, and refuses writes and secon
   CHECK(test::scalar_int(storage::Database::open_read_only(db), "SELECT count(*) FROM runs") == 8);
 }
 
+// Each line of the aligned table (header to the "(N rows)" line) is at most `width` code points.
+std::size_t widest_table_line(const std::string& output) {
+  std::size_t widest = 0;
+  std::istringstream lines(output);
+  bool in_table = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("experiment '", 0) == 0) in_table = true;
+    else if (line.rfind("(", 0) == 0) in_table = false;
+    else if (in_table) widest = std::max(widest, static_cast<std::size_t>(std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; })));
+  }
+  return widest;
+}
+
+TEST_CASE("mtlab compare fits $COLUMNS: metric and swept keys first, the rest while it fits", "[storage][cli]") {
+  const auto db = fixture_db("storage_cli_compare_fit");
+  const auto compare = mtlab_cmd("compare " + shell_quote(db.string()) + " --experiment freeze --metric intent.dev.accuracy");
+  const auto wide = run_command(compare + " --wide");
+  REQUIRE(widest_table_line(wide.output) > 40);
+  // Narrower than the full table: short headers, and what does not fit is named.
+  auto r = run_command("COLUMNS=40 " + compare);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(widest_table_line(r.output) <= 40);
+  CHECK_THAT(r.output, Contains("*  intent.acc (↑)   freeze  seeds\n") && Contains("did not fit: intent.loss, trial;"));
+  // Too narrow for even the required columns: they still show, nothing else does.
+  r = run_command("COLUMNS=10 " + compare);
+  CHECK_THAT(r.output, Contains("*  intent.acc (↑)   freeze\n") && Contains("did not fit: seeds, intent.loss, trial;"));
+  // --wide ignores $COLUMNS; --columns picks by short or full name, in that order.
+  CHECK(run_command("COLUMNS=40 " + compare + " --wide").output == wide.output);
+  r = run_command("COLUMNS=40 " + compare + " --columns trial,intent.dev.loss");
+  CHECK_THAT(r.output, Contains("*  trial        intent.loss\n") && !Contains("did not fit"));
+  r = run_command(compare + " --columns nope");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, !Contains("experiment 'freeze'") && Contains("--columns: no column named 'nope' (columns: *, intent.acc (↑), freeze, seeds, intent.loss, trial)"));
+  // CSV and JSON keep every column whatever the width.
+  CHECK(run_command("COLUMNS=10 " + compare + " --csv").output == run_command(compare + " --csv").output);
+}
+
 TEST_CASE("mtlab runs, compare and export", "[storage][cli]") {
   const auto db = fixture_db("storage_cli_compare");
   const auto dbq = shell_quote(db.string());
@@ -74,11 +114,13 @@ TEST_CASE("mtlab runs, compare and export", "[storage][cli]") {
   r = run_command(mtlab_cmd("runs " + dbq + " --status done"));
   CHECK(r.exit_code != 0);
 
-  r = run_command(mtlab_cmd("compare " + dbq + " --experiment freeze --metric intent.dev.accuracy"));
+  r = run_command("env -u COLUMNS " + mtlab_cmd("compare " + dbq + " --experiment freeze --metric intent.dev.accuracy"));
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("2 trials from 6 completed runs, sorted by intent.dev.accuracy (higher is better"));
-  CHECK_THAT(r.output, Contains("*     freeze=none  none                 3  0.8200 ± 0.0200"));
-  CHECK_THAT(r.output, Contains("      freeze=all   all                  3  0.7000 ± 0.1000"));
+  // Not a terminal and no $COLUMNS: every column, full names, the metric and the swept key first.
+  CHECK_THAT(r.output, Contains("best  intent.dev.accuracy (↑)  training.freeze  seeds  intent.dev.loss  trial"));
+  CHECK_THAT(r.output, Contains("*     0.8200 ± 0.0200          none                 3  0.1800 ± 0.0200  freeze=none"));
+  CHECK_THAT(r.output, Contains("      0.7000 ± 0.1000          all                  3  0.3000 ± 0.1000  freeze=all"));
   CHECK_THAT(r.output, !Contains("train.loss") && Contains("(1 more metric of other splits"));
   r = run_command(mtlab_cmd("compare " + dbq + " --experiment freeze --metric intent.dev.accuracy --all-metrics"));
   CHECK_THAT(r.output, Contains("train.loss"));

@@ -8,7 +8,7 @@
 // alive by heartbeats, statuses with their error text, params (recorded with the
 // run, from NewRun), buffered metrics, artifacts, plugins and run facts. Reads:
 // the lineage look-ups of `backbone.from_run` and `mtlab predict --run`, and the
-// tables of `mtlab runs`, `compare`, `export` and `query` (one read-only SQL
+// tables of `mtlab runs`, `compare`, `export`, `report` and `query` (one read-only SQL
 // statement over the documented tables and views, docs/storage.md).
 //
 // Default arguments are declared here only: implementations declare none.
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "mtlab/storage/compare.h"
+#include "mtlab/storage/report_data.h"
 #include "mtlab/storage/rerun.h"
 #include "mtlab/storage/run_record.h"
 #include "mtlab/storage/run_status.h"
@@ -105,6 +106,8 @@ class ResultsStore {
   virtual Comparison compare_trials(std::string_view experiment, std::string_view metric,
                                     std::optional<Direction> direction = std::nullopt) const = 0;
   virtual Table export_experiment(std::string_view experiment) const = 0;
+  // Everything `mtlab report` draws of one experiment: runs, facts, final metrics, every series.
+  virtual ReportExperiment report_experiment(std::string_view experiment) const = 0;
   // Exactly one read-only SQL statement; a write or a second statement is refused
   // before anything runs, whatever mode the store was opened in.
   virtual Table query(std::string_view sql) const = 0;

@@ -1,0 +1,20 @@
+#pragma once
+// Cutting special tokens out of raw text, as Hugging Face's slow tokenizers
+// do (`tokens_trie.split` in PreTrainedTokenizer.tokenize): leftmost match
+// first, the longest when several start at the same place.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mtlab::text {
+
+// Longest token of `specials` that starts at `text[at]`, or nullptr.
+const std::u32string* special_at(std::u32string_view text, std::size_t at, const std::vector<std::u32string>& specials);
+
+struct Segment {
+  std::u32string_view text;
+  int special = -1;  // index into `specials`, or -1 for ordinary text (never empty)
+};
+std::vector<Segment> split_on_specials(std::u32string_view text, const std::vector<std::u32string>& specials);
+
+}  // namespace mtlab::text

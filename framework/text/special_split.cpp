@@ -1,5 +1,9 @@
 #include "text/special_split.h"
 
+#include <algorithm>
+
+#include "text/unicode.h"
+
 namespace mtlab::text {
 
 const std::u32string* special_at(std::u32string_view text, std::size_t at, const std::vector<std::u32string>& specials) {
@@ -28,6 +32,23 @@ std::vector<Segment> split_on_specials(std::u32string_view text, const std::vect
   }
   flush(text.size());
   return out;
+}
+
+void strip_around_specials(std::vector<Segment>& segments, const std::vector<AddedToken>& tokens) {
+  auto strip_front = [](std::u32string_view& s) {
+    while (!s.empty() && is_python_space(s.front())) s.remove_prefix(1);
+  };
+  auto strip_back = [](std::u32string_view& s) {
+    while (!s.empty() && is_python_space(s.back())) s.remove_suffix(1);
+  };
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].special < 0) continue;
+    const auto& token = tokens[static_cast<std::size_t>(segments[i].special)];
+    if (token.rstrip && i + 1 < segments.size()) strip_front(segments[i + 1].text);
+    if (token.lstrip && i > 0) strip_back(segments[i - 1].text);
+  }
+  segments.erase(std::remove_if(segments.begin(), segments.end(), [](const Segment& s) { return s.text.empty(); }),
+                 segments.end());
 }
 
 }  // namespace mtlab::text

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mtlab/text/added_token.h"
+
 namespace mtlab::text {
 
 // Longest token of `specials` that starts at `text[at]`, or nullptr.
@@ -16,5 +18,11 @@ struct Segment {
   int special = -1;  // index into `specials`, or -1 for ordinary text (never empty)
 };
 std::vector<Segment> split_on_specials(std::u32string_view text, const std::vector<std::u32string>& specials);
+
+// HF's AddedToken stripping, left to right as `tokenize()` does it: after a
+// special whose token (tokens[special]) has rstrip, the next segment loses its
+// leading whitespace; before one with lstrip, the previous loses its trailing
+// whitespace. Segments left empty are dropped.
+void strip_around_specials(std::vector<Segment>& segments, const std::vector<AddedToken>& tokens);
 
 }  // namespace mtlab::text

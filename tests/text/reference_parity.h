@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -14,6 +15,11 @@
 #include "test_paths.h"
 
 namespace mtlab::test {
+
+inline std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 inline nlohmann::json fixture_reference(const std::string& fixture) {
   std::ifstream in(fixtures_dir() / fixture / "reference.json");

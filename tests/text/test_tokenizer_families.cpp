@@ -92,3 +92,15 @@ TEST_CASE("tiny-electra: BertTokenizer reads the folder and matches every refere
   test::check_reference_cases(t, reference, t.options().model_max_length);
   test::check_reference_batch(t, reference);
 }
+
+TEST_CASE("DistilBERT and ELECTRA folders save back as Hugging Face wrote them", "[tokenizer][files][distilbert][electra]") {
+  for (const char* fixture : {"tiny-distilbert", "tiny-electra"}) {
+    INFO(fixture);
+    const auto dir = test::scratch_dir(std::string("family-save/") + fixture);
+    BertTokenizer::from_folder(test::fixtures_dir() / fixture).save(dir);
+    for (const char* name : {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"}) {
+      INFO(name);
+      CHECK(test::read_file(dir / name) == test::read_file(test::fixtures_dir() / fixture / name));
+    }
+  }
+}

@@ -9,6 +9,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/text/roberta_tokenizer.h"
 #include "text/bpe_files.h"
+#include "text/config_files.h"
 #include "text/json_fields.h"
 
 namespace mtlab {
@@ -69,6 +70,16 @@ json token_json(const AddedToken& t, bool with_type) {
 
 }  // namespace
 
+void text::apply_config_files(const fs::path& folder, RobertaOptions& options) {
+  // As in from_pretrained: the config first, then special_tokens_map.json overrides the tokens.
+  if (const auto file = folder / "tokenizer_config.json"; fs::exists(file)) {
+    read_config(text::read_json_object(file), file, options);
+  }
+  if (const auto file = folder / "special_tokens_map.json"; fs::exists(file)) {
+    read_tokens(text::read_json_object(file), file, /*from_map=*/true, options);
+  }
+}
+
 RobertaTokenizer RobertaTokenizer::from_folder(const fs::path& folder) {
   if (!fs::is_directory(folder)) {
     throw Error(fmt::format("{}: not a folder (expected a tokenizer folder with vocab.json and merges.txt)", folder.string()));
@@ -81,14 +92,7 @@ RobertaTokenizer RobertaTokenizer::from_folder(const fs::path& folder) {
     }
   }
   RobertaOptions options;
-  // As in from_pretrained: the config first, then special_tokens_map.json overrides the tokens.
-  if (fs::exists(folder / "tokenizer_config.json")) {
-    read_config(text::read_json_object(folder / "tokenizer_config.json"), folder / "tokenizer_config.json", options);
-  }
-  if (fs::exists(folder / "special_tokens_map.json")) {
-    const auto file = folder / "special_tokens_map.json";
-    read_tokens(text::read_json_object(file), file, /*from_map=*/true, options);
-  }
+  text::apply_config_files(folder, options);
   try {
     return from_files(folder / "vocab.json", folder / "merges.txt", std::move(options));
   } catch (const Error&) {

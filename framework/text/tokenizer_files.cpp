@@ -6,6 +6,7 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/text/bert_tokenizer.h"
+#include "text/config_files.h"
 #include "text/json_fields.h"
 
 namespace mtlab {
@@ -66,6 +67,16 @@ void read_config(const json& j, const fs::path& file, TokenizerOptions& o) {
 
 }  // namespace
 
+void text::apply_config_files(const fs::path& folder, TokenizerOptions& options) {
+  // As in from_pretrained: the config first, then special_tokens_map.json overrides the tokens.
+  if (const auto file = folder / "tokenizer_config.json"; fs::exists(file)) {
+    read_config(text::read_json_object(file), file, options);
+  }
+  if (const auto file = folder / "special_tokens_map.json"; fs::exists(file)) {
+    read_tokens(text::read_json_object(file), file, options);
+  }
+}
+
 BertTokenizer BertTokenizer::from_folder(const fs::path& folder) {
   if (!fs::is_directory(folder)) throw Error(fmt::format("{}: not a folder (expected a tokenizer folder with vocab.txt)", folder.string()));
   const auto vocab_file = folder / "vocab.txt";
@@ -75,17 +86,7 @@ BertTokenizer BertTokenizer::from_folder(const fs::path& folder) {
                             folder.string()));
   }
   TokenizerOptions options;
-  // As in from_pretrained: the config first, then special_tokens_map.json overrides the tokens.
-  for (const char* name : {"tokenizer_config.json", "special_tokens_map.json"}) {
-    const auto file = folder / name;
-    if (!fs::exists(file)) continue;
-    const json j = text::read_json_object(file);
-    if (std::string_view(name) == "tokenizer_config.json") {
-      read_config(j, file, options);
-    } else {
-      read_tokens(j, file, options);
-    }
-  }
+  text::apply_config_files(folder, options);
   try {
     return BertTokenizer(Vocab::load(vocab_file), std::move(options));
   } catch (const Error&) {

@@ -36,7 +36,7 @@ fs::path folder_with_merges(const std::string& name, const std::string& merges) 
 
 }  // namespace
 
-TEST_CASE("<mask> eats the whitespace before it, <s> does not", "[tokenizer][roberta]") {
+TEST_CASE("<mask> eats the whitespace before it but <s> does not", "[tokenizer][roberta]") {
   const auto& t = tiny_roberta();
   CHECK(t.tokenize("Hello <mask>!") == t.tokenize("Hello<mask>!"));
   const auto glued = t.tokenize("a<s>");

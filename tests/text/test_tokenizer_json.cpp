@@ -94,7 +94,7 @@ TEST_CASE("A WordPiece tokenizer.json gives tiny-bert's reference ids", "[tokeni
   test::check_reference_batch(bert, reference);
 }
 
-TEST_CASE("BertProcessing is read like BERT's template, and the normalizer sets casing", "[tokenizer][tokenizer-json]") {
+TEST_CASE("BertProcessing is read like BERT's template and the normalizer sets casing", "[tokenizer][tokenizer-json]") {
   auto j = bert_json();
   j["post_processor"] = {{"type", "BertProcessing"}, {"sep", {"[SEP]", 102}}, {"cls", {"[CLS]", 101}}};
   j["normalizer"]["lowercase"] = false;
@@ -123,7 +123,7 @@ TEST_CASE("A byte-level BPE tokenizer.json gives tiny-roberta's reference ids", 
   test::check_reference_batch(roberta, reference);
 }
 
-TEST_CASE("BPE merges may be [a, b] lists, as newer tokenizers write them", "[tokenizer][tokenizer-json][roberta]") {
+TEST_CASE("BPE merges may be two-string lists as newer tokenizers write them", "[tokenizer][tokenizer-json][roberta]") {
   auto j = roberta_json();
   for (auto& m : j["model"]["merges"]) {
     const auto s = m.get<std::string>();

@@ -10,3 +10,5 @@ find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+# The Unicode classes of GPT-2's pre-tokenizer pattern (byte-level BPE).
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "mtlab/core/error.h"
+#include "text/encoding_assembly.h"
 #include "text/pre_tokenizer.h"
 #include "text/utf8.h"
 #include "text/wordpiece.h"
@@ -41,103 +42,56 @@ BertTokenizer::BertTokenizer(Vocab vocab, TokenizerOptions options)
   mask_id_ = token_to_id(options_.mask_token);
 
   pre_tokenizer_ = std::make_shared<const text::PreTokenizer>(options_, special_tokens_);
+  layout_ = std::make_shared<const text::SpecialsLayout>(
+      text::bert_layout({options_.cls_token, cls_id_}, {options_.sep_token, sep_id_}));
+}
+
+std::vector<std::string> BertTokenizer::model_input_names() const {
+  if (options_.tokenizer_class.rfind("DistilBertTokenizer", 0) == 0) return {"input_ids", "attention_mask"};
+  return Tokenizer::model_input_names();
 }
 
 std::int64_t BertTokenizer::token_to_id(std::string_view token) const { return vocab_.find(token).value_or(unk_id_); }
 
-void BertTokenizer::append_pieces(std::string_view text, std::optional<std::int64_t> word, Pieces& out) const {
+void BertTokenizer::append_pieces(std::string_view text, std::optional<std::int64_t> word, text::Pieces& out) const {
   std::int64_t index = 0;
+  std::vector<std::string> tokens;
   for (const auto& w : pre_tokenizer_->split(text)) {
+    tokens.clear();
     if (w.kind == text::PreToken::Kind::word) {
-      text::wordpiece(w.text, vocab_, options_.max_input_chars_per_word, options_.unk_token, out.tokens);
+      text::wordpiece(w.text, vocab_, options_.max_input_chars_per_word, options_.unk_token, tokens);
     } else {
-      out.tokens.push_back(text::encode_utf8(w.text));
+      tokens.push_back(text::encode_utf8(w.text));
     }
-    out.word_ids.resize(out.tokens.size(), word.value_or(index));
+    for (auto& t : tokens) {
+      const auto id = token_to_id(t);
+      out.push(std::move(t), id, word.value_or(index));
+    }
     ++index;
   }
 }
 
 std::vector<std::string> BertTokenizer::tokenize(std::string_view text) const {
-  Pieces pieces;
+  text::Pieces pieces;
   append_pieces(text, std::nullopt, pieces);
   return std::move(pieces.tokens);
 }
 
-void BertTokenizer::truncate(Pieces& a, Pieces* b, std::int64_t specials, std::int64_t max_length) {
-  if (max_length < 0) throw Error(fmt::format("max_length must be >= 0, got {}", max_length));
-  const auto length_b = b ? static_cast<std::int64_t>(b->tokens.size()) : 0;
-  auto remove = static_cast<std::int64_t>(a.tokens.size()) + length_b + specials - max_length;
-  if (max_length == 0 || remove <= 0) return;
-  if (!b) {
-    if (static_cast<std::int64_t>(a.tokens.size()) <= remove) {
-      throw Error(fmt::format("max_length {} leaves no room for the text after {} special tokens (need at least {})",
-                              max_length, specials, specials + 1));
-    }
-    a.tokens.resize(a.tokens.size() - static_cast<std::size_t>(remove));
-    a.word_ids.resize(a.tokens.size());
-    return;
-  }
-  if (max_length < specials) {
-    throw Error(fmt::format("max_length {} is shorter than the {} special tokens of a pair", max_length, specials));
-  }
-  // HF `truncate_sequences`, longest_first: one token at a time from the
-  // longer sequence; from the second when both are equally long.
-  for (; remove > 0; --remove) {
-    Pieces& from = a.tokens.size() > b->tokens.size() ? a : *b;
-    from.tokens.pop_back();
-    from.word_ids.pop_back();
-  }
-}
-
-Encoding BertTokenizer::assemble(Pieces a, std::optional<Pieces> b, const EncodeOptions& options) const {
-  const std::int64_t specials = options.add_special_tokens ? (b ? 3 : 2) : 0;
-  truncate(a, b ? &*b : nullptr, specials, options.max_length);
-
-  Encoding e;
-  auto push = [&](std::string token, std::int64_t id, std::int64_t type, std::int64_t word) {
-    e.tokens.push_back(std::move(token));
-    e.input_ids.push_back(id);
-    e.token_type_ids.push_back(type);
-    e.attention_mask.push_back(1);
-    e.word_ids.push_back(word);
-  };
-  auto push_sequence = [&](Pieces& p, std::int64_t type) {
-    for (std::size_t i = 0; i < p.tokens.size(); ++i) {
-      const auto id = token_to_id(p.tokens[i]);
-      push(std::move(p.tokens[i]), id, type, p.word_ids[i]);
-    }
-  };
-  if (options.add_special_tokens) push(options_.cls_token, cls_id_, 0, -1);
-  push_sequence(a, 0);
-  if (options.add_special_tokens) push(options_.sep_token, sep_id_, 0, -1);
-  if (b) {
-    push_sequence(*b, 1);
-    if (options.add_special_tokens) push(options_.sep_token, sep_id_, 1, -1);
-  }
-  if (options.pad_to > 0) {
-    std::vector<Encoding> one(1, std::move(e));
-    pad(one, options.pad_to);
-    e = std::move(one.front());
-  }
-  return e;
-}
-
 Encoding BertTokenizer::encode(std::string_view text, const EncodeOptions& options) const {
-  Pieces a;
+  text::Pieces a;
   append_pieces(text, std::nullopt, a);
-  return assemble(std::move(a), std::nullopt, options);
+  return text::assemble(std::move(a), std::nullopt, *layout_, options, *this);
 }
 
 Encoding BertTokenizer::encode_pair(std::string_view text, std::string_view pair, const EncodeOptions& options) const {
-  Pieces a, b;
+  text::Pieces a, b;
   append_pieces(text, std::nullopt, a);
   append_pieces(pair, std::nullopt, b);
-  return assemble(std::move(a), std::move(b), options);
+  return text::assemble(std::move(a), std::move(b), *layout_, options, *this);
 }
 
 Encoding BertTokenizer::encode_words(const std::vector<std::string>& words, const EncodeOptions& options) const {
-  Pieces a;
+  text::Pieces a;
   for (std::size_t i = 0; i < words.size(); ++i) {
     try {
       append_pieces(words[i], static_cast<std::int64_t>(i), a);
@@ -145,7 +99,7 @@ Encoding BertTokenizer::encode_words(const std::vector<std::string>& words, cons
       rethrow_with_context(fmt::format("word {}", i));
     }
   }
-  return assemble(std::move(a), std::nullopt, options);
+  return text::assemble(std::move(a), std::nullopt, *layout_, options, *this);
 }
 
 }  // namespace mtlab

@@ -1,20 +1,12 @@
 #include "text/pre_tokenizer.h"
 
 #include "mtlab/core/error.h"
+#include "text/special_split.h"
 #include "text/unicode.h"
 #include "text/utf8.h"
 
 namespace mtlab::text {
 namespace {
-
-// Longest special token that starts at `text[at]`, or nullptr.
-const std::u32string* special_at(std::u32string_view text, std::size_t at, const std::vector<std::u32string>& specials) {
-  const std::u32string* best = nullptr;
-  for (const auto& s : specials) {
-    if (text.substr(at, s.size()) == s && (!best || s.size() > best->size())) best = &s;
-  }
-  return best;
-}
 
 // Every code point outside a special token lowercased on its own, so there is
 // no final-sigma rule (HF's regex lowercases `(.+?)` one character at a time).
@@ -68,19 +60,13 @@ std::vector<PreToken> PreTokenizer::split(std::string_view text_bytes) const {
   if (do_lower_case_) text = lower_outside_specials(text, special_tokens_);
   // Cut the special tokens out, leftmost first (longest when two start together).
   std::vector<PreToken> out;
-  const std::u32string_view view(text);
-  std::size_t piece_start = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    if (const auto* s = special_at(view, i, special_tokens_)) {
-      split_piece(view.substr(piece_start, i - piece_start), out);
-      out.push_back({*s, PreToken::Kind::special});
-      i += s->size();
-      piece_start = i;
+  for (const auto& segment : split_on_specials(text, special_tokens_)) {
+    if (segment.special >= 0) {
+      out.push_back({std::u32string(segment.text), PreToken::Kind::special});
     } else {
-      ++i;
+      split_piece(segment.text, out);
     }
   }
-  split_piece(view.substr(piece_start), out);
   return out;
 }
 

@@ -2,58 +2,22 @@
 // (vocab.txt, tokenizer_config.json, special_tokens_map.json).
 #include <fmt/format.h>
 
-#include <fstream>
-#include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "mtlab/core/error.h"
 #include "mtlab/text/bert_tokenizer.h"
+#include "text/config_files.h"
+#include "text/json_fields.h"
 
 namespace mtlab {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open", file.string()));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  try {
-    json j = json::parse(buffer.str());
-    if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object, got {}", file.string(), j.type_name()));
-    return j;
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", file.string(), e.what()));
-  }
-}
-
-[[noreturn]] void wrong_type(const fs::path& file, const std::string& key, std::string_view expected, const json& got) {
-  throw Error(fmt::format("{}: '{}' must be {}, got {}", file.string(), key, expected, got.dump()));
-}
-
-// A present, non-null value of `key`, or nullptr.
-const json* find(const json& j, const std::string& key) {
-  auto it = j.find(key);
-  return it == j.end() || it->is_null() ? nullptr : &*it;
-}
-
-void read_bool(const json& j, const fs::path& file, const std::string& key, bool& out) {
-  if (const json* v = find(j, key)) {
-    if (!v->is_boolean()) wrong_type(file, key, "true or false", *v);
-    out = v->get<bool>();
-  }
-}
-
-// A token is written as a string or, by newer Hugging Face versions, as an
-// AddedToken object {"content": ..., ...}.
-std::string token_of(const json& v, const fs::path& file, const std::string& key) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
-  wrong_type(file, key, "a string or an object with a string \"content\"", v);
-}
+using text::find;
+using text::read_bool;
+using text::token_of;
+using text::wrong_type;
 
 void read_tokens(const json& j, const fs::path& file, TokenizerOptions& o) {
   const std::pair<const char*, std::string*> named[] = {{"unk_token", &o.unk_token},
@@ -79,21 +43,7 @@ void read_config(const json& j, const fs::path& file, TokenizerOptions& o) {
     if (!v->is_boolean()) wrong_type(file, "strip_accents", "true, false or null", *v);
     o.strip_accents = v->get<bool>();
   }
-  if (const json* v = find(j, "model_max_length")) {
-    // Hugging Face writes int(1e30) for "no limit", which JSON readers see as a float.
-    constexpr auto kNoLimit = std::numeric_limits<std::int64_t>::max();
-    if (v->is_number_unsigned()) {
-      o.model_max_length = v->get<std::uint64_t>() > static_cast<std::uint64_t>(kNoLimit) ? kNoLimit
-                                                                                          : v->get<std::int64_t>();
-    } else if (v->is_number_integer()) {
-      o.model_max_length = v->get<std::int64_t>();
-    } else if (v->is_number_float()) {
-      o.model_max_length = v->get<double>() >= 9.2e18 ? kNoLimit : static_cast<std::int64_t>(v->get<double>());
-    } else {
-      wrong_type(file, "model_max_length", "a positive integer", *v);
-    }
-    if (o.model_max_length < 1) wrong_type(file, "model_max_length", "a positive integer", *v);
-  }
+  if (const json* v = find(j, "model_max_length")) o.model_max_length = text::model_max_length_of(*v, file);
   if (const json* v = find(j, "max_input_chars_per_word")) {
     if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
       wrong_type(file, "max_input_chars_per_word", "a non-negative integer", *v);
@@ -108,17 +58,24 @@ void read_config(const json& j, const fs::path& file, TokenizerOptions& o) {
       o.never_split.push_back(t.get<std::string>());
     }
   }
+  if (const json* v = find(j, "tokenizer_class")) {
+    if (!v->is_string()) wrong_type(file, "tokenizer_class", "a string", *v);
+    o.tokenizer_class = v->get<std::string>();
+  }
   read_tokens(j, file, o);
 }
 
-void write_json(const fs::path& file, const json& j) {
-  std::ofstream out(file, std::ios::binary);
-  if (!out) throw Error(fmt::format("{}: cannot write", file.string()));
-  out << j.dump(2) << '\n';
-  if (!out) throw Error(fmt::format("{}: writing failed", file.string()));
-}
-
 }  // namespace
+
+void text::apply_config_files(const fs::path& folder, TokenizerOptions& options) {
+  // As in from_pretrained: the config first, then special_tokens_map.json overrides the tokens.
+  if (const auto file = folder / "tokenizer_config.json"; fs::exists(file)) {
+    read_config(text::read_json_object(file), file, options);
+  }
+  if (const auto file = folder / "special_tokens_map.json"; fs::exists(file)) {
+    read_tokens(text::read_json_object(file), file, options);
+  }
+}
 
 BertTokenizer BertTokenizer::from_folder(const fs::path& folder) {
   if (!fs::is_directory(folder)) throw Error(fmt::format("{}: not a folder (expected a tokenizer folder with vocab.txt)", folder.string()));
@@ -129,17 +86,7 @@ BertTokenizer BertTokenizer::from_folder(const fs::path& folder) {
                             folder.string()));
   }
   TokenizerOptions options;
-  // As in from_pretrained: the config first, then special_tokens_map.json overrides the tokens.
-  for (const char* name : {"tokenizer_config.json", "special_tokens_map.json"}) {
-    const auto file = folder / name;
-    if (!fs::exists(file)) continue;
-    const json j = read_json(file);
-    if (std::string_view(name) == "tokenizer_config.json") {
-      read_config(j, file, options);
-    } else {
-      read_tokens(j, file, options);
-    }
-  }
+  text::apply_config_files(folder, options);
   try {
     return BertTokenizer(Vocab::load(vocab_file), std::move(options));
   } catch (const Error&) {
@@ -164,7 +111,7 @@ void BertTokenizer::save(const fs::path& folder) const {
       {"sep_token", o.sep_token},
       {"strip_accents", o.strip_accents ? json(*o.strip_accents) : json(nullptr)},
       {"tokenize_chinese_chars", o.tokenize_chinese_chars},
-      {"tokenizer_class", "BertTokenizer"},
+      {"tokenizer_class", o.tokenizer_class},
       {"unk_token", o.unk_token},
   };
   if (o.max_input_chars_per_word != TokenizerOptions{}.max_input_chars_per_word) {
@@ -176,8 +123,8 @@ void BertTokenizer::save(const fs::path& folder) const {
     config["additional_special_tokens"] = o.additional_special_tokens;
     map["additional_special_tokens"] = o.additional_special_tokens;
   }
-  write_json(folder / "tokenizer_config.json", config);
-  write_json(folder / "special_tokens_map.json", map);
+  text::write_json(folder / "tokenizer_config.json", config);
+  text::write_json(folder / "special_tokens_map.json", map);
 }
 
 }  // namespace mtlab

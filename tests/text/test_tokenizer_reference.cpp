@@ -2,11 +2,10 @@
 // (made by transformers 4.33.3's BertTokenizer.from_pretrained) must match exactly.
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "mtlab/text/bert_tokenizer.h"
-#include "test_paths.h"
+#include "reference_parity.h"
 
 using namespace mtlab;
 using nlohmann::json;
@@ -14,22 +13,13 @@ using nlohmann::json;
 namespace {
 
 const json& reference() {
-  static const json j = [] {
-    std::ifstream in(test::fixtures_dir() / "tiny-bert" / "reference.json");
-    REQUIRE(in);
-    return json::parse(in);
-  }();
+  static const json j = test::fixture_reference("tiny-bert");
   return j;
 }
 
 const BertTokenizer& tiny_bert() {
   static const BertTokenizer t = BertTokenizer::from_folder(test::fixtures_dir() / "tiny-bert");
   return t;
-}
-
-template <class T>
-std::vector<T> as_vector(const json& j) {
-  return j.get<std::vector<T>>();
 }
 
 }  // namespace
@@ -50,52 +40,9 @@ TEST_CASE("The fixture tokenizer has Hugging Face's settings and special ids", "
 }
 
 TEST_CASE("Every reference case tokenizes and encodes exactly as Hugging Face", "[tokenizer][reference]") {
-  const auto& t = tiny_bert();
-  const auto& cases = reference()["cases"];
-  REQUIRE(cases.size() >= 28);
-  for (const auto& c : cases) {
-    const auto id = c["id"].get<std::string>();
-    const auto kind = c["kind"].get<std::string>();
-    INFO("case " << id << " (" << kind << "): " << c["text"].get<std::string>());
-    CHECK(t.tokenize(c["text"].get<std::string>()) == as_vector<std::string>(c["wordpieces"]));
-
-    EncodeOptions options;
-    const auto& kwargs = c["call_kwargs"];
-    if (kwargs.contains("add_special_tokens")) options.add_special_tokens = kwargs["add_special_tokens"].get<bool>();
-    if (kwargs.value("truncation", false)) {
-      options.max_length = kwargs.contains("max_length") ? kwargs["max_length"].get<std::int64_t>()
-                                                         : t.options().model_max_length;
-    }
-    Encoding e;
-    if (c.contains("text_pair")) {
-      CHECK(t.tokenize(c["text_pair"].get<std::string>()) == as_vector<std::string>(c["wordpieces_pair"]));
-      e = t.encode_pair(c["text"].get<std::string>(), c["text_pair"].get<std::string>(), options);
-    } else {
-      e = t.encode(c["text"].get<std::string>(), options);
-    }
-    CHECK(e.tokens == as_vector<std::string>(c["tokens"]));
-    CHECK(e.input_ids == as_vector<std::int64_t>(c["input_ids"]));
-    CHECK(e.token_type_ids == as_vector<std::int64_t>(c["token_type_ids"]));
-    CHECK(e.attention_mask == as_vector<std::int64_t>(c["attention_mask"]));
-    CHECK(e.word_ids.size() == e.size());
-  }
+  test::check_reference_cases(tiny_bert(), reference(), tiny_bert().options().model_max_length);
 }
 
 TEST_CASE("The reference batch pads on the right exactly as Hugging Face", "[tokenizer][reference]") {
-  const auto& t = tiny_bert();
-  const auto& batch = reference()["batch"];
-  CHECK(batch["padding_side"].get<std::string>() == "right");
-  std::vector<Encoding> encodings;
-  for (const auto& text : batch["texts"]) encodings.push_back(t.encode(text.get<std::string>()));
-  t.pad(encodings);
-  const auto ids = batch["input_ids"].get<std::vector<std::vector<std::int64_t>>>();
-  const auto types = batch["token_type_ids"].get<std::vector<std::vector<std::int64_t>>>();
-  const auto masks = batch["attention_mask"].get<std::vector<std::vector<std::int64_t>>>();
-  REQUIRE(encodings.size() == ids.size());
-  for (std::size_t i = 0; i < encodings.size(); ++i) {
-    INFO("batch row " << i);
-    CHECK(encodings[i].input_ids == ids[i]);
-    CHECK(encodings[i].token_type_ids == types[i]);
-    CHECK(encodings[i].attention_mask == masks[i]);
-  }
+  test::check_reference_batch(tiny_bert(), reference());
 }

@@ -17,7 +17,9 @@ namespace mtlab {
 
 namespace text {
 class PreTokenizer;
-}
+struct Pieces;
+struct SpecialsLayout;
+}  // namespace text
 
 // The settings of tokenizer_config.json / special_tokens_map.json, with
 // Hugging Face's defaults.
@@ -41,6 +43,9 @@ struct TokenizerOptions {
   std::vector<std::string> never_split;
   // Cut out of the raw text like [CLS] (special_tokens_map.json's list).
   std::vector<std::string> additional_special_tokens;
+  // tokenizer_config.json's class, written back by save(): BertTokenizer,
+  // DistilBertTokenizer and ElectraTokenizer share these rules.
+  std::string tokenizer_class = "BertTokenizer";
 };
 
 class BertTokenizer : public Tokenizer {
@@ -68,6 +73,8 @@ class BertTokenizer : public Tokenizer {
   std::string pad_token() const override { return options_.pad_token; }
   std::int64_t pad_id() const override { return pad_id_; }
   std::int64_t vocab_size() const override { return static_cast<std::int64_t>(vocab_.size()); }
+  // DistilBertTokenizer's model takes no token_type_ids.
+  std::vector<std::string> model_input_names() const override;
   std::int64_t cls_id() const { return cls_id_; }
   std::int64_t sep_id() const { return sep_id_; }
   std::int64_t unk_id() const { return unk_id_; }
@@ -79,22 +86,16 @@ class BertTokenizer : public Tokenizer {
   const std::vector<std::string>& special_tokens() const { return special_tokens_; }
 
  private:
-  struct Pieces {
-    std::vector<std::string> tokens;
-    std::vector<std::int64_t> word_ids;
-  };
   // Appends the word pieces of one text. Each gets `word` when given, else the
   // index in this text of its word (a BasicTokenizer word, or a special token
   // cut from the text).
-  void append_pieces(std::string_view text, std::optional<std::int64_t> word, Pieces& out) const;
-  // Truncates to max_length in total (0 = no limit), `specials` included.
-  static void truncate(Pieces& a, Pieces* b, std::int64_t specials, std::int64_t max_length);
-  Encoding assemble(Pieces a, std::optional<Pieces> b, const EncodeOptions& options) const;
+  void append_pieces(std::string_view text, std::optional<std::int64_t> word, text::Pieces& out) const;
 
   Vocab vocab_;
   TokenizerOptions options_;
   std::vector<std::string> special_tokens_;
   std::shared_ptr<const text::PreTokenizer> pre_tokenizer_;  // immutable, shared by copies
+  std::shared_ptr<const text::SpecialsLayout> layout_;       // [CLS] A [SEP] (B [SEP])
   std::int64_t pad_id_ = 0, cls_id_ = 0, sep_id_ = 0, unk_id_ = 0, mask_id_ = 0;
 };
 

@@ -51,6 +51,13 @@ class Tokenizer {
   virtual std::int64_t pad_id() const = 0;
   // Ids are in [0, vocab_size()).
   virtual std::int64_t vocab_size() const = 0;
+  // The fields of an Encoding the model takes, with Hugging Face's names
+  // (`tokenizer.model_input_names`). Every Encoding carries token_type_ids;
+  // where they are not listed (DistilBERT, RoBERTa) the model does not read
+  // them and `mtlab tokenize` need not show them.
+  virtual std::vector<std::string> model_input_names() const {
+    return {"input_ids", "token_type_ids", "attention_mask"};
+  }
 
   // Writes the tokenizer's files into `folder` (which exists), so that the
   // backbone that owns it loads the same tokenizer from its saved folder.

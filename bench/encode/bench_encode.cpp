@@ -59,10 +59,11 @@ int main(int argc, char** argv) {
   mtlab::BertConfig config;  // BERT-base: hidden 768, 12 layers, 12 heads, intermediate 3072
   const std::string vocab_file = std::string(MTLAB_SHARED_DIR) + "/fixtures/vocab/bert-base-uncased-vocab.txt";
   mtlab::TokenizerOptions tok;
-  auto model = std::make_shared<mtlab::BertModel>(config, mtlab::BertTokenizer(mtlab::Vocab::load(vocab_file), tok));
+  const mtlab::Vocab vocab = mtlab::Vocab::load(vocab_file);
+  auto model = std::make_shared<mtlab::BertModel>(config, mtlab::BertTokenizer(vocab, tok));
   model->eval();
   const double rss_model = current_rss_mb();
-  const auto inputs = make_sentences(model->tokenizer().vocab(), sentences, 42);
+  const auto inputs = make_sentences(vocab, sentences, 42);
 
   mtlab::SentenceEncoderOptions options;
   options.pooling = {mtlab::Pooling::cls};

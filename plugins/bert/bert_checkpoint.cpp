@@ -11,6 +11,7 @@
 #include "mtlab/io/checkpoint_weights.h"
 #include "mtlab/io/safetensors.h"
 #include "mtlab/bert/bert_model.h"
+#include "mtlab/text/load_tokenizer.h"
 
 namespace mtlab {
 namespace fs = std::filesystem;
@@ -151,7 +152,7 @@ std::shared_ptr<BertModel> BertModel::from_folder(const fs::path& folder, BertMo
                               (folder / "config.json").string(), config.model_type, options.model_type, config.model_type));
     }
     auto weights = io::CheckpointWeights::open(folder);
-    auto tokenizer = BertTokenizer::from_folder(folder);
+    auto tokenizer = load_tokenizer_folder(folder);
     // Build on the CPU in float32, load, then move: loading converts F16/BF16 files.
     auto target = options;
     options.device = "cpu";

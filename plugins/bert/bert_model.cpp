@@ -120,10 +120,14 @@ struct BertPooler : torch::nn::Module {
 };
 
 BertModel::BertModel(BertConfig config, BertTokenizer tokenizer, BertModelOptions options)
+    : BertModel(std::move(config), std::make_shared<const BertTokenizer>(std::move(tokenizer)), std::move(options)) {}
+
+BertModel::BertModel(BertConfig config, std::shared_ptr<const Tokenizer> tokenizer, BertModelOptions options)
     : config_(std::move(config)), options_(std::move(options)), tokenizer_(std::move(tokenizer)) {
-  config_.validate("BERT config");
-  if (static_cast<std::int64_t>(tokenizer_->vocab().size()) > config_.vocab_size) {
-    throw Error(fmt::format("the vocabulary has {} tokens but the model's vocab_size is {}", tokenizer_->vocab().size(),
+  config_.validate(config_.family_name() + " config");
+  if (!tokenizer_) throw Error("a BertModel needs a tokenizer (or a vocabulary to build)");
+  if (tokenizer_->vocab_size() > config_.vocab_size) {
+    throw Error(fmt::format("the vocabulary has {} tokens but the model's vocab_size is {}", tokenizer_->vocab_size(),
                             config_.vocab_size));
   }
   build_modules();
@@ -188,17 +192,23 @@ void BertModel::place() {
   to(device, dtype);
 }
 
-const BertTokenizer& BertModel::tokenizer() const {
+const Tokenizer& BertModel::tokenizer() const {
   if (!tokenizer_) {
     throw Error("the BERT backbone's vocabulary is built from training text (vocab = \"build\"): call fit_texts() first");
   }
   return *tokenizer_;
 }
 
+std::int64_t BertModel::position_limit() const {
+  // RoBERTa's positions run from padding_idx + 1 (roberta-base: 514 positions, 512 tokens).
+  const auto offset = config_.model_type == "roberta" ? config_.pad_token_id + 1 : 0;
+  return config_.max_position_embeddings - offset;
+}
+
 std::int64_t BertModel::max_length() const {
-  std::int64_t limit = config_.max_position_embeddings;
+  std::int64_t limit = position_limit();
   if (options_.max_length > 0) return std::min(limit, options_.max_length);
-  if (tokenizer_) limit = std::min(limit, tokenizer_->options().model_max_length);
+  if (tokenizer_ && tokenizer_->model_max_length() > 0) limit = std::min(limit, tokenizer_->model_max_length());
   return limit;
 }
 
@@ -207,8 +217,8 @@ void BertModel::fit_texts(const std::vector<std::string>& texts) {
   Vocab vocab = build_vocab(texts, vocab_build_->tokenizer, vocab_build_->min_frequency, vocab_build_->max_size);
   auto options = vocab_build_->tokenizer;
   options.model_max_length = config_.max_position_embeddings;
-  tokenizer_.emplace(std::move(vocab), options);
-  config_.vocab_size = static_cast<std::int64_t>(tokenizer_->vocab().size());
+  tokenizer_ = std::make_shared<const BertTokenizer>(std::move(vocab), options);
+  config_.vocab_size = tokenizer_->vocab_size();
   config_.pad_token_id = tokenizer_->pad_id();
   auto word = torch::nn::Embedding(config_.vocab_size, config_.embedding_width());
   {
@@ -242,9 +252,8 @@ at::Tensor BertModel::embed(const at::Tensor& input_ids, const at::Tensor& token
   const auto dev = device();
   const auto ids = input_ids.to(dev, at::kLong);
   const auto T = ids.size(1);
-  if (T > config_.max_position_embeddings) {
-    throw Error(fmt::format("input of {} tokens is longer than the model's {} positions", T,
-                            config_.max_position_embeddings));
+  if (T > position_limit()) {
+    throw Error(fmt::format("input of {} tokens is longer than the model's {} positions", T, position_limit()));
   }
   auto& e = *embeddings_;
   auto h = at::embedding(e.word_embeddings->weight, ids);

@@ -9,6 +9,7 @@ namespace {
 // them (file:line:col) and the factory reads the same defaults and bounds.
 const plugin::KeySpec kKeys[] = {
     MTLAB_BERT_FAMILY_KEYS("BERT"),
+    {"init.layer_norm_eps", "float", "1e-12", "LayerNorm epsilon", 0, 1},
     {"init.type_vocab_size", "int", "2", "segment (token type) ids", 1, 16},
 };
 const plugin::DeclaredKeys kDeclared(kKeys);

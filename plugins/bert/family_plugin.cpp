@@ -13,6 +13,7 @@
 #include "mtlab/bert/bert_model.h"
 #include "mtlab/core/error.h"
 #include "mtlab/io/sentence_transformers.h"
+#include "mtlab/text/load_tokenizer.h"
 
 namespace mtlab::bert_family {
 namespace fs = std::filesystem;
@@ -31,7 +32,7 @@ BertConfig config_from_init(const Config& init, const plugin::DeclaredKeys& d, c
   c.hidden_act = d.get_string(init, "init.hidden_act");
   c.hidden_dropout_prob = d.get_double(init, "init.dropout");
   c.attention_probs_dropout_prob = d.get_double(init, "init.attention_dropout", c.hidden_dropout_prob);
-  c.layer_norm_eps = d.get_double(init, "init.layer_norm_eps");
+  if (d.declares("init.layer_norm_eps")) c.layer_norm_eps = d.get_double(init, "init.layer_norm_eps");
   c.initializer_range = d.get_double(init, "init.initializer_range");
   c.validate(init.where());
   return c;
@@ -122,8 +123,6 @@ std::int64_t num_layers(const Config& table, const plugin::DeclaredKeys& keys) {
   return from_scratch(table) ? int_or(init_of(table), "num_layers", keys.default_int("init.num_layers")) : 0;
 }
 
-std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& folder) {
-  return std::make_shared<const BertTokenizer>(BertTokenizer::from_folder(folder));
-}
+std::shared_ptr<const Tokenizer> load_tokenizer(const fs::path& folder) { return load_tokenizer_folder(folder); }
 
 }  // namespace mtlab::bert_family

@@ -7,6 +7,7 @@ namespace {
 
 const plugin::KeySpec kKeys[] = {
     MTLAB_BERT_FAMILY_KEYS("ELECTRA"),
+    {"init.layer_norm_eps", "float", "1e-12", "LayerNorm epsilon", 0, 1},
     {"init.type_vocab_size", "int", "2", "segment (token type) ids", 1, 16},
     {"init.embedding_size", "int", "128", "width of the embeddings, projected to hidden_size", 1, 16384},
 };

@@ -202,7 +202,7 @@ TEST_CASE("vocab = build: the vocabulary comes from training text", "[bert][init
   CHECK_THROWS_WITH(model.tokenizer(), Contains("fit_texts"));
   model.fit_texts({"the cat sat on the mat", "the dog sat too"});
   CHECK_FALSE(model.needs_texts());
-  const auto n = static_cast<std::int64_t>(model.tokenizer().vocab().size());
+  const auto n = static_cast<std::int64_t>(model.tokenizer().vocab_size());
   CHECK(model.config().vocab_size == n);
   CHECK(model.named_parameters()["embeddings.word_embeddings.weight"].size(0) == n);
   const auto e = model.tokenizer().encode("the cat");

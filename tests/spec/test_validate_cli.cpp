@@ -68,7 +68,7 @@ TEST_CASE("mtlab validate checks plugin names and keys against the shipped plugi
   file = test::write_file(dir, "bad.toml", test::kMinimalSpec + "[backbone]\nplugin = \"bret\"\n[optimizer]\nepss = 1e-6\n");
   r = run_command(mtlab_cmd("validate " + shell_quote(file.string())));
   CHECK(r.exit_code == 1);
-  CHECK(r.output == file.string() + ":13:1: backbone.plugin: no backbone plugin named 'bret' (did you mean 'bert'?); available: bert, distilbert, electra\n" +
+  CHECK(r.output == file.string() + ":13:1: backbone.plugin: no backbone plugin named 'bret' (did you mean 'bert'?); available: bert, distilbert, electra, roberta\n" +
                         file.string() + ":15:1: optimizer.epss: unknown key (did you mean 'eps'?)\n" +
                         file.string() + ": 2 problems\n");
 }

@@ -132,11 +132,18 @@ TEST_CASE("mtlab tokenize names the file and line of invalid input", "[cli][toke
 
 TEST_CASE("mtlab tokenize picks the backbone plugin by config.json's model_type, or --backbone", "[cli][tokenize]") {
   const std::string exe = shell_quote(mtlab_executable().string());
+  // RoBERTa's folder gets the roberta plugin and its byte-level BPE ("Ġworld": 232 in roberta-base).
   auto result = run_command(exe + " tokenize --format jsonl --model " +
-                            shell_quote((fixtures_dir() / "tiny-roberta").string()) + " hello");
+                            shell_quote((fixtures_dir() / "tiny-roberta").string()) + " \"hello world\"");
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("\"input_ids\":[0,42891,232,2]") != std::string::npos);
+  const auto other = scratch_dir("cmd-tokenize-unknown-type");
+  write(other / "config.json", R"({"model_type": "xlm-roberta"})");
+  result = run_command(exe + " tokenize --format jsonl --model " + shell_quote(other.string()) + " hello");
   CHECK(result.exit_code == 1);
-  CHECK(result.output.find("tiny-roberta/config.json: model_type \"roberta\" has no backbone plugin; supported model "
-                           "types: bert") != std::string::npos);
+  CHECK(result.output.find("config.json: model_type \"xlm-roberta\" has no backbone plugin; supported model "
+                           "types: bert, distilbert, electra, roberta") != std::string::npos);
 
   // A tokenizer-only folder has no config.json: --backbone names the plugin.
   const auto dir = scratch_dir("cmd-tokenize-vocab-only");

@@ -15,7 +15,7 @@ using mtlab::test::run_command;
 using mtlab::test::shell_quote;
 
 TEST_CASE("a transfer freeze sweep runs from each family's fixture folder", "[e2e][family]") {
-  for (const std::string family : {"bert", "distilbert", "electra"}) {
+  for (const std::string family : {"bert", "distilbert", "electra", "roberta"}) {
     INFO(family);
     const auto dir = mtlab::test::scratch_dir("family_sweep_" + family);
     const auto fixture = mtlab::test::fixtures_dir() / ("tiny-" + family);

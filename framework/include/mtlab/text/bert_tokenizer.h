@@ -70,6 +70,7 @@ class BertTokenizer : public Tokenizer {
 
   const Vocab& vocab() const { return vocab_; }
   const TokenizerOptions& options() const { return options_; }
+  std::int64_t model_max_length() const override { return options_.model_max_length; }
   std::string pad_token() const override { return options_.pad_token; }
   std::int64_t pad_id() const override { return pad_id_; }
   std::int64_t vocab_size() const override { return static_cast<std::int64_t>(vocab_.size()); }

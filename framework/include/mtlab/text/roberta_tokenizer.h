@@ -70,6 +70,7 @@ class RobertaTokenizer : public Tokenizer {
   const Vocab& vocab() const { return vocab_; }
   const std::vector<Merge>& merges() const;
   const RobertaOptions& options() const { return options_; }
+  std::int64_t model_max_length() const override { return options_.model_max_length; }
   std::int64_t cls_id() const { return cls_id_; }
   std::int64_t sep_id() const { return sep_id_; }
   std::int64_t unk_id() const { return unk_id_; }

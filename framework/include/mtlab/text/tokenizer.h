@@ -51,6 +51,8 @@ class Tokenizer {
   virtual std::int64_t pad_id() const = 0;
   // Ids are in [0, vocab_size()).
   virtual std::int64_t vocab_size() const = 0;
+  // The longest input the tokenizer's files allow (model_max_length; 0: no limit said).
+  virtual std::int64_t model_max_length() const { return 0; }
   // The fields of an Encoding the model takes, with Hugging Face's names
   // (`tokenizer.model_input_names`). Every Encoding carries token_type_ids;
   // where they are not listed (DistilBERT, RoBERTa) the model does not read

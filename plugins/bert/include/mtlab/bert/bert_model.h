@@ -58,11 +58,14 @@ class BertModel : public Backbone {
   // weights, zero biases, LayerNorm 1/0, padding row zero). Draws from LibTorch's
   // default generator: seed it (torch::manual_seed) for reproducible weights.
   BertModel(BertConfig config, BertTokenizer tokenizer, BertModelOptions options = {});
+  // With any tokenizer that matches the embeddings (RoBERTa's byte-level BPE).
+  BertModel(BertConfig config, std::shared_ptr<const Tokenizer> tokenizer, BertModelOptions options = {});
   // From scratch with a vocabulary built later by fit_texts().
   BertModel(BertConfig config, VocabBuildOptions vocab, BertModelOptions options = {});
 
   // A Hugging Face folder: config.json, model.safetensors (or a sharded index),
-  // vocab.txt and tokenizer_config.json. Unused checkpoint tensors and a missing
+  // and the family's tokenizer files (load_tokenizer_folder: vocab.txt, or
+  // vocab.json and merges.txt, or tokenizer.json). Unused checkpoint tensors and a missing
   // pooler are logged as warnings; anything else missing or mis-shaped is an error.
   static std::shared_ptr<BertModel> from_folder(const std::filesystem::path& folder, BertModelOptions options = {},
                                                 BertLoadReport* report = nullptr);
@@ -75,11 +78,11 @@ class BertModel : public Backbone {
   const BertModelOptions& options() const { return options_; }
 
   // Backbone
-  const BertTokenizer& tokenizer() const override;
+  const Tokenizer& tokenizer() const override;
   std::int64_t hidden_size() const override { return config_.hidden_size; }
   std::int64_t num_layers() const override { return config_.num_hidden_layers; }
   std::int64_t max_length() const override;
-  bool needs_texts() const override { return !tokenizer_.has_value(); }
+  bool needs_texts() const override { return tokenizer_ == nullptr; }
   void fit_texts(const std::vector<std::string>& texts) override;
   EncoderOutput forward(const at::Tensor& input_ids, const at::Tensor& token_type_ids,
                         const at::Tensor& attention_mask) override;
@@ -100,10 +103,11 @@ class BertModel : public Backbone {
   void place();  // moves parameters to options_.device / dtype
   at::Tensor additive_mask(const at::Tensor& attention_mask, at::ScalarType dtype) const;
   at::Tensor position_ids(const at::Tensor& ids) const;  // [1 or B, T]
+  std::int64_t position_limit() const;                   // the longest input the positions cover
 
   BertConfig config_;
   BertModelOptions options_;
-  std::optional<BertTokenizer> tokenizer_;
+  std::shared_ptr<const Tokenizer> tokenizer_;  // null until fit_texts() builds the vocabulary
   std::optional<VocabBuildOptions> vocab_build_;
   std::shared_ptr<BertEmbeddings> embeddings_;
   std::vector<std::shared_ptr<BertLayer>> layers_;

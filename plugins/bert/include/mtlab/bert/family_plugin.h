@@ -26,7 +26,7 @@ std::shared_ptr<plugin::PluginObject> create(const Config& config, const plugin:
 std::vector<plugin::KeyProblem> check(const Config& table, const plugin::DeclaredKeys& keys);
 // The depth a from-scratch table builds (0: only a checkpoint knows).
 std::int64_t num_layers(const Config& table, const plugin::DeclaredKeys& keys);
-// The WordPiece tokenizer of a folder, without the weights.
+// The tokenizer of a folder (its family's: load_tokenizer_folder), without the weights.
 std::shared_ptr<const Tokenizer> load_tokenizer(const std::filesystem::path& folder);
 
 }  // namespace mtlab::bert_family
@@ -52,5 +52,4 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::filesystem::path& fol
        ::mtlab::plugin::kNoMax, "gelu|gelu_new|gelu_pytorch_tanh|gelu_fast|relu"},                                   \
       {"init.dropout", "float", "0.1", "dropout on embeddings and layer outputs", 0, 0.99},                           \
       {"init.attention_dropout", "float", "", "dropout on attention weights (default: init.dropout)", 0, 0.99},       \
-      {"init.layer_norm_eps", "float", "1e-12", "LayerNorm epsilon", 0, 1},                                           \
       {"init.initializer_range", "float", "0.02", "standard deviation of the normal initialisation", 0, 10}

@@ -14,6 +14,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/io/sentence_transformers.h"
 #include "mtlab/text/load_tokenizer.h"
+#include "mtlab/text/roberta_tokenizer.h"
 
 namespace mtlab::bert_family {
 namespace fs = std::filesystem;
@@ -38,6 +39,21 @@ BertConfig config_from_init(const Config& init, const plugin::DeclaredKeys& d, c
   return c;
 }
 
+// A new RoBERTa takes its byte-level BPE vocabulary (vocab.json, merges.txt) from a
+// folder: a WordPiece vocabulary would save a folder no RoBERTa tokenizer reads.
+std::shared_ptr<plugin::PluginObject> new_roberta(BertConfig bert, const std::string& vocab, const Config& config,
+                                                  const BertModelOptions& options) {
+  if (vocab.empty() || vocab == "build" || !fs::is_directory(vocab)) {
+    throw Error(fmt::format("{}: a new RoBERTa needs vocab = a folder with vocab.json and merges.txt (byte-level BPE; "
+                            "vocab = \"build\" builds WordPiece only), got {}",
+                            config.location("vocab"), vocab.empty() ? "none" : "\"" + vocab + "\""));
+  }
+  auto tokenizer = std::make_shared<const RobertaTokenizer>(RobertaTokenizer::from_folder(vocab));
+  bert.vocab_size = tokenizer->vocab_size();
+  bert.pad_token_id = tokenizer->pad_id();
+  return std::make_shared<BertModel>(bert, tokenizer, options);
+}
+
 }  // namespace
 
 std::shared_ptr<plugin::PluginObject> create(const Config& config, const plugin::DeclaredKeys& keys, const std::string& family) {
@@ -59,6 +75,7 @@ std::shared_ptr<plugin::PluginObject> create(const Config& config, const plugin:
 
   auto bert = config_from_init(config.get_table("init"), keys, family);
   const auto vocab = config.get_string("vocab", "");
+  if (family == "roberta") return new_roberta(bert, vocab, config, options);
   TokenizerOptions tok;
   tok.do_lower_case = keys.get_bool(config, "do_lower_case");
   tok.model_max_length = bert.max_position_embeddings;

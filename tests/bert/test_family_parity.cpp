@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "mtlab/bert/bert_model.h"
@@ -132,4 +134,62 @@ TEST_CASE("a family plugin refuses another family's folder, naming the plugin to
   auto config = mtlab::Config({{"checkpoint", (mtlab::test::fixtures_dir() / "tiny-electra").string()}}, "test [backbone]");
   CHECK_THROWS_WITH(registry().create_object(mtlab::plugin::Kind::backbone, "distilbert", config),
                     Catch::Matchers::Contains("model_type \"electra\" is not a distilbert folder; its backbone plugin is \"electra\""));
+}
+
+TEST_CASE("each family builds from [backbone.init] with a built vocabulary and saves a folder it reloads", "[bert][family][scratch]") {
+  const std::vector<std::string> texts = {"book a flight to boston", "play some jazz music", "what is the weather"};
+  for (const std::string family : {"bert", "distilbert", "electra", "roberta"}) {
+    INFO(family);
+    torch::manual_seed(0);
+    nlohmann::json init = {{"hidden_size", 32}, {"num_layers", 2}, {"num_heads", 2}, {"max_position_embeddings", 64}};
+    if (family == "electra") init["embedding_size"] = 16;
+    // RoBERTa's vocabulary is byte-level BPE from a folder (roberta-base's, in the fixture); the others build WordPiece.
+    const nlohmann::json vocab = family == "roberta" ? nlohmann::json((mtlab::test::fixtures_dir() / "tiny-roberta").string())
+                                                     : nlohmann::json("build");
+    auto model = registry().create<mtlab::Backbone>(
+        mtlab::plugin::Kind::backbone, family,
+        mtlab::Config({{"init", init}, {"vocab", vocab}, {"vocab_min_frequency", 1}}, "test [backbone]"));
+    REQUIRE(model->needs_texts() == (family != "roberta"));
+    model->fit_texts(texts);
+    model->eval();
+    const auto e = model->tokenizer().encode(texts[0]);
+    const auto ids = torch::tensor(e.input_ids, torch::kLong).unsqueeze(0);
+    torch::InferenceMode inference;
+    const auto out = model->forward(ids, torch::Tensor(), torch::ones_like(ids));
+    CHECK(out.token_states.sizes() == torch::IntArrayRef({1, ids.size(1), 32}));
+    const auto saved = mtlab::test::scratch_dir("family_scratch_" + family);
+    model->save(saved);
+    CHECK(mtlab::read_json_file(saved / "config.json")["model_type"] == family);
+    const auto back = load(saved)->forward(ids, torch::Tensor(), torch::ones_like(ids));
+    CHECK(max_abs_diff(back.token_states, out.token_states) < 1e-6);
+  }
+}
+
+TEST_CASE("a sentence-transformers folder whose module 0 is ELECTRA or RoBERTa encodes as its mean pooling", "[bert][family][st]") {
+  for (const std::string family : {"electra", "roberta"}) {
+    INFO(family);
+    const auto fixture = mtlab::test::fixtures_dir() / ("tiny-" + family);
+    const auto st = mtlab::test::scratch_dir("family_st_" + family);
+    for (const auto& f : std::filesystem::directory_iterator(fixture)) {
+      std::filesystem::copy_file(f.path(), st / f.path().filename(), std::filesystem::copy_options::overwrite_existing);
+    }
+    std::ofstream(st / "modules.json") << R"([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+      {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}])";
+    std::ofstream(st / "sentence_bert_config.json") << R"({"max_seq_length": 128, "do_lower_case": false})";
+    std::filesystem::create_directories(st / "1_Pooling");
+    std::ofstream(st / "1_Pooling" / "config.json") << R"({"word_embedding_dimension": 32, "pooling_mode_mean_tokens": true})";
+    auto folder = mtlab::read_encoder_folder(st);
+    REQUIRE(folder.sentence_transformers);
+    mtlab::SentenceEncoder encoder(load(folder.transformer_folder), folder.options);
+    const auto& ref = mtlab::test::load_reference("tiny-" + family);
+    std::vector<mtlab::SentenceInput> inputs;
+    std::vector<torch::Tensor> expected;
+    for (const auto& c : ref["cases"]) {
+      if (c["kind"] != "single") continue;
+      inputs.push_back({c["text"].get<std::string>(), std::nullopt});
+      expected.push_back(to_tensor(c["mean_pooled"]));
+    }
+    const auto got = encoder.encode(inputs);
+    CHECK(max_abs_diff(got, torch::stack(expected)) < kTol);
+  }
 }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <functional>
@@ -266,6 +267,39 @@ TEST_CASE("store: artifacts, plugins and run facts", "[storage][conformance]") {
     store->record_fact(run, "labels.intent", "a,b");
     CHECK(count(*store, "SELECT count(*) FROM run_facts") == 2);
     CHECK(text(*store, "SELECT value FROM run_facts WHERE key = 'freeze.trainable_parameters'") == "99");
+  });
+}
+
+TEST_CASE("store: report_experiment gives runs with their facts and final metrics, and every series in step order", "[storage][conformance]") {
+  each_store("report", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto experiment = store->begin_experiment("e", "what it is");
+    const auto done = finished_run(*store, experiment, test::make_run("none", 1), RunStatus::completed);
+    const auto failed = store->create_run(experiment, test::make_run("all", 1));
+    store->set_status(failed, RunStatus::running);
+    for (int step = 3; step >= 1; --step) store->log_metric(done, "", "train", "loss", step, 1.0 / step);
+    store->log_metric(done, "intent", "dev", "accuracy", 3, 0.75);
+    store->record_fact(done, "freeze.trainable_parameters", "42");
+    store->set_status(failed, RunStatus::failed, "out of memory");
+    store->flush();
+
+    const auto report = store->report_experiment("e");
+    CHECK(report.name == "e");
+    CHECK(report.description == "what it is");
+    REQUIRE(report.runs.size() == 2);
+    CHECK(report.runs[0].id == done);
+    CHECK(report.runs[0].status == "completed");
+    CHECK(report.runs[0].facts.at("freeze.trainable_parameters") == "42");
+    CHECK(report.runs[0].final_metrics.at("intent.dev.accuracy") == 0.75);
+    CHECK(report.runs[1].status == "failed");
+    CHECK(report.runs[1].error == "out of memory");
+    const auto loss = std::find_if(report.series.begin(), report.series.end(),
+                                   [](const ReportSeries& s) { return s.name == "loss" && s.split == "train"; });
+    REQUIRE(loss != report.series.end());
+    CHECK(loss->run_id == done);
+    CHECK(loss->steps == std::vector<std::int64_t>{1, 2, 3});
+    CHECK(*loss->values[0] == 1.0);
+    CHECK_THROWS_WITH(store->report_experiment("nope"), Contains("nope"));
   });
 }
 

@@ -159,6 +159,10 @@ std::shared_ptr<BertModel> BertModel::from_folder(const fs::path& folder, BertMo
     options.dtype = "float32";
     auto model = std::make_shared<BertModel>(std::move(config), std::move(tokenizer), options);
     auto r = model->load_weights(weights, folder.string());
+    if (!model->config().has_pooler()) {
+      log::info("{}: {} has no pooler; its pooled vector is the first token's state", folder.string(),
+                model->config().family_name());
+    }
     if (report) *report = r;
     model->options_ = target;
     model->place();

@@ -118,9 +118,10 @@ void BertConfig::validate(const std::string& where) const {
   } else {
     in_range("type_vocab_size", type_vocab_size, 1024);
   }
-  if (embedding_size != 0) {
-    if (model_type != "electra") throw Error(fmt::format("{}: embedding_size is an electra field", where));
+  if (model_type == "electra") {
     in_range("embedding_size", embedding_size, 16384);
+  } else if (embedding_size != 0) {
+    throw Error(fmt::format("{}: embedding_size is an electra field", where));
   }
   // Each field in range can still multiply to an absurd model: bound the total.
   const double parameters = parameter_count();

@@ -193,3 +193,41 @@ TEST_CASE("a sentence-transformers folder whose module 0 is ELECTRA or RoBERTa e
     CHECK(max_abs_diff(got, torch::stack(expected)) < kTol);
   }
 }
+
+TEST_CASE("family configs: each family's fields, its refusals named, and the counts that bound its size", "[bert][family][config]") {
+  using mtlab::BertConfig;
+  using Catch::Matchers::Contains;
+  const auto distil = BertConfig::from_json({{"model_type", "distilbert"}, {"dim", 64}, {"n_layers", 3}, {"n_heads", 4},
+                                             {"hidden_dim", 128}, {"activation", "relu"}}, "d.json");
+  CHECK(distil.hidden_size == 64);
+  CHECK(distil.num_hidden_layers == 3);
+  CHECK(distil.intermediate_size == 128);
+  CHECK(distil.hidden_act == "relu");
+  CHECK_FALSE(distil.has_token_types());
+  CHECK_FALSE(distil.has_pooler());
+  CHECK_THROWS_WITH(BertConfig::from_json({{"model_type", "distilbert"}, {"sinusoidal_pos_embds", true}}, "d.json"),
+                    Contains("d.json: sinusoidal_pos_embds = true is not supported"));
+  CHECK_THROWS_WITH(BertConfig::from_json({{"model_type", "distilbert"}, {"n_layers", 1000}}, "d.json"),
+                    Contains("num_hidden_layers 1000 is out of range"));
+  CHECK_THROWS_WITH(BertConfig::from_json({{"model_type", "xlm-roberta"}}, "x.json"),
+                    Contains("x.json: model_type \"xlm-roberta\" is not a BERT-family encoder"));
+  CHECK_THROWS_WITH(BertConfig::from_json({{"model_type", "electra"}, {"embedding_size", 0}}, "e.json"),
+                    Contains("embedding_size must be positive"));
+  // An embedding width is an ELECTRA field only.
+  auto bert = BertConfig::defaults("bert");
+  bert.embedding_size = 128;
+  CHECK_THROWS_WITH(bert.validate("b"), Contains("embedding_size is an electra field"));
+  // The parameter counts match the fixtures' state dicts (ELECTRA's projection, no pooler; DistilBERT without types).
+  for (const std::string family : {"distilbert", "electra", "roberta"}) {
+    INFO(family);
+    const auto& ref = mtlab::test::load_reference("tiny-" + family);
+    double expected = 0;
+    for (const auto& [name, shape] : ref["model"]["state_dict_shapes"].items()) {
+      double n = 1;
+      for (const auto& d : shape) n *= d.get<double>();
+      if (name.find("position_ids") == std::string::npos) expected += n;
+    }
+    const auto config = BertConfig::from_file(mtlab::test::fixtures_dir() / ("tiny-" + family) / "config.json");
+    CHECK(config.parameter_count() == expected);
+  }
+}

@@ -36,11 +36,23 @@ inline double peak_rss_mb() {
   return u.ru_maxrss / 1024.0;
 }
 
-// Forward FLOPs per token of a BERT encoder on a sequence of t tokens: per layer
-// Q, K, V and output (4·2H²), feed-forward (2·2HI), attention scores and context (2·2tH).
+// Forward FLOPs per token of a BERT-family encoder on a sequence of t tokens
+// (matrix products only): per layer Q, K, V and output (4·2H²), feed-forward
+// (2·2HI), attention scores and context (2·2tH); plus ELECTRA's projection of
+// narrower embeddings (2·E·H) when the embeddings are not H wide.
 inline double bert_forward_flops_per_token(const mtlab::BertConfig& c, double t) {
   const double h = static_cast<double>(c.hidden_size), inter = static_cast<double>(c.intermediate_size);
-  return static_cast<double>(c.num_hidden_layers) * (8 * h * h + 4 * h * inter + 4 * t * h);
+  const double e = static_cast<double>(c.embedding_width());
+  const double projection = e != h ? 2 * e * h : 0.0;
+  return static_cast<double>(c.num_hidden_layers) * (8 * h * h + 4 * h * inter + 4 * t * h) + projection;
+}
+
+// Forward FLOPs of one sequence of t tokens: its tokens', plus the pooler's dense
+// product on the first token (2·H²) in the families that have a pooler (BERT,
+// RoBERTa; not ELECTRA or DistilBERT), which BertModel::forward always runs.
+inline double bert_forward_flops(const mtlab::BertConfig& c, double t) {
+  const double h = static_cast<double>(c.hidden_size);
+  return t * bert_forward_flops_per_token(c, t) + (c.has_pooler() ? 2 * h * h : 0.0);
 }
 
 // GFLOP/s of [m × k] · [n × k]ᵀ + bias, best of `reps`, through `path`.

@@ -1,17 +1,24 @@
-// bench_encode: sentences per second for a BERT-base-shaped encoder (random
-// weights) on synthetic sentences of 8–40 words, the effective GFLOP/s on real
-// (non-padding) tokens, and in the same process the GFLOP/s of a plain matrix
+// bench_encode: sentences per second for a BERT-base-shaped encoder of one family
+// (random weights) on synthetic sentences of 8–40 words, the effective GFLOP/s on
+// real (non-padding) tokens, and in the same process the GFLOP/s of a plain matrix
 // product of BERT's own shape through LibTorch's default BLAS and through oneDNN.
+// With --family all (or --compare), BERT and the other families are timed in
+// alternating rounds and each family's throughput per FLOP is given relative to BERT's.
 //
 //   bench_encode [--sentences 1000] [--batch-size 32] [--threads 2] [--matmul onednn|blas]
+//                [--family bert|roberta|electra|distilbert|all] [--compare] [--rounds N]
 #include <sys/resource.h>
 #include <unistd.h>
+#include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include "mtlab/bert/bert_model.h"
@@ -19,17 +26,77 @@
 #include "mtlab/model/environment.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/sentence_encoder.h"
+#include "mtlab/text/roberta_tokenizer.h"
 
 namespace {
 
 using namespace mtlab::bench;
 
-// Sentences of 8–40 whole words drawn from the vocabulary (no pieces, no specials).
-std::vector<mtlab::SentenceInput> make_sentences(const mtlab::Vocab& vocab, int n, unsigned seed) {
+struct Options {
+  int sentences = 1000, batch = 32, threads = 2, rounds = 0;  // rounds 0: 1 alone, 2 when comparing
+  std::string matmul = "onednn", family = "bert";
+  bool compare = false;
+};
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--compare") {
+      o.compare = true;
+      continue;
+    }
+    if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+    const char* value = argv[++i];
+    if (arg == "--sentences") o.sentences = std::atoi(value);
+    else if (arg == "--batch-size") o.batch = std::atoi(value);
+    else if (arg == "--threads") o.threads = std::atoi(value);
+    else if (arg == "--rounds") o.rounds = std::atoi(value);
+    else if (arg == "--matmul") o.matmul = value;
+    else if (arg == "--family") o.family = value;
+    else throw std::invalid_argument("unknown option " + arg);
+  }
+  if (o.family == "all") o.compare = true;
+  if (o.rounds <= 0) o.rounds = o.compare ? 2 : 1;
+  return o;
+}
+
+// BERT first, so that every other family's ratio has its reference.
+std::vector<std::string> families_to_run(const Options& o) {
+  if (o.family == "all") return mtlab::BertConfig::families();
+  if (o.compare && o.family != "bert") return {"bert", o.family};
+  return {o.family};
+}
+
+// The family's base-size configuration, BERT-base's shape in every family so that the
+// FLOPs per token are the same: defaults() gives transformers' class defaults, which for
+// ELECTRA are electra-small's shape (electra-base-discriminator: embedding_size 768, so no
+// projection) and for DistilBERT 6 layers (distilbert-base; 12 here for the per-FLOP comparison).
+mtlab::BertConfig base_config(const std::string& family) {
+  auto c = mtlab::BertConfig::defaults(family);
+  c.hidden_size = 768;
+  c.num_hidden_layers = 12;
+  c.num_attention_heads = 12;
+  c.intermediate_size = 3072;
+  if (family == "electra") c.embedding_size = 768;
+  c.validate("bench_encode " + family);
+  return c;
+}
+
+// Whole words of BERT's vocabulary (no pieces, no specials) that RoBERTa's byte-level
+// BPE also spells as one token, first in a text and after a space: a sentence of n of
+// them is then n + 3 real tokens in every family, so all families see the same workload.
+std::vector<std::string> single_token_words(const mtlab::Vocab& vocab, const mtlab::RobertaTokenizer& roberta) {
   std::vector<std::string> words;
   for (const auto& t : vocab.tokens()) {
-    if (t.size() >= 2 && t[0] != '[' && t[0] != '#' && std::isalpha(static_cast<unsigned char>(t[0]))) words.push_back(t);
+    if (t.size() < 2 || t[0] == '[' || t[0] == '#' || !std::isalpha(static_cast<unsigned char>(t[0]))) continue;
+    if (roberta.tokenize(t).size() == 1 && roberta.tokenize(" " + t).size() == 1) words.push_back(t);
   }
+  return words;
+}
+
+// Sentences of 8–40 words, ended by a full stop.
+std::vector<mtlab::SentenceInput> make_sentences(const std::vector<std::string>& words, int n, unsigned seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> length(8, 40);
   std::uniform_int_distribution<std::size_t> pick(0, words.size() - 1);
@@ -42,46 +109,114 @@ std::vector<mtlab::SentenceInput> make_sentences(const mtlab::Vocab& vocab, int 
   return out;
 }
 
+struct Tokenizers {
+  std::shared_ptr<const mtlab::Tokenizer> wordpiece;  // bert-base-uncased's: BERT, ELECTRA, DistilBERT
+  std::shared_ptr<const mtlab::Tokenizer> roberta;    // roberta-base's byte-level BPE
+};
+
+// One family's model and encoder, and its timings.
+struct FamilyRun {
+  std::string family;
+  mtlab::BertConfig config;
+  std::shared_ptr<mtlab::BertModel> model;
+  std::unique_ptr<mtlab::SentenceEncoder> encoder;
+  std::vector<std::int64_t> counts;  // real tokens of each sentence
+  double flops = 0;                  // of the whole set, on real tokens
+  std::vector<double> seconds;       // one encode per round
+
+  double best_seconds() const { return *std::min_element(seconds.begin(), seconds.end()); }
+  double gflops(double s) const { return flops / s / 1e9; }
+};
+
+FamilyRun build_run(const std::string& family, const Tokenizers& tokenizers, const Options& o,
+                    const std::vector<mtlab::SentenceInput>& inputs) {
+  FamilyRun run{family, base_config(family)};
+  torch::manual_seed(0);  // the same draw in every family, whatever ran before
+  run.model = std::make_shared<mtlab::BertModel>(run.config, family == "roberta" ? tokenizers.roberta
+                                                                                 : tokenizers.wordpiece);
+  run.model->eval();
+  mtlab::SentenceEncoderOptions options;
+  options.pooling = {mtlab::Pooling::cls};
+  options.batch_size = o.batch;
+  run.encoder = std::make_unique<mtlab::SentenceEncoder>(run.model, options);
+  run.counts = run.encoder->token_counts(inputs);
+  for (auto t : run.counts) run.flops += bert_forward_flops(run.config, static_cast<double>(t));
+  return run;
+}
+
+// Padding actually computed by length-sorted batches.
+double padded_tokens(std::vector<std::int64_t> counts, std::size_t batch) {
+  std::sort(counts.rbegin(), counts.rend());
+  double padded = 0;
+  for (std::size_t s = 0; s < counts.size(); s += batch) {
+    padded += static_cast<double>(counts[s]) * std::min(batch, counts.size() - s);
+  }
+  return padded;
+}
+
+// Each round encodes every family once; odd rounds in reverse order, so no family
+// always runs right after another or always first.
+at::Tensor time_rounds(std::vector<FamilyRun>& runs, const std::vector<mtlab::SentenceInput>& inputs, int rounds) {
+  at::Tensor embeddings;
+  for (int r = 0; r < rounds; ++r) {
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      auto& run = runs[r % 2 ? runs.size() - 1 - k : k];
+      const auto start = Clock::now();
+      embeddings = run.encoder->encode(inputs);
+      run.seconds.push_back(seconds_since(start));
+    }
+  }
+  return embeddings;
+}
+
+std::string describe(const mtlab::BertConfig& c) {
+  return fmt::format("L={}, vocab {}, pad id {}, token types {}, embeddings {}{}, {}", c.num_hidden_layers,
+                     c.vocab_size, c.pad_token_id, c.type_vocab_size, c.embedding_width(),
+                     c.embedding_width() != c.hidden_size ? " projected" : "", c.has_pooler() ? "pooler" : "no pooler");
+}
+
+// Per family: each round's time, the best round's rates, and per FLOP relative to BERT
+// (runs[0]) in the same process; within 15 % means at least 0.85 of BERT's (faster passes).
+void print_comparison(const std::vector<FamilyRun>& runs, int sentences) {
+  const auto& bert = runs.front();
+  std::printf("\n%-10s %8s %12s %9s %9s  %s\n", "family", "best s", "sentences/s", "GFLOP/s", "vs BERT", "rounds (s)");
+  for (const auto& run : runs) {
+    const double best = run.best_seconds();
+    const double ratio = run.gflops(best) / bert.gflops(bert.best_seconds());
+    std::string rounds;
+    for (double s : run.seconds) rounds += fmt::format(" {:.2f}", s);
+    std::printf("%-10s %8.2f %12.2f %9.1f %8.3f%s%s\n", run.config.family_name().c_str(), best, sentences / best,
+                run.gflops(best), ratio, ratio >= 0.85 ? " " : "!", rounds.c_str());
+  }
+  std::printf("per-FLOP ratio = family GFLOP/s / BERT GFLOP/s, best round of each; '!' marks one below 0.85\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  int sentences = 1000, batch = 32, threads = 2;
-  std::string matmul = "onednn";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--sentences")) sentences = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--batch-size")) batch = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--matmul")) matmul = argv[i + 1];
-  }
-  mtlab::set_threads(threads);
-  torch::manual_seed(0);
+  const Options o = parse_options(argc, argv);
+  mtlab::set_threads(o.threads);
 
-  mtlab::BertConfig config;  // BERT-base: hidden 768, 12 layers, 12 heads, intermediate 3072
-  const std::string vocab_file = std::string(MTLAB_SHARED_DIR) + "/fixtures/vocab/bert-base-uncased-vocab.txt";
-  mtlab::TokenizerOptions tok;
-  const mtlab::Vocab vocab = mtlab::Vocab::load(vocab_file);
-  auto model = std::make_shared<mtlab::BertModel>(config, mtlab::BertTokenizer(vocab, tok));
-  model->eval();
+  const std::string vocab_dir = std::string(MTLAB_SHARED_DIR) + "/fixtures/vocab/";
+  const mtlab::Vocab vocab = mtlab::Vocab::load(vocab_dir + "bert-base-uncased-vocab.txt");
+  const auto roberta = std::make_shared<const mtlab::RobertaTokenizer>(mtlab::RobertaTokenizer::from_files(
+      vocab_dir + "roberta-base-vocab.json", vocab_dir + "roberta-base-merges.txt"));
+  const Tokenizers tokenizers{std::make_shared<const mtlab::BertTokenizer>(vocab, mtlab::TokenizerOptions{}), roberta};
+  const auto inputs = make_sentences(single_token_words(vocab, *roberta), o.sentences, 42);
+
+  std::vector<FamilyRun> runs;
+  for (const auto& family : families_to_run(o)) {
+    runs.push_back(build_run(family, tokenizers, o, inputs));
+    if (runs.back().counts != runs.front().counts) {
+      std::fprintf(stderr, "bench_encode: %s sees other token counts than %s\n", family.c_str(),
+                   runs.front().family.c_str());
+      return 1;
+    }
+  }
   const double rss_model = current_rss_mb();
-  const auto inputs = make_sentences(vocab, sentences, 42);
-
-  mtlab::SentenceEncoderOptions options;
-  options.pooling = {mtlab::Pooling::cls};
-  options.batch_size = batch;
-  mtlab::SentenceEncoder encoder(model, options);
-  const auto counts = encoder.token_counts(inputs);
-  double real_tokens = 0, flops = 0;
-  for (auto t : counts) {
-    real_tokens += t;
-    flops += t * bert_forward_flops_per_token(config, static_cast<double>(t));
-  }
-  // Padding actually computed by length-sorted batches.
-  std::vector<std::int64_t> sorted(counts.begin(), counts.end());
-  std::sort(sorted.rbegin(), sorted.rend());
-  double padded_tokens = 0;
-  for (std::size_t s = 0; s < sorted.size(); s += batch) {
-    padded_tokens += static_cast<double>(sorted[s]) * std::min<std::size_t>(batch, sorted.size() - s);
-  }
+  double real_tokens = 0;
+  for (auto t : runs.front().counts) real_tokens += static_cast<double>(t);
+  const double padded = padded_tokens(runs.front().counts, static_cast<std::size_t>(o.batch));
 
   // The machine's matrix rate: a BERT feed-forward product for one batch of tokens, both paths.
   const std::int64_t m = 1024;
@@ -89,14 +224,11 @@ int main(int argc, char** argv) {
   const double onednn = at::hasMKLDNN() ? gemm_rate(m, 768, 3072, mtlab::MatmulPath::onednn) : 0.0;
   const double best = std::max(blas, onednn);
 
-  mtlab::set_matmul_path(mtlab::matmul_path_from_name(matmul));
-  std::vector<mtlab::SentenceInput> warm(inputs.begin(), inputs.begin() + std::min(batch, sentences));
-  (void)encoder.encode(warm);
+  mtlab::set_matmul_path(mtlab::matmul_path_from_name(o.matmul));
+  std::vector<mtlab::SentenceInput> warm(inputs.begin(), inputs.begin() + std::min(o.batch, o.sentences));
+  for (const auto& run : runs) (void)run.encoder->encode(warm);
   const double rss_warm = current_rss_mb();
-  const auto start = Clock::now();
-  const auto embeddings = encoder.encode(inputs);
-  const double elapsed = seconds_since(start);
-  const double rate = flops / elapsed / 1e9;
+  const auto embeddings = time_rounds(runs, inputs, o.rounds);
   // Measured again after encoding: on a shared machine the rate moves with the load.
   const double blas_after = gemm_rate(m, 768, 3072, mtlab::MatmulPath::blas);
   const double onednn_after = at::hasMKLDNN() ? gemm_rate(m, 768, 3072, mtlab::MatmulPath::onednn) : 0.0;
@@ -104,20 +236,24 @@ int main(int argc, char** argv) {
 
   const auto env = mtlab::describe_environment();
   std::printf("bench_encode: BERT-base shape (H=768, L=12, heads=12, I=3072), random weights\n");
+  for (const auto& run : runs) std::printf("  %s: %s\n", run.config.family_name().c_str(), describe(run.config).c_str());
   std::printf("cpu: %s\nblas: %s %s\n", env.cpu.c_str(), env.blas.c_str(), env.blas_details.c_str());
-  std::printf("sentences: %d (8-40 words), batch %d, threads %d, encode matmul path %s\n", sentences, batch, threads,
-              matmul.c_str());
-  std::printf("real tokens: %.0f (mean %.1f per sentence), computed with padding: %.0f (%.1f%% padding)\n",
-              real_tokens, real_tokens / sentences, padded_tokens, 100.0 * (1 - real_tokens / padded_tokens));
-  std::printf("encode: %.2f s, %.2f sentences/s, %.1f effective GFLOP/s on real tokens\n", elapsed,
-              sentences / elapsed, rate);
+  std::printf("sentences: %d (8-40 words), batch %d, threads %d, encode matmul path %s, rounds %d\n", o.sentences,
+              o.batch, o.threads, o.matmul.c_str(), o.rounds);
+  std::printf("real tokens: %.0f (mean %.1f per sentence, the same in every family), computed with padding: %.0f "
+              "(%.1f%% padding)\n", real_tokens, real_tokens / o.sentences, padded, 100.0 * (1 - real_tokens / padded));
+  const auto& first = runs.front();
+  const double elapsed = first.best_seconds();
+  std::printf("encode %s: %.2f s, %.2f sentences/s, %.1f effective GFLOP/s on real tokens\n",
+              first.config.family_name().c_str(), elapsed, o.sentences / elapsed, first.gflops(elapsed));
   std::printf("plain GEMM [%ld x 768] x [768 x 3072], before encoding: blas %.1f GFLOP/s, onednn %.1f GFLOP/s\n",
               static_cast<long>(m), blas, onednn);
   std::printf("plain GEMM [%ld x 768] x [768 x 3072], after encoding:  blas %.1f GFLOP/s, onednn %.1f GFLOP/s\n",
               static_cast<long>(m), blas_after, onednn_after);
-  std::printf("ratio encode / best GEMM (%.1f GFLOP/s): %.1f%%\n", best_all, 100.0 * rate / best_all);
-  std::printf("peak RSS: %.0f MB (resident after building the model %.0f MB, after warm-up %.0f MB, at the end %.0f MB)\n",
+  std::printf("ratio encode / best GEMM (%.1f GFLOP/s): %.1f%%\n", best_all, 100.0 * first.gflops(elapsed) / best_all);
+  std::printf("peak RSS: %.0f MB (resident after building the models %.0f MB, after warm-up %.0f MB, at the end %.0f MB)\n",
               peak_rss_mb(), rss_model, rss_warm, current_rss_mb());
   std::printf("embeddings: [%ld, %ld]\n", static_cast<long>(embeddings.size(0)), static_cast<long>(embeddings.size(1)));
+  if (o.compare) print_comparison(runs, o.sentences);
   return 0;
 }

@@ -202,7 +202,8 @@ int main(int argc, char** argv) {
   const auto roberta = std::make_shared<const mtlab::RobertaTokenizer>(mtlab::RobertaTokenizer::from_files(
       vocab_dir + "roberta-base-vocab.json", vocab_dir + "roberta-base-merges.txt"));
   const Tokenizers tokenizers{std::make_shared<const mtlab::BertTokenizer>(vocab, mtlab::TokenizerOptions{}), roberta};
-  const auto inputs = make_sentences(single_token_words(vocab, *roberta), o.sentences, 42);
+  const auto words = single_token_words(vocab, *roberta);
+  const auto inputs = make_sentences(words, o.sentences, 42);
 
   std::vector<FamilyRun> runs;
   for (const auto& family : families_to_run(o)) {
@@ -238,8 +239,8 @@ int main(int argc, char** argv) {
   std::printf("bench_encode: BERT-base shape (H=768, L=12, heads=12, I=3072), random weights\n");
   for (const auto& run : runs) std::printf("  %s: %s\n", run.config.family_name().c_str(), describe(run.config).c_str());
   std::printf("cpu: %s\nblas: %s %s\n", env.cpu.c_str(), env.blas.c_str(), env.blas_details.c_str());
-  std::printf("sentences: %d (8-40 words), batch %d, threads %d, encode matmul path %s, rounds %d\n", o.sentences,
-              o.batch, o.threads, o.matmul.c_str(), o.rounds);
+  std::printf("sentences: %d (8-40 words drawn from %zu), batch %d, threads %d, encode matmul path %s, rounds %d\n",
+              o.sentences, words.size(), o.batch, o.threads, o.matmul.c_str(), o.rounds);
   std::printf("real tokens: %.0f (mean %.1f per sentence, the same in every family), computed with padding: %.0f "
               "(%.1f%% padding)\n", real_tokens, real_tokens / o.sentences, padded, 100.0 * (1 - real_tokens / padded));
   const auto& first = runs.front();

@@ -148,7 +148,9 @@
 
   function chartWidth(holder) { return Math.max(360, Math.floor(holder.getBoundingClientRect().width || 560) - 8); }
 
-  // spec: {id, title, xLabel, yLabel, x: [...], lines: [{label, values, color, lo?, hi?}], log?, caption?}
+  // spec: {id, title, xLabel, yLabel, x: [...], lines: [{label, values, color, lo?, hi?}], log?, caption?,
+  //        width?, height?, points? (markers on the lines), still? (legend without the values under the pointer),
+  //        xTicks? (ticks at these x values only), xRange?, yRange? ([min, max])}
   function lineChart(parent, spec) {
     var holder = el('div', { cls: 'chart', id: spec.id });
     parent.appendChild(holder);
@@ -173,18 +175,21 @@
       var many = spec.lines.length > LEGEND_MAX;
       var opts = {
         title: spec.title,
-        width: chartWidth(holder),
-        height: 300,
-        scales: { x: { time: false }, y: { distr: useLog ? 3 : 1 } },
+        width: spec.width || chartWidth(holder),
+        height: spec.height || 300,
+        scales: { x: spec.xRange ? { time: false, range: spec.xRange } : { time: false }, y: spec.yRange && !useLog ? { range: spec.yRange } : { distr: useLog ? 3 : 1 } },
         axes: [
-          { label: spec.xLabel, values: function (u, s) { return s.map(fmtTick); } },
+          { label: spec.xLabel, values: function (u, s) { return s.map(fmtTick); }, splits: spec.xTicks ? function () { return spec.xTicks; } : undefined },
           { label: spec.yLabel, size: 64, values: function (u, s) { return s.map(fmtTick); } }
         ],
-        legend: { show: !many },
+        legend: { show: !many, live: !spec.still },
         cursor: { focus: { prox: 24 } },
         focus: { alpha: 0.25 },
         series: [{ label: spec.xLabel }].concat(spec.lines.map(function (l) {
-          return { label: l.label, stroke: l.color, width: 1.5, spanGaps: true, points: { show: false },
+          return { label: l.label, stroke: l.color, width: spec.points ? 2 : 1.5, spanGaps: true,
+                   // a line of one point (a trial with nothing to train) is a dot, or it would not show
+                   points: spec.points || l.values.filter(function (v) { return v !== null && v !== undefined; }).length === 1
+                     ? { show: true, size: 8, fill: l.color } : { show: false },
                    value: function (u, v) { return v === null || v === undefined ? '\u2013' : fmtTick(v); } };
         })),
         hooks: {
@@ -215,16 +220,17 @@
       var s = index[id + '\u0000' + label];
       if (!s) return;
       for (var i = 0; i < s.steps.length; i++) {
-        var v = s.values[i];
-        if (v === null) continue;
-        var a = acc.get(s.steps[i]);
-        if (!a) acc.set(s.steps[i], a = { sum: 0, n: 0, lo: v, hi: v });
-        a.sum += v; a.n++;
-        if (v < a.lo) a.lo = v;
-        if (v > a.hi) a.hi = v;
+        if (s.values[i] !== null) accumulate(acc, s.steps[i], s.values[i]);
       }
     });
     return acc;
+  }
+  function accumulate(acc, x, v) {
+    var a = acc.get(x);
+    if (!a) acc.set(x, a = { sum: 0, n: 0, lo: v, hi: v });
+    a.sum += v; a.n++;
+    if (v < a.lo) a.lo = v;
+    if (v > a.hi) a.hi = v;
   }
   // Lines over the union of their steps (a missing step is a gap the line spans).
   function alignCurves(curves) {
@@ -624,7 +630,78 @@
     toc.appendChild(el('a', { href: '#' + eid, text: exp.name }));
   }
 
+  // ---- figure mode -----------------------------------------------------------------
+  // The write-up's figures are these charts (docs/results/render_figures.sh): a URL fragment
+  // #figure=<JSON> draws one chart instead of the report, sized for a screenshot:
+  //   {experiment, title, xLabel, yLabel, caption?, width?, height?, scale? (values × scale), and
+  //    curve: label}                          one line per trial, as under "Learning curves", or
+  //    finals: {label: name, …}, key: k}       final metrics against the numeric swept key k.
+  // Lines are means over seeds with a band from the lowest to the highest seed. The summary
+  // gets figure: {width, height}, the CSS pixels a screenshot needs.
+  function figureSpec() {
+    var m = /^#figure=(.+)$/.exec(location.hash);
+    return m ? JSON.parse(decodeURIComponent(m[1])) : null;
+  }
+
+  // A trial's value of a key: from the swept keys, else from its name ("layers=2,seed=1"),
+  // so that a sweep with one value recorded so far still draws.
+  function trialValue(exp, row, key) {
+    var k = exp.swept_keys.map(short).indexOf(short(key));
+    if (k >= 0) return row.swept[k];
+    var part = row.trial.split(',').find(function (p) { return short(p.slice(0, p.indexOf('='))) === short(key); });
+    return part === undefined ? undefined : part.slice(part.indexOf('=') + 1);
+  }
+
+  function renderFigure(fig) {
+    var exp = data.experiments.find(function (e) { return e.name === fig.experiment; });
+    if (!exp) throw new Error('figure: the page has no experiment ' + JSON.stringify(fig.experiment));
+    var curves;
+    if (fig.curve) {
+      var index = indexSeries(exp);
+      curves = exp.trials.map(function (row, i) { return { label: trialLabel(exp, row), color: color(i), acc: trialCurve(index, row.runs, fig.curve) }; });
+    } else {
+      var runs = runsById(exp);
+      curves = Object.keys(fig.finals).map(function (label, i) {
+        var acc = new Map();
+        exp.trials.forEach(function (row) {
+          var v = trialValue(exp, row, fig.key), x = Number(v);
+          if (v === undefined || v === '' || !isFinite(x)) throw new Error('figure: trial ' + row.trial + ' has no number for ' + fig.key);
+          row.runs.forEach(function (id) {
+            var v = runs[id] && runs[id].final[label];
+            if (v !== undefined && v !== null) accumulate(acc, x, v);
+          });
+        });
+        return { label: fig.finals[label], color: color(i), acc: acc };
+      });
+    }
+    curves = curves.filter(function (c) { return c.acc.size; });
+    if (curves.length === 0) throw new Error('figure: nothing recorded for ' + (fig.curve || Object.keys(fig.finals).join(', ')) + ' in ' + exp.name);
+    var aligned = alignCurves(curves);
+    aligned.lines.forEach(function (l) {
+      ['values', 'lo', 'hi'].forEach(function (f) { if (l[f]) l[f] = l[f].map(function (v) { return v === null ? null : v * (fig.scale || 1); }); });
+    });
+    // A margin around the data, so that a line at 0 (a frozen model's accuracy) is not hidden by the axis.
+    var ylo = Infinity, yhi = -Infinity;
+    aligned.lines.forEach(function (l) { (l.lo || []).concat(l.hi || [], l.values).forEach(function (v) { if (v !== null) { ylo = Math.min(ylo, v); yhi = Math.max(yhi, v); } }); });
+    var pad = (yhi - ylo) * 0.04 || 1;
+    var seeds = exp.trials.map(function (r) { return r.runs.length; });
+    var lo = Math.min.apply(null, seeds), hi = Math.max.apply(null, seeds);
+    var caption = (fig.caption ? fig.caption + ' ' : '') + 'Lines: mean over ' + (lo === hi ? lo : lo + '\u2013' + hi) + ' seed' + (hi > 1 ? 's' : '') +
+      (hi > 1 ? '; shaded band: lowest to highest seed' : '') + '. Experiment ' + exp.name + ' in ' +
+      data.database.slice(data.database.lastIndexOf('/') + 1) + ', drawn by mtlab report.';
+    document.querySelector('header.top').hidden = true;
+    document.body.classList.add('figure');
+    var width = fig.width || 720;
+    var out = el('div', { id: 'figure', style: 'width: ' + width + 'px' });  // the caption wraps at the chart's width
+    document.getElementById('report').appendChild(out);
+    lineChart(out, { id: 'figure', title: fig.title, xLabel: fig.xLabel, yLabel: fig.yLabel, x: aligned.x, lines: aligned.lines,
+      width: width, height: fig.height || 360, points: !fig.curve, still: true, caption: caption,
+      yRange: [ylo - pad, yhi + pad], xTicks: fig.curve ? null : aligned.x, xRange: fig.curve ? null : [aligned.x[0] - 0.25, aligned.x[aligned.x.length - 1] + 0.25] });
+  }
+
   function render() {
+    var fig = figureSpec();
+    if (fig) return renderFigure(fig);
     var names = data.experiments.map(function (e) { return e.name; });
     document.title = 'mtlab report: ' + names.join(', ');
     document.getElementById('page-title').textContent = 'mtlab report: ' + names.join(', ');
@@ -640,6 +717,11 @@
       summary.load_ms = Math.round(performance.now());  // since navigation start: parse, data and drawing
     }
     summary.pwned = window.__pwned !== undefined;
+    var figure = document.getElementById('figure');
+    if (figure) {
+      var box = figure.getBoundingClientRect();
+      summary.figure = { width: Math.ceil(box.right), height: Math.ceil(box.bottom) };
+    }
     document.getElementById('render-report').textContent = JSON.stringify(summary);
   }
   var started = performance.now();

@@ -1,12 +1,11 @@
 #!/usr/bin/env python3
-"""Renders the seed experiments' results (results/seed.db) into
-docs/training-considerations.md (tables between <!-- begin:NAME --> and
-<!-- end:NAME --> markers) and SVG figures in docs/results/.
+"""Renders the seed experiments' results (results/seed.db) into the tables of
+docs/training-considerations.md (between <!-- begin:NAME --> and <!-- end:NAME -->
+markers). The figures are mtlab report's charts: docs/results/render_figures.sh.
 
 Only the Python standard library: sqlite3 reads the database as any SQL client would.
 """
 import json
-import math
 import re
 import sqlite3
 import statistics
@@ -14,7 +13,7 @@ import sys
 from pathlib import Path
 
 DB = Path(sys.argv[1] if len(sys.argv) > 1 else "results/seed.db")
-OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/results")
+OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/results")  # DOC is in its parent
 DOC = OUT.parent / "training-considerations.md"
 
 con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
@@ -85,59 +84,6 @@ def table(experiment, metrics, extra=None):
     return "\n".join(lines)
 
 
-def svg_lines(path, title, x_label, y_label, series):
-    """series: {name: [(x, y), ...]} → a small line chart."""
-    w, h, left, bottom, top, right = 640, 360, 60, 40, 30, 170
-    xs = [x for pts in series.values() for x, _ in pts]
-    ys = [y for pts in series.values() for _, y in pts]
-    if not xs:
-        return
-    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
-    y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 0.01
-    px = lambda x: left + (x - x0) / (x1 - x0) * (w - left - right)
-    py = lambda y: h - bottom - (y - y0) / (y1 - y0) * (h - bottom - top)
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
-           f'<rect width="{w}" height="{h}" fill="white"/>',
-           f'<text x="{w / 2}" y="18" text-anchor="middle" font-size="14">{title}</text>',
-           f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="black"/>',
-           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="black"/>',
-           f'<text x="{(left + w - right) / 2}" y="{h - 8}" text-anchor="middle">{x_label}</text>',
-           f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" text-anchor="middle">{y_label}</text>']
-    for i in range(5):
-        y = y0 + (y1 - y0) * i / 4
-        out.append(f'<text x="{left - 6}" y="{py(y) + 4}" text-anchor="end">{100 * y:.0f}</text>')
-        out.append(f'<line x1="{left}" y1="{py(y)}" x2="{w - right}" y2="{py(y)}" stroke="#ddd"/>')
-    ticks = sorted(set(xs))
-    if len(ticks) > 8:
-        ticks = ticks[:: math.ceil(len(ticks) / 6)]
-    for x in ticks:
-        out.append(f'<text x="{px(x)}" y="{h - bottom + 16}" text-anchor="middle">{x:g}</text>')
-    for i, (name, pts) in enumerate(series.items()):
-        c = colors[i % len(colors)]
-        pts = sorted(pts)
-        out.append(f'<polyline fill="none" stroke="{c}" stroke-width="2" points="'
-                   + " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts) + '"/>')
-        for x, y in pts:
-            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{c}"/>')
-        out.append(f'<text x="{w - right + 10}" y="{top + 18 * i + 10}" fill="{c}">{name}</text>')
-    out.append("</svg>")
-    path.write_text("\n".join(out) + "\n")
-
-
-def dev_curves(experiment, metric_task, metric_name):
-    """Mean over seeds of a dev metric at each evaluation step, per trial."""
-    series = {}
-    for key, members in grouped(experiment).items():
-        per_step = {}
-        for run_id, _, _ in members:
-            for step, value in q("SELECT step, value FROM metrics WHERE run_id = ? AND task = ? AND split = 'dev' "
-                                 "AND name = ? AND epoch IS NOT NULL", run_id, metric_task, metric_name):
-                per_step.setdefault(step, []).append(value)
-        series[key] = [(s, statistics.mean(v)) for s, v in per_step.items()]
-    return series
-
-
 def replace_block(text, name, body):
     pattern = re.compile(rf"(<!-- begin:{name} -->\n).*?(<!-- end:{name} -->)", re.S)
     if not pattern.search(text):
@@ -174,16 +120,4 @@ doc = replace_block(doc, "task3-transfer", table("seed-task3-transfer", JOINT, t
 doc = replace_block(doc, "task4", table("seed-task4-layerwise-lr", JOINT))
 DOC.write_text(doc)
 
-svg_lines(OUT / "task3_freeze_dev.svg", "Task 3: dev sentence accuracy during training (mean of 3 seeds)", "step",
-          "dev sentence accuracy (%)", dev_curves("seed-task3-freeze", "", "sentence_accuracy"))
-transfer = {}
-for key, members in grouped("seed-task3-transfer").items():
-    k = int(re.search(r"layers=(\d+)", key).group(1)) if "layers=" in key else 0
-    for label, metric in JOINT:
-        values = [final(r, metric) for r, _, _ in members]
-        values = [v for v in values if v is not None]
-        if values:
-            transfer.setdefault(label, []).append((k, statistics.mean(values)))
-svg_lines(OUT / "task3_transfer_k.svg", "Task 3: test metrics against frozen depth K (mean of 3 seeds)",
-          "K (embeddings + bottom K layers frozen)", "test metric (%)", transfer)
-print(f"rendered {DOC} and figures in {OUT}")
+print(f"rendered the tables in {DOC}")

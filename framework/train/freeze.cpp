@@ -137,11 +137,13 @@ FreezeReport apply_freeze(MultiTaskModel& model, const FreezePolicy& policy) {
   return report;
 }
 
-std::string frozen_checksum(MultiTaskModel& model) {
-  auto named = model.named_parameters(/*recurse=*/true);
+namespace {
+
+// SHA-256 over the names and bytes of the frozen tensors among `named`, in name order ("" when none).
+std::string checksum_of_frozen(const std::vector<std::pair<std::string, at::Tensor>>& named) {
   std::vector<std::pair<std::string, at::Tensor>> frozen;
-  for (const auto& item : named) {
-    if (!item.value().requires_grad()) frozen.emplace_back(item.key(), item.value());
+  for (const auto& [name, tensor] : named) {
+    if (!tensor.requires_grad()) frozen.emplace_back(name, tensor);
   }
   std::sort(frozen.begin(), frozen.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string bytes;
@@ -151,6 +153,26 @@ std::string frozen_checksum(MultiTaskModel& model) {
     bytes.append(static_cast<const char*>(cpu.data_ptr()), cpu.numel() * cpu.element_size());
   }
   return frozen.empty() ? std::string() : sha256_hex(bytes);
+}
+
+}  // namespace
+
+std::string frozen_checksum(MultiTaskModel& model) {
+  std::vector<std::pair<std::string, at::Tensor>> named;
+  for (const auto& item : model.named_parameters(/*recurse=*/true)) named.emplace_back(item.key(), item.value());
+  return checksum_of_frozen(named);
+}
+
+std::vector<BlockFreeze> block_freeze(MultiTaskModel& model) {
+  std::vector<BlockFreeze> out;
+  for (const auto& block : model.block_names()) {
+    BlockFreeze b{block};
+    const auto params = model.block_parameters(block);
+    for (const auto& [name, tensor] : params) (tensor.requires_grad() ? b.trainable : b.frozen) += tensor.numel();
+    b.checksum = checksum_of_frozen(params);
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
 }  // namespace mtlab

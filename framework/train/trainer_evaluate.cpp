@@ -90,6 +90,9 @@ void TrainRun::finish() {
   progress_.done();
   result_.steps = step_;
   recorder_.fact("freeze.checksum_end", frozen_checksum(model_));
+  for (const auto& b : block_freeze(model_)) {
+    if (!b.checksum.empty()) recorder_.fact("freeze.block." + b.block + ".checksum_end", b.checksum);
+  }
   if (o_.save != SaveModel::last && have_best_ && trains_) restore(model_, best_);
   model_.eval();
   if (has_dev_) {

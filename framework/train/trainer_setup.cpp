@@ -29,6 +29,12 @@ void TrainRun::freeze() {
   recorder_.fact("freeze.frozen_parameters", std::to_string(freeze_.frozen_parameters));
   recorder_.fact("freeze.frozen_blocks", join(freeze_.frozen_blocks));
   recorder_.fact("freeze.checksum_start", freeze_.frozen_checksum);
+  for (const auto& b : block_freeze(model_)) {
+    const std::string key = "freeze.block." + b.block;
+    recorder_.fact(key + ".trainable", std::to_string(b.trainable));
+    recorder_.fact(key + ".frozen", std::to_string(b.frozen));
+    if (!b.checksum.empty()) recorder_.fact(key + ".checksum_start", b.checksum);
+  }
   // A frozen prefix runs once per input, not at every step (issue 8, item 4).
   prefix_ = make_frozen_prefix(in_.frozen_cache, model_, in_.freeze, recorder_);
   if (prefix_) {

@@ -490,11 +490,28 @@
 
   function freezeSection(parent, exp, eid) {
     var s = section(parent, eid + '-freeze', 'Freeze verification',
-      'Trainable parameters per block (from the optimizer groups each run recorded; "frozen" when the freeze policy froze the block), and whether the SHA-256 over all frozen tensors was the same after training as before.');
+      'Trainable parameters per block, and for each frozen block whether the SHA-256 of its tensors was the same after training as before (\u2713) or not (\u2717); the checksum column says the same of all frozen tensors together. Runs recorded before per-block facts show the optimizer groups\' counts.');
     var runs = exp.runs.filter(function (r) { return r.facts['freeze.policy'] !== undefined; });
     if (runs.length === 0) { note(s, 'No run recorded its freeze facts.'); return; }
     var blocks = {};
+    // A block's trainable count, or {text, bad} for a frozen block: the trainer's freeze.block.* facts.
+    function recordedBlocks(r) {
+      var out = null;
+      Object.keys(r.facts).forEach(function (k) {
+        var m = /^freeze\.block\.(.+)\.trainable$/.exec(k);
+        if (!m) return;
+        out = out || {};
+        var b = m[1], key = 'freeze.block.' + b;
+        if (Number(r.facts[key + '.frozen'] || 0) === 0) { out[b] = Number(r.facts[k]); return; }
+        var a = r.facts[key + '.checksum_start'], e = r.facts[key + '.checksum_end'];
+        out[b] = e === undefined ? { text: 'frozen', bad: false }
+               : a === e ? { text: 'frozen \u2713', bad: false } : { text: 'frozen, CHANGED \u2717', bad: true };
+      });
+      return out;
+    }
     function perBlock(r) {
+      var recorded = recordedBlocks(r);
+      if (recorded) return recorded;
       var out = {};
       Object.keys(r.facts).forEach(function (k) {
         if (k.indexOf('group.') !== 0) return;
@@ -503,7 +520,7 @@
         if (!m || block === 'weighting') return;
         out[block] = (out[block] || 0) + Number(m[1]);
       });
-      (r.facts['freeze.frozen_blocks'] || '').split(/[ ,]+/).filter(Boolean).forEach(function (b) { if (!(b in out)) out[b] = 'frozen'; });
+      (r.facts['freeze.frozen_blocks'] || '').split(/[ ,]+/).filter(Boolean).forEach(function (b) { if (!(b in out)) out[b] = { text: 'frozen', bad: false }; });
       return out;
     }
     runs.forEach(function (r) { r.__blocks = perBlock(r); Object.keys(r.__blocks).forEach(function (b) { blocks[b] = true; }); });
@@ -523,9 +540,9 @@
       { title: 'frozen checksum', value: checksum, cls: function (r) { var c = checksum(r); return c.indexOf('CHANGED') === 0 ? 'bad' : c.indexOf('unchanged') === 0 ? 'good' : ''; } }
     ];
     Object.keys(blocks).sort(blockOrder()).forEach(function (b) {
-      columns.push({ title: b, numeric: true, value: function (r) { var v = r.__blocks[b]; return v === undefined ? null : v === 'frozen' ? -1 : v; },
-        text: function (r) { var v = r.__blocks[b]; return v === undefined ? '' : v === 'frozen' ? 'frozen' : fmtInt(v); },
-        cls: function (r) { return r.__blocks[b] === 'frozen' ? 'frozen' : ''; } });
+      columns.push({ title: b, numeric: true, value: function (r) { var v = r.__blocks[b]; return v === undefined ? null : typeof v === 'object' ? -1 : v; },
+        text: function (r) { var v = r.__blocks[b]; return v === undefined ? '' : typeof v === 'object' ? v.text : fmtInt(v); },
+        cls: function (r) { var v = r.__blocks[b]; return typeof v === 'object' ? (v.bad ? 'bad' : 'frozen') : ''; } });
     });
     table(s, eid + '-freeze-table', columns, runs);
   }

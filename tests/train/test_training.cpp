@@ -51,6 +51,19 @@ TEST_CASE("every freeze policy leaves frozen tensors bit-identical and changes e
               for (const auto& p : setup.model->parameters()) n += p.numel();
               return n;
             }());
+      // Per block: the counts add up to the model, and every frozen block kept its checksum.
+      std::int64_t block_total = 0;
+      for (const auto& block : setup.model->block_names()) {
+        const std::string key = "freeze.block." + block;
+        INFO(key);
+        const auto frozen_in_block = std::stoll(recorder.facts.at(key + ".frozen"));
+        block_total += std::stoll(recorder.facts.at(key + ".trainable")) + frozen_in_block;
+        CHECK(recorder.facts.count(key + ".checksum_start") == (frozen_in_block > 0 ? 1u : 0u));
+        if (frozen_in_block > 0) CHECK(recorder.facts.at(key + ".checksum_start") == recorder.facts.at(key + ".checksum_end"));
+      }
+      CHECK(block_total == std::stoll(recorder.facts.at("freeze.trainable_parameters")) +
+                               std::stoll(recorder.facts.at("freeze.frozen_parameters")));
+      if (policy == "embeddings") CHECK(std::stoll(recorder.facts.at("freeze.block.layer.0.frozen")) == 0);
       if (policy == "none") CHECK(frozen == 0);
       if (policy == "all") CHECK(trainable == 0);
       if (policy == "embeddings") CHECK(frozen == 5);  // word, position, type embeddings + LayerNorm weight, bias

@@ -56,4 +56,14 @@ std::vector<std::vector<std::string>> unfreeze_groups(const BlockLayout& blocks,
 // name order: equal before and after training when the freeze held.
 std::string frozen_checksum(MultiTaskModel& model);
 
+// One parameter block (MultiTaskModel::block_names) as the freeze left it: its trainable
+// and frozen parameter counts, and the SHA-256 of its frozen tensors ("" when none), so
+// that a record can say which block a broken freeze changed.
+struct BlockFreeze {
+  std::string block;
+  std::int64_t trainable = 0, frozen = 0;
+  std::string checksum;
+};
+std::vector<BlockFreeze> block_freeze(MultiTaskModel& model);
+
 }  // namespace mtlab

@@ -11,15 +11,9 @@ const plugin::KeySpec kKeys[] = {
     {"init.type_vocab_size", "int", "2", "segment (token type) ids", 1, 16},
     {"init.embedding_size", "int", "128", "width of the embeddings, projected to hidden_size", 1, 16384},
 };
-const plugin::DeclaredKeys kDeclared(kKeys);
-
-std::shared_ptr<plugin::PluginObject> create(const Config& c) { return bert_family::create(c, kDeclared, "electra"); }
-std::vector<plugin::KeyProblem> check(const Config& t) { return bert_family::check(t, kDeclared); }
-std::int64_t num_layers(const Config& t) { return bert_family::num_layers(t, kDeclared); }
-const plugin::BackboneHooks kHooks{check, num_layers, bert_family::load_tokenizer};
-
 }  // namespace
 }  // namespace mtlab
 
-MTLAB_BACKBONE_PLUGIN("electra", "0.1.0", "ELECTRA discriminator encoder (Hugging Face ElectraModel; no pooler: the [CLS] state is pooled)",
-                      mtlab::kKeys, mtlab::create, mtlab::kHooks)
+MTLAB_BERT_FAMILY_PLUGIN("electra", "0.1.0",
+                        "ELECTRA discriminator encoder (Hugging Face ElectraModel; no pooler: the [CLS] state is pooled)",
+                        mtlab::kKeys)

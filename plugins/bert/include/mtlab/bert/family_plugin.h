@@ -1,7 +1,8 @@
 #pragma once
-// What the backbone plugins of the BERT family (bert, electra, distilbert) share:
-// their keys, their factory and their hooks, each told its family (BertConfig's
-// model_type). A family's plugin source is its KeySpec array and one line.
+// What the backbone plugins of the BERT family (bert, roberta, electra, distilbert)
+// share: their keys, their factory and their hooks, each told its family
+// (BertConfig's model_type). A family's plugin source is its KeySpec array and
+// MTLAB_BERT_FAMILY_PLUGIN.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -53,3 +54,20 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::filesystem::path& fol
       {"init.dropout", "float", "0.1", "dropout on embeddings and layer outputs", 0, 0.99},                           \
       {"init.attention_dropout", "float", "", "dropout on attention weights (default: init.dropout)", 0, 0.99},       \
       {"init.initializer_range", "float", "0.02", "standard deviation of the normal initialisation", 0, 10}
+
+// Exports the backbone plugin of `FAMILY` (a string literal, BertConfig::model_type)
+// with the key array `KEYS`, in the plugin source's mtlab namespace scope.
+#define MTLAB_BERT_FAMILY_PLUGIN(FAMILY, VERSION, DESCRIPTION, KEYS)                                            \
+  namespace mtlab::bert_family::exported {                                                                  \
+  const ::mtlab::plugin::DeclaredKeys kDeclared(KEYS);                                                     \
+  std::shared_ptr<::mtlab::plugin::PluginObject> make(const ::mtlab::Config& c) {                          \
+    return ::mtlab::bert_family::create(c, kDeclared, FAMILY);                                            \
+  }                                                                                                         \
+  std::vector<::mtlab::plugin::KeyProblem> check_table(const ::mtlab::Config& t) {                         \
+    return ::mtlab::bert_family::check(t, kDeclared);                                                     \
+  }                                                                                                         \
+  std::int64_t depth(const ::mtlab::Config& t) { return ::mtlab::bert_family::num_layers(t, kDeclared); }  \
+  const ::mtlab::plugin::BackboneHooks kHooks{check_table, depth, ::mtlab::bert_family::load_tokenizer};   \
+  }                                                                                                         \
+  MTLAB_BACKBONE_PLUGIN(FAMILY, VERSION, DESCRIPTION, KEYS, ::mtlab::bert_family::exported::make,           \
+                        ::mtlab::bert_family::exported::kHooks)

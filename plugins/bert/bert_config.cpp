@@ -1,6 +1,7 @@
 #include "mtlab/bert/bert_config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -63,16 +64,49 @@ void read_bert(const json& j, BertConfig& c, const std::string& where) {
 
 }  // namespace
 
+namespace {
+
+// The families: model_type, the name messages use, whether the model has a pooler.
+struct Family {
+  const char* type;
+  const char* name;
+  bool pooler;
+};
+constexpr Family kFamilies[] = {
+    {"bert", "BERT", true}, {"roberta", "RoBERTa", true}, {"electra", "ELECTRA", false}, {"distilbert", "DistilBERT", false}};
+
+const Family* find_family(const std::string& type) {
+  for (const auto& f : kFamilies) {
+    if (type == f.type) return &f;
+  }
+  return nullptr;
+}
+
+// A model_type that is none of the families, named with them.
+Error not_a_family(const std::string& where, const std::string& type) {
+  return Error(fmt::format("{}: model_type \"{}\" is not a BERT-family encoder (expected one of {})", where, type,
+                           fmt::join(BertConfig::families(), ", ")));
+}
+
+}  // namespace
+
 const std::vector<std::string>& BertConfig::families() {
-  static const std::vector<std::string> names = {"bert", "roberta", "electra", "distilbert"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& f : kFamilies) out.emplace_back(f.type);
+    return out;
+  }();
   return names;
 }
 
 std::string BertConfig::family_name() const {
-  if (model_type == "roberta") return "RoBERTa";
-  if (model_type == "electra") return "ELECTRA";
-  if (model_type == "distilbert") return "DistilBERT";
-  return "BERT";
+  const auto* f = find_family(model_type);
+  return f ? f->name : model_type;
+}
+
+bool BertConfig::has_pooler() const {
+  const auto* f = find_family(model_type);
+  return f && f->pooler;
 }
 
 BertConfig BertConfig::defaults(const std::string& model_type) {
@@ -93,7 +127,7 @@ BertConfig BertConfig::defaults(const std::string& model_type) {
     c.num_hidden_layers = 6;
     c.type_vocab_size = 0;
   } else if (model_type != "bert") {
-    throw Error(fmt::format("model_type \"{}\" is not one of bert, roberta, electra, distilbert", model_type));
+    throw not_a_family("BertConfig::defaults", model_type);
   }
   return c;
 }
@@ -169,12 +203,8 @@ BertConfig BertConfig::from_json(const json& j, const std::string& where) {
   if (!j.is_object()) throw Error(fmt::format("{}: expected a JSON object", where));
   std::string type = "bert";
   if (j.contains("model_type") && j["model_type"].is_string()) type = j["model_type"].get<std::string>();
-  const auto& known = families();
-  if (std::find(known.begin(), known.end(), type) == known.end()) {
-    // Architecturally different encoders would load wrongly: refuse them by name.
-    throw Error(fmt::format("{}: model_type \"{}\" is not a BERT-family encoder (expected one of bert, roberta, "
-                            "electra, distilbert)", where, type));
-  }
+  // Architecturally different encoders would load wrongly: refuse them by name.
+  if (!find_family(type)) throw not_a_family(where, type);
   BertConfig c = defaults(type);
   if (type == "distilbert") {
     read_distilbert(j, c, where);

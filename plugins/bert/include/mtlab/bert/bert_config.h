@@ -35,7 +35,7 @@ struct BertConfig {
   // The families this configuration can be.
   static const std::vector<std::string>& families();
   std::string family_name() const;  // "BERT", "RoBERTa", "ELECTRA", "DistilBERT"
-  bool has_pooler() const { return model_type == "bert" || model_type == "roberta"; }
+  bool has_pooler() const;
   bool has_token_types() const { return type_vocab_size > 0; }
   std::int64_t embedding_width() const { return embedding_size > 0 ? embedding_size : hidden_size; }
 

@@ -40,6 +40,20 @@ inline std::string chromium_command(const std::filesystem::path& page, const std
          shell_quote("file://" + std::filesystem::absolute(page).string());
 }
 
+// One headless Chromium run of `action` on `page`, in a profile folder of its own
+// under `scratch` that is removed when the run ends, whatever the test does next.
+inline CommandResult run_chromium(const std::filesystem::path& page, const std::filesystem::path& scratch,
+                                  const std::string& action) {
+  struct ProfileFolder {
+    std::filesystem::path path;
+    ~ProfileFolder() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } profile{scratch / "chromium-profile"};
+  return run_command(chromium_command(page, profile.path, action));
+}
+
 inline std::string html_unescape(std::string s) {
   const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
                                                           {"&#39;", "'"}, {"&nbsp;", "\xC2\xA0"}, {"&amp;", "&"}};
@@ -58,7 +72,7 @@ struct RenderedPage {
 
 // Throws with Chromium's output when it fails or the page wrote no summary.
 inline RenderedPage render_page(const std::filesystem::path& page, const std::filesystem::path& scratch) {
-  const auto result = run_command(chromium_command(page, scratch / "chromium-profile", "--dump-dom") + " 2>/dev/null");
+  const auto result = run_chromium(page, scratch, "--dump-dom 2>/dev/null");
   RenderedPage out;
   out.dom = result.output;
   const std::string open = "<pre id=\"render-report\" hidden=\"\">";
@@ -75,9 +89,9 @@ inline RenderedPage render_page(const std::filesystem::path& page, const std::fi
 // A PNG of the page as a browser window of `width`×`height` shows it.
 inline void screenshot(const std::filesystem::path& page, const std::filesystem::path& png,
                        const std::filesystem::path& scratch, int width = 1400, int height = 5000) {
-  const auto result = run_command(chromium_command(page, scratch / "chromium-profile",
-                                                   "--screenshot=" + shell_quote(png.string()) + " --window-size=" +
-                                                       std::to_string(width) + "," + std::to_string(height)));
+  const auto result = run_chromium(page, scratch,
+                                   "--screenshot=" + shell_quote(png.string()) + " --window-size=" +
+                                       std::to_string(width) + "," + std::to_string(height));
   if (result.exit_code != 0 || !std::filesystem::exists(png)) {
     throw std::runtime_error("chromium could not take a screenshot of " + page.string() + ":\n" + result.output);
   }

@@ -20,6 +20,11 @@ void setup(CLI::App& app, GlobalOptions& global) {
   sub->add_flag("--resume", o->resume,
                 "Continue interrupted trials from their last checkpoint (failed ones stay; completed ones are kept)")
       ->excludes(force);
+  sub->add_option("--workers", o->workers,
+                  "Run the sweep in N local worker processes sharing the results store (more can join from other "
+                  "hosts with mtlab worker)")
+      ->check(CLI::Range(1, 256))
+      ->excludes(force);
   sub->add_flag("--no-progress", o->no_progress, "No progress bars");
   sub->add_flag("--report", o->report,
                 "At the end, write the sweep's HTML report (mtlab report) as <experiment>-report.html beside the database");

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
@@ -16,6 +17,8 @@
 #include "mtlab/train/interrupt.h"
 #include "report_writer.h"
 #include "sweep_loop.h"
+#include "worker.h"
+#include "worker_pool.h"
 
 namespace mtlab::cli {
 namespace fs = std::filesystem;
@@ -66,6 +69,36 @@ bool write_sweep_report(const storage::ResultsStore& store, const spec::Experime
   }
 }
 
+// `run --workers N`: N local workers run the published sweep; the counts are
+// read back from the store (each trial's latest run), since no one worker saw all.
+SweepCounts run_local_workers(const storage::ResultsStore& store, const spec::Experiment& experiment,
+                              const RunOptions& options) {
+  if (options.resume || options.rerun_failed) {
+    log::info("workers continue interrupted trials (and those of dead workers) by themselves; --resume and "
+              "--rerun-failed apply to a run without --workers");
+  }
+  const std::vector<std::string> command = worker_command(store.location(), experiment.name, options.quiet);
+  const auto exits = run_worker_processes(std::vector(static_cast<std::size_t>(options.workers), command));
+  SweepCounts counts;
+  for (const auto& w : exits) {
+    if (w.signal != 0) log::warn("worker {} was killed by signal {}; the others took over its trial", w.pid, w.signal);
+    counts.interrupted |= w.exit_code == 130;
+  }
+  const storage::Table runs = store.list_runs({experiment.name, ""});
+  std::map<std::string, std::string> latest;  // trial → status of its newest run
+  for (const auto& row : runs.rows) {
+    latest[storage::to_text(row[runs.column("trial")])] = storage::to_text(row[runs.column("status")]);
+  }
+  for (const auto& trial : experiment.trials) {
+    const auto it = latest.find(trial.name);
+    const std::string status = it == latest.end() ? "" : it->second;
+    if (status == "completed") ++counts.completed;
+    else if (status == "failed") ++counts.failed;
+    else ++counts.skipped;
+  }
+  return counts;
+}
+
 storage::RerunPolicy rerun_policy(const RunOptions& options) {
   return options.force          ? storage::RerunPolicy::force
          : options.resume       ? storage::RerunPolicy::resume
@@ -99,9 +132,15 @@ int run_experiment(const RunOptions& options) {
 
   install_interrupt_handlers();
   const auto sweep_start = std::chrono::steady_clock::now();
-  spec::SweepSource source(experiment.trials);
-  SweepLoop loop(settings, *store, registry);
-  const SweepCounts counts = loop.run(source);
+  SweepCounts counts;
+  if (options.workers > 0) {
+    publish_experiment(*store, experiment, settings.spec_dir);
+    counts = run_local_workers(*store, experiment, options);
+  } else {
+    spec::SweepSource source(experiment.trials);
+    SweepLoop loop(settings, *store, registry);
+    counts = loop.run(source);
+  }
   store->flush();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
 

@@ -16,6 +16,7 @@ struct RunOptions {
   bool no_progress = false;
   bool quiet = false;
   bool report = false;  // write the HTML report (report_file) at the end of the sweep
+  int workers = 0;       // > 0: that many local `mtlab worker` processes run the sweep
 };
 
 // Where `run --report` writes: <experiment>-report.html beside the database.

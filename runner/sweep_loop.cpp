@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "child_process.h"
+#include "heartbeat.h"
 #include "lineage.h"
 #include "mtlab/core/log.h"
 #include "mtlab/spec/resolve_options.h"
@@ -62,6 +63,7 @@ SweepSettings sweep_settings(const spec::Trial& trial, const std::string& experi
   s.isolated = options.isolation == Isolation::process;
   // A timeout without isolation is refused when the spec is validated.
   s.trial_timeout = std::chrono::seconds(options.trial_timeout);
+  s.heartbeat_timeout = std::chrono::seconds(options.heartbeat_timeout);
   return s;
 }
 
@@ -71,7 +73,7 @@ SweepLoop::SweepLoop(SweepSettings settings, storage::ResultsStore& store, plugi
     log::warn("LibTorch runs on a reference BLAS ({}): expect slow matrix products", environment_.blas);
   }
   experiment_id_ = store_.begin_experiment(settings_.experiment, settings_.description);
-  const int stale = store_.mark_stale_runs_interrupted(settings_.experiment);
+  const int stale = store_.mark_stale_runs_interrupted(settings_.experiment, settings_.heartbeat_timeout);
   if (stale > 0) {
     log::warn("{} stale run(s) of '{}' marked interrupted (their process is gone)", stale, settings_.experiment);
   }
@@ -89,7 +91,7 @@ SweepCounts SweepLoop::run(spec::TrialSource& source) {
     const TrialEnd end = claimed.run_id ? run_claimed(trial, *claimed.run_id, claimed.resumed) : claimed.end;
     source.finished(trial, end);
     if (end == TrialEnd::completed) ++counts.completed;
-    if (end == TrialEnd::skipped) ++counts.skipped;
+    if (end == TrialEnd::skipped) ++counts.skipped;  // a taken trial is the source's to hand out again
     if (end == TrialEnd::failed) ++counts.failed;
     if (end == TrialEnd::interrupted) {
       counts.interrupted = true;
@@ -110,10 +112,14 @@ SweepLoop::Claim SweepLoop::claim(spec::Trial& trial) {
   }
   auto resumable = [&](std::int64_t run_id) { return fs::exists(resume_checkpoint_file(run_folder(run_id))); };
   const auto claimed = store_.claim_trial(experiment_id_, new_run(trial, lineage, environment_), settings_.policy,
-                                          storage::kStaleAfter, resumable);
+                                          settings_.heartbeat_timeout, resumable, settings_.max_attempts);
+  if (claimed.decision.exhausted) {  // recorded as failed by the claim
+    log::warn("{}: failed: {}", progress_label(trial), claimed.decision.reason);
+    return {std::nullopt, false, TrialEnd::failed};
+  }
   if (!claimed.decision.run || !claimed.run_id) {
     log::info("{}: {}", progress_label(trial), claimed.decision.reason);
-    return {std::nullopt, false, TrialEnd::skipped};
+    return {std::nullopt, false, claimed.decision.busy ? TrialEnd::taken : TrialEnd::skipped};
   }
   log::info("{} (run {}{})", progress_label(trial), *claimed.run_id,
             claimed.resumed ? ", resumed from its checkpoint" : "");
@@ -122,6 +128,8 @@ SweepLoop::Claim SweepLoop::claim(spec::Trial& trial) {
 
 TrialEnd SweepLoop::run_claimed(spec::Trial& trial, std::int64_t run_id, bool resumed) {
   store_.set_status(run_id, storage::RunStatus::running);
+  // Alive while it runs, however long an evaluation keeps metrics from coming.
+  const Heartbeat heartbeat(store_.location(), run_id, settings_.heartbeat_timeout / 4);
   return settings_.isolated ? run_isolated(trial, run_id, resumed) : run_in_process(trial, run_id, resumed);
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mtlab/model/environment.h"
+#include "mtlab/options/liveness.h"
 #include "mtlab/plugin/registry.h"
 #include "mtlab/spec/trial_source.h"
 #include "mtlab/storage/results_store.h"
@@ -25,6 +26,11 @@ struct SweepSettings {
   storage::RerunPolicy policy = storage::RerunPolicy::skip_done;
   bool isolated = false;              // experiment.isolation = "process"
   std::chrono::seconds trial_timeout{0};
+  // A run silent this long is dead (experiment.heartbeat_timeout); its
+  // heartbeat is sent every quarter of it.
+  std::chrono::seconds heartbeat_timeout{kDefaultHeartbeatTimeoutSeconds};
+  // Workers: how many attempts a trial gets (1 + experiment.max_retries); 0: no limit.
+  int max_attempts = 0;
   bool progress = false;
 };
 

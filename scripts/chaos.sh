@@ -9,6 +9,7 @@
 # with the same seeds; then the next round starts on a fresh database.
 #
 # Usage: scripts/chaos.sh [--kills N] [--build DIR] [--seed S] [--keep]
+#        scripts/chaos.sh --workers N [...]: kills workers instead (scripts/chaos_workers.sh)
 #   --kills N   SIGKILLs to deliver (default 20)
 #   --build DIR build tree holding bin/mtlab (default $MTLAB_BUILD_DIR or build)
 #   --seed S    seed of the kill moments (bash $RANDOM; default: from the clock)
@@ -17,6 +18,7 @@
 set -uo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+for a in "$@"; do [[ "$a" == --workers ]] && exec "$repo/scripts/chaos_workers.sh" "$@"; done
 kills_wanted=20
 build="${MTLAB_BUILD_DIR:-build}"
 seed="$(date +%s)"
@@ -27,7 +29,7 @@ while (($#)); do
     --build) build="${2:?--build needs a folder}"; shift 2 ;;
     --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "chaos: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

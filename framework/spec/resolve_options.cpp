@@ -21,6 +21,8 @@ ExperimentOptions experiment_options(const Config& t) {
   o.output = t.get_string("output", o.output);
   o.isolation = read_enum(t, "isolation", o.isolation);
   o.trial_timeout = t.get_int("trial_timeout", o.trial_timeout);
+  o.heartbeat_timeout = t.get_int("heartbeat_timeout", o.heartbeat_timeout);
+  o.max_retries = t.get_int("max_retries", o.max_retries);
   return o;
 }
 

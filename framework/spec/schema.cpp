@@ -120,6 +120,8 @@ std::vector<KeySpec> build_schema() {
       {.key = "experiment.output", .type = T::path, .default_toml = toml(d.experiment.output), .help = "Folder for checkpoints and artifacts, one sub-folder per run.", .path = PathRule::output},
       {.key = "experiment.isolation", .type = T::string, .default_toml = toml(d.experiment.isolation), .help = "none: trials run in the runner's process; process: each trial in a child process, so a crash fails one trial, not the sweep.", .choices = enum_choices<Isolation>()},
       {.key = "experiment.trial_timeout", .type = T::integer, .default_toml = toml(d.experiment.trial_timeout), .help = "Seconds a trial may run before it is stopped and marked failed (0: no limit; needs isolation = \"process\").", .min = 0, .max = 31536000},
+      {.key = "experiment.heartbeat_timeout", .type = T::integer, .default_toml = toml(d.experiment.heartbeat_timeout), .help = "Seconds a running trial may go without a heartbeat (sent every quarter of this) before another worker counts it dead and claims it again; on the run's own host a dead process is seen at once.", .min = 4, .max = 86400, .hashed = false},
+      {.key = "experiment.max_retries", .type = T::integer, .default_toml = toml(d.experiment.max_retries), .help = "How many times a trial whose worker died is claimed again (resumed from its checkpoint when the output folder is shared, else restarted) before it is marked failed.", .min = 0, .max = 1000, .hashed = false},
 
       // [backbone]
       {.key = "backbone", .type = T::table, .help = "The shared encoder. Keys not listed here belong to the backbone plugin and are checked against its declared keys (mtlab plugins --describe bert); the plugin receives this table.", .plugin_kind = "backbone", .plugin_key = "plugin"},
@@ -240,6 +242,17 @@ const KeySpec* find_key_spec(std::string_view pattern) {
   }();
   const auto it = index.find(pattern);
   return it == index.end() ? nullptr : it->second;
+}
+
+const std::vector<std::string>& unhashed_keys() {
+  static const auto keys = [] {
+    std::vector<std::string> out;
+    for (const auto& k : schema()) {
+      if (!k.hashed) out.emplace_back(k.key);
+    }
+    return out;
+  }();
+  return keys;
 }
 
 std::vector<std::string> child_keys(std::string_view table_pattern) {

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "mtlab/core/hash.h"
+#include "mtlab/spec/schema.h"
 #include "toml_convert.h"
 
 namespace mtlab::spec {
@@ -61,6 +62,11 @@ std::string canonical_json(const nlohmann::json& config) {
 
 nlohmann::json hashed_form(const nlohmann::json& config, const std::filesystem::path& spec_dir) {
   nlohmann::json out = config;
+  for (const auto& key : unhashed_keys()) {
+    const auto dot = key.find('.');  // unhashed keys sit in a top-level table
+    if (dot == std::string::npos || !out.contains(key.substr(0, dot))) continue;
+    out[key.substr(0, dot)].erase(key.substr(dot + 1));
+  }
   if (!spec_dir.empty()) relativize(out, spec_dir.lexically_normal());
   return out;
 }

@@ -48,7 +48,8 @@ std::optional<std::int64_t> find_completed_run(const Database& db, std::string_v
 }
 
 TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
-                           std::string_view config_hash, RerunPolicy policy, std::chrono::seconds stale_after) {
+                           std::string_view config_hash, RerunPolicy policy, std::chrono::seconds stale_after,
+                           int max_attempts) {
   TrialDecision d;
   if (auto done = find_completed_run(db, experiment, trial, config_hash)) {
     d.previous_run = done;
@@ -62,7 +63,7 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
     }
     return d;
   }
-  auto q = db.prepare(fmt::format("SELECT r.id, r.status, {}, r.pid, r.host FROM runs AS r "
+  auto q = db.prepare(fmt::format("SELECT r.id, r.status, {}, r.pid, r.host, r.attempt FROM runs AS r "
                                   "JOIN experiments AS e ON e.id = r.experiment_id "
                                   "WHERE e.name = ?1 AND r.trial = ?2 AND r.config_hash = ?3 "
                                   "ORDER BY r.id DESC LIMIT 1",
@@ -79,6 +80,7 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   const double age = q.get_double(2);
   d.previous_run = id;
   d.previous_status = status;
+  d.previous_attempt = static_cast<int>(q.get_int(5));
   const bool stale = is_dead(q.get_text(4), q.get_optional_int(3), age, stale_after);
   if (policy == RerunPolicy::force) {
     d.run = true;
@@ -87,6 +89,7 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   }
   if ((status == RunStatus::pending || status == RunStatus::running) && !stale) {
     d.run = false;
+    d.busy = true;
     d.reason = fmt::format("run {} is {} (pid {} on {}, last heartbeat {:.0f} s ago); left to it", id,
                            to_string(status), q.is_null(3) ? std::string("?") : std::to_string(q.get_int(3)),
                            q.get_text(4), age);
@@ -95,6 +98,14 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
   const std::string what = (status == RunStatus::pending || status == RunStatus::running)
                                ? fmt::format("stopped without finishing (no sign of life for {:.0f} s)", age)
                                : std::string(to_string(status));
+  if (policy == RerunPolicy::resume && status != RunStatus::failed && max_attempts > 0 &&
+      d.previous_attempt >= max_attempts) {
+    d.run = false;
+    d.exhausted = true;
+    d.reason = fmt::format("run {} {}; attempt {} of {} allowed (experiment.max_retries): not run again", id, what,
+                           d.previous_attempt, max_attempts);
+    return d;
+  }
   if (policy == RerunPolicy::resume && status != RunStatus::failed) {
     d.run = true;
     d.reason = fmt::format("run {} {}, resuming (--resume)", id, what);

@@ -10,7 +10,7 @@ Table list_runs(const Database& db, const RunFilter& filter) {
   if (!filter.status.empty()) parse_run_status(filter.status);  // a clear error for a typo
   auto q = db.prepare(
       "SELECT r.id, e.name AS experiment, r.trial, r.status, r.seed, r.started_at, "
-      "round(r.duration_s, 3) AS duration_s, r.host, r.parent_run_id AS parent, "
+      "round(r.duration_s, 3) AS duration_s, r.host, r.attempt, r.parent_run_id AS parent, "
       "CASE WHEN r.error IS NULL THEN '' "
       "     WHEN instr(r.error, char(10)) > 0 THEN substr(r.error, 1, min(instr(r.error, char(10)) - 1, 80)) "
       "     ELSE substr(r.error, 1, 80) END AS error "
@@ -19,13 +19,19 @@ Table list_runs(const Database& db, const RunFilter& filter) {
       "list runs");
   q.bind_all(filter.experiment, filter.status);
   Table table = read_table(q);
-  const int parent = table.column("parent");
-  bool any_parent = false;
-  for (const auto& row : table.rows) any_parent |= !std::holds_alternative<std::monostate>(row[parent]);
-  if (!any_parent) {
-    table.columns.erase(table.columns.begin() + parent);
-    for (auto& row : table.rows) row.erase(row.begin() + parent);
-  }
+  // Columns that say nothing for these runs are left out.
+  auto drop_unless_any = [&table](const char* name, auto&& says_something) {
+    const int c = table.column(name);
+    for (const auto& row : table.rows) {
+      if (says_something(row[c])) return;
+    }
+    table.columns.erase(table.columns.begin() + c);
+    for (auto& row : table.rows) row.erase(row.begin() + c);
+  };
+  drop_unless_any("parent", [](const Value& v) { return !std::holds_alternative<std::monostate>(v); });
+  drop_unless_any("attempt", [](const Value& v) {
+    return std::holds_alternative<std::int64_t>(v) && std::get<std::int64_t>(v) > 1;
+  });
   return table;
 }
 

@@ -171,6 +171,23 @@ ALTER TABLE runs ADD COLUMN config_hash_scheme INTEGER NOT NULL DEFAULT 2;
 UPDATE runs SET config_hash_scheme = 1;
 )sql";
 
+// v5: workers. runs.attempt counts the claims of a run's trial (a run reopened
+// or restarted after its worker died is attempt 2, …; experiment.max_retries
+// bounds it); trial_queue holds an experiment's trials as published by
+// `mtlab run --workers` / `mtlab worker`, so a worker on any host runs them with
+// nothing but the database (trial_json is a trial file, spec/trial_file.h).
+const char* const v5_workers = R"sql(
+ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE trial_queue (
+  experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+  position      INTEGER NOT NULL,
+  trial         TEXT NOT NULL,
+  config_hash   TEXT NOT NULL,
+  trial_json    TEXT NOT NULL,
+  PRIMARY KEY (experiment_id, position)
+);
+)sql";
+
 std::string now_sql() { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"; }
 
 }  // namespace
@@ -184,6 +201,7 @@ const std::vector<Migration>& migrations() {
       {3, "run_facts: per-run facts (parameter counts, freeze checksums, label sets)", v3_run_facts},
       {4, "runs.config_hash_scheme: 1 for runs hashed with absolute paths, 2 for paths relative to the spec",
        v4_config_hash_scheme},
+      {5, "workers: runs.attempt; trial_queue (an experiment's published trials)", v5_workers},
   };
   return all;
 }

@@ -48,8 +48,8 @@ std::int64_t SqliteStore::create_run(std::int64_t experiment_id, const NewRun& r
 
 TrialClaim SqliteStore::claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
                                     std::chrono::seconds stale_after,
-                                    const std::function<bool(std::int64_t)>& resumable) {
-  return writer("claim a trial").claim_trial(experiment_id, run, policy, stale_after, resumable);
+                                    const std::function<bool(std::int64_t)>& resumable, int max_attempts) {
+  return writer("claim a trial").claim_trial(experiment_id, run, policy, stale_after, resumable, max_attempts);
 }
 
 TrialDecision SqliteStore::decide_trial(std::string_view experiment, std::string_view trial,
@@ -71,6 +71,14 @@ void SqliteStore::heartbeat(std::int64_t run_id) { writer("record a heartbeat").
 int SqliteStore::mark_stale_runs_interrupted(std::string_view experiment, std::chrono::seconds stale_after) {
   return storage::mark_stale_runs_interrupted(writer("mark stale runs interrupted").database(), experiment,
                                               stale_after);
+}
+
+void SqliteStore::publish_trials(std::int64_t experiment_id, const std::vector<QueuedTrial>& trials) {
+  writer("publish trials for workers").publish_trials(experiment_id, trials);
+}
+
+std::vector<QueuedTrial> SqliteStore::queued_trials(std::string_view experiment) const {
+  return storage::queued_trials(reader(), experiment);
 }
 
 void SqliteStore::log_metric(MetricPoint point) { writer("log a metric").log_metric(std::move(point)); }

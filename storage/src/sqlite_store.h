@@ -24,13 +24,15 @@ class SqliteStore final : public ResultsStore {
   std::int64_t create_run(std::int64_t experiment_id, const NewRun& run) override;
   TrialClaim claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
                          std::chrono::seconds stale_after,
-                         const std::function<bool(std::int64_t)>& resumable) override;
+                         const std::function<bool(std::int64_t)>& resumable, int max_attempts) override;
   TrialDecision decide_trial(std::string_view experiment, std::string_view trial, std::string_view config_hash,
                              RerunPolicy policy, std::chrono::seconds stale_after) const override;
   void set_status(std::int64_t run_id, RunStatus status, std::string_view error) override;
   void set_error(std::int64_t run_id, std::string_view error) override;
   void heartbeat(std::int64_t run_id) override;
   int mark_stale_runs_interrupted(std::string_view experiment, std::chrono::seconds stale_after) override;
+  void publish_trials(std::int64_t experiment_id, const std::vector<QueuedTrial>& trials) override;
+  std::vector<QueuedTrial> queued_trials(std::string_view experiment) const override;
 
   using ResultsStore::log_metric;
   void log_metric(MetricPoint point) override;

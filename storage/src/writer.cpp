@@ -137,7 +137,8 @@ std::int64_t Writer::create_run(std::int64_t experiment_id, const NewRun& run) {
 }
 
 TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
-                               std::chrono::seconds stale_after, const std::function<bool(std::int64_t)>& resumable) {
+                               std::chrono::seconds stale_after, const std::function<bool(std::int64_t)>& resumable,
+                               int max_attempts) {
   std::lock_guard lock(impl_->mutex);
   const auto& db = impl_->db;
   Transaction tx(db, "claim trial '" + run.trial + "'");
@@ -146,13 +147,23 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
   if (!q.step()) throw Error(fmt::format("claim trial '{}': no experiment with id {}", run.trial, experiment_id));
   adopt_legacy_hash(db, experiment_id, run.trial, run.legacy_config_hash, run.config_hash);
   TrialClaim claim;
-  claim.decision = storage::decide_trial(db, q.get_text(0), run.trial, run.config_hash, policy, stale_after);
+  claim.decision =
+      storage::decide_trial(db, q.get_text(0), run.trial, run.config_hash, policy, stale_after, max_attempts);
   const auto& previous = claim.decision.previous_run;
+  if (claim.decision.exhausted) {
+    db.prepare("UPDATE runs SET status = 'failed', ended_at = coalesce(ended_at, heartbeat_at, started_at, created_at), "
+               "error = coalesce(error || char(10), '') || ?2 WHERE id = ?1 AND status <> 'completed'",
+               "give up a run out of attempts")
+        .bind_all(*previous, "failed: " + claim.decision.reason)
+        .run();
+    tx.commit();
+    return claim;
+  }
   if (claim.decision.run && policy == RerunPolicy::resume && previous &&
       claim.decision.previous_status != RunStatus::failed && resumable && resumable(*previous)) {
     const auto now = iso_utc_now();
     db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, duration_s = NULL, heartbeat_at = ?2, pid = ?3, "
-               "host = coalesce(nullif(?4, ''), host), error = coalesce(error || char(10), '') || 'resumed at ' || ?2 "
+               "attempt = attempt + 1, host = coalesce(nullif(?4, ''), host), error = coalesce(error || char(10), '') || 'resumed at ' || ?2 "
                "WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
                "reopen interrupted run")
         .bind_all(*previous, now, static_cast<std::int64_t>(getpid()), run.environment.host)
@@ -176,6 +187,12 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
           .run();
     }
     claim.run_id = insert_run(db, experiment_id, run);
+    // A new run after a dead one of this trial continues it: its next attempt.
+    if (policy == RerunPolicy::resume && previous && claim.decision.previous_status != RunStatus::completed) {
+      db.prepare("UPDATE runs SET attempt = ?2 WHERE id = ?1", "number the attempt")
+          .bind_all(*claim.run_id, claim.decision.previous_attempt + 1)
+          .run();
+    }
   }
   tx.commit();
   return claim;
@@ -316,6 +333,13 @@ void Writer::rewind_metrics(std::int64_t run_id, std::int64_t step) {
   db.prepare("DELETE FROM artifacts WHERE run_id = ?1 AND kind = 'model'", "drop saved-model artifacts")
       .bind_all(run_id)
       .run();
+  tx.commit();
+}
+
+void Writer::publish_trials(std::int64_t experiment_id, const std::vector<QueuedTrial>& trials) {
+  std::lock_guard lock(impl_->mutex);
+  Transaction tx(impl_->db, "publish the trials for workers");
+  storage::publish_trials(impl_->db, experiment_id, trials);
   tx.commit();
 }
 

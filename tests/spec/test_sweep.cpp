@@ -2,9 +2,11 @@
 // names; and the config hash: stable, independent of how the file is written.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "mtlab/core/hash.h"
+#include "mtlab/spec/schema.h"
 #include "mtlab/spec/trial_format.h"
 #include "spec_fixtures.h"
 #include "test_paths.h"
@@ -302,4 +304,18 @@ lr = 0.001
 schedule = "cosine"
 )");
   CHECK(c[0].hash != a[0].hash);
+}
+
+TEST_CASE("Worker liveness keys are not part of the trial: changing them keeps the hash", "[spec][sweep]") {
+  const auto dir = test::scratch_dir("sweep_unhashed");
+  const auto plain = trials_in(dir, "a.toml", test::kMinimalSpec);
+  spec::LoadOptions options;
+  options.overrides = {"experiment.max_retries=7", "experiment.heartbeat_timeout=30"};
+  const auto changed = spec::load_experiment(dir / "a.toml", options).trials;
+  REQUIRE(changed[0].config["experiment"]["max_retries"] == 7);  // recorded with the run all the same
+  CHECK(changed[0].hash == plain[0].hash);
+  options.overrides = {"experiment.seed=99"};
+  CHECK(spec::load_experiment(dir / "a.toml", options).trials[0].hash != plain[0].hash);  // a trial key does change it
+  CHECK(std::find(spec::unhashed_keys().begin(), spec::unhashed_keys().end(), "experiment.max_retries") !=
+        spec::unhashed_keys().end());
 }

@@ -82,7 +82,7 @@ INSERT INTO metrics (run_id, task, split, name, step, value, wall_time) VALUES
 TEST_CASE("a version 1 database is migrated to the current version with its data kept", "[storage]") {
   const auto path = test::scratch_dir("storage_migrate_v1") / "v1.db";
   raw_exec(path, v1_schema);
-  REQUIRE(current_schema_version() == 4);
+  REQUIRE(current_schema_version() == 5);
 
   // Read-only users do not migrate: they say how.
   CHECK_THROWS_WITH(Database::open_read_only(path), Contains("schema version 1") && Contains("older"));
@@ -94,8 +94,10 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
 
   {
     const auto db = Database::open(path);
-    CHECK(schema_version(db) == 4);
-    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 4);
+    CHECK(schema_version(db) == 5);
+    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 5);
+    CHECK(scalar_int(db, "SELECT attempt FROM runs") == 1);  // v5: an old run was one attempt
+    CHECK(scalar_int(db, "SELECT count(*) FROM trial_queue") == 0);
     CHECK(scalar_int(db, "SELECT count(*) FROM run_facts") == 0);  // v3's table, empty
     CHECK(scalar_text(db, "SELECT applied_at FROM schema_version WHERE version = 1") == "2026-01-01T00:00:00.000Z");
     // Old rows kept, new columns there (empty), views rebuilt.
@@ -121,7 +123,7 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
           "1|00ff");
   }
   // Opening again is a no-op.
-  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 4);
+  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 5);
 }
 
 TEST_CASE("runs hashed before version 4 are re-keyed when their trial is claimed again, and counted done",

@@ -163,6 +163,74 @@ TEST_CASE("store: the re-run policies", "[storage][conformance]") {
   });
 }
 
+TEST_CASE("store: a dead run's trial is its next attempt, up to max_attempts, then failed", "[storage][conformance]") {
+  each_store("attempts", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto e = store->begin_experiment("e");
+    const auto spec = test::make_run("none", 1);  // of host-a: dead once its heartbeat is older than the window
+    const auto first = store->claim_trial(e, spec, RerunPolicy::resume, kStaleAfter, {}, 3);
+    REQUIRE(first.run_id);
+    store->set_status(*first.run_id, RunStatus::running);
+    const std::string attempt = "SELECT attempt FROM runs WHERE id = ";
+    CHECK(count(*store, attempt + std::to_string(*first.run_id)) == 1);
+
+    // Alive: left to its owner, and said so (a worker comes back to it).
+    auto claim = store->claim_trial(e, spec, RerunPolicy::resume, kStaleAfter, [](auto) { return true; }, 3);
+    CHECK_FALSE(claim.run_id);
+    CHECK(claim.decision.busy);
+
+    // Dead with a checkpoint: reopened as attempt 2; without one: a new run, attempt 3.
+    const std::chrono::seconds dead(-1);
+    claim = store->claim_trial(e, spec, RerunPolicy::resume, dead, [](auto) { return true; }, 3);
+    CHECK(claim.run_id == first.run_id);
+    CHECK(claim.resumed);
+    CHECK(count(*store, attempt + std::to_string(*first.run_id)) == 2);
+    claim = store->claim_trial(e, spec, RerunPolicy::resume, dead, [](auto) { return false; }, 3);
+    REQUIRE(claim.run_id);
+    CHECK(*claim.run_id != *first.run_id);
+    CHECK(count(*store, attempt + std::to_string(*claim.run_id)) == 3);
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(*first.run_id)) == "interrupted");
+
+    // The third attempt dies too: out of attempts, the run is marked failed and not claimed again.
+    store->set_status(*claim.run_id, RunStatus::running);
+    const auto last = *claim.run_id;
+    claim = store->claim_trial(e, spec, RerunPolicy::resume, dead, [](auto) { return true; }, 3);
+    CHECK_FALSE(claim.run_id);
+    CHECK(claim.decision.exhausted);
+    CHECK_THAT(claim.decision.reason, Contains("attempt 3 of 3 allowed"));
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(last)) == "failed");
+    CHECK_THAT(text(*store, "SELECT error FROM runs WHERE id = " + std::to_string(last)),
+               Contains("experiment.max_retries"));
+    CHECK_FALSE(store->claim_trial(e, spec, RerunPolicy::resume, dead, [](auto) { return true; }, 3).run_id);
+    CHECK(count(*store, "SELECT count(*) FROM runs") == 2);
+  });
+}
+
+TEST_CASE("store: the trial queue is published once, read back in order, and refuses another sweep",
+          "[storage][conformance]") {
+  each_store("queue", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto e = store->begin_experiment("e");
+    const std::vector<QueuedTrial> sweep = {{0, "lr=0.1", "h0", R"({"a":1})"}, {1, "lr=0.2", "h1", R"({"a":2})"}};
+    store->publish_trials(e, sweep);
+    store->publish_trials(e, sweep);  // a second worker publishing the same sweep changes nothing
+    const auto back = open_store(location, StoreMode::read_only)->queued_trials("e");
+    REQUIRE(back.size() == 2);
+    CHECK(back[1].position == 1);
+    CHECK(back[1].trial == "lr=0.2");
+    CHECK(back[1].config_hash == "h1");
+    CHECK(back[1].trial_json == R"({"a":2})");
+    CHECK(store->queued_trials("other").empty());
+
+    auto changed = sweep;
+    changed[1].config_hash = "h1-changed";
+    CHECK_THROWS_WITH(store->publish_trials(e, changed), Contains("trial 2 ('lr=0.2') was already queued") &&
+                                                             Contains("another config"));
+    CHECK_THROWS_WITH(store->publish_trials(e, {sweep[0]}), Contains("2 trials are queued, this sweep has 1"));
+    CHECK(count(*store, "SELECT count(*) FROM trial_queue") == 2);  // the refused publications wrote nothing
+  });
+}
+
 TEST_CASE("store: heartbeats keep a run of another host alive, and a silent one goes stale", "[storage][conformance]") {
   each_store("heartbeat", [](const std::string& location) {
     const auto store = open_rw(location);

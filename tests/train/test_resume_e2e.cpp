@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "e2e_helpers.h"
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
 #include "run_command.h"
@@ -17,6 +18,8 @@
 
 using Catch::Matchers::Contains;
 using mtlab::storage::Database;
+using mtlab::test::final_metrics;
+using mtlab::test::metric_rows;
 using mtlab::test::run_command;
 using mtlab::test::shell_quote;
 namespace fs = std::filesystem;
@@ -74,45 +77,10 @@ std::string command(const fs::path& dir, const std::string& args) {
          shell_quote(mtlab::test::mtlab_executable().string()) + " run exp.toml --no-progress " + args;
 }
 
-// Final metrics by trial and metric name, and the count of metric rows by trial.
-std::map<std::string, double> final_metrics(const Database& db) {
-  std::map<std::string, double> out;
-  auto t = mtlab::storage::run_read_only_query(
-      db, "SELECT r.trial || ' ' || f.metric, f.value FROM final_metrics f JOIN runs r ON r.id = f.run_id");
-  for (const auto& row : t.rows) out[std::get<std::string>(row.at(0))] = std::get<double>(row.at(1));
-  return out;
-}
-std::map<std::string, std::int64_t> metric_rows(const Database& db) {
-  std::map<std::string, std::int64_t> out;
-  auto t = mtlab::storage::run_read_only_query(
-      db, "SELECT r.trial || ' ' || m.split || ' ' || m.task || ' ' || m.name, count(*) FROM metrics m "
-          "JOIN runs r ON r.id = m.run_id WHERE r.status = 'completed' AND m.name NOT LIKE 'grad_norm%' "
-          "GROUP BY 1");
-  for (const auto& row : t.rows) out[std::get<std::string>(row.at(0))] = std::get<std::int64_t>(row.at(1));
-  return out;
-}
-
 // Starts `mtlab run` and SIGKILLs it as soon as the first resume checkpoint exists.
 bool kill_after_first_checkpoint(const fs::path& dir) {
-  const pid_t child = fork();
-  if (child == 0) {
-    if (chdir(dir.c_str()) != 0) _exit(127);
-    setenv("MTLAB_DATA", mtlab::test::data_dir().c_str(), 1);
-    if (!freopen("run.log", "w", stdout) || !freopen("run.log", "a", stderr)) _exit(127);
-    const std::string exe = mtlab::test::mtlab_executable().string();
-    execl(exe.c_str(), "mtlab", "run", "exp.toml", "--no-progress", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-  bool seen = false;
-  while (!seen && std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir / "runs", ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->path().filename() == "state.pt") seen = true;
-    }
-    if (!seen && waitpid(child, nullptr, WNOHANG) == child) return false;  // finished before it could be killed
-    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  const pid_t child = mtlab::test::start_mtlab(dir, {"run", "exp.toml", "--no-progress"});
+  const bool seen = mtlab::test::wait_for_run_file(dir, "state.pt", child);
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   return seen;

@@ -11,6 +11,7 @@
 
 #include "mtlab/options/enum_names.h"
 #include "mtlab/options/freeze_spec.h"
+#include "mtlab/options/liveness.h"
 
 namespace mtlab {
 
@@ -41,6 +42,10 @@ struct ExperimentOptions {
   std::string output = "runs";
   Isolation isolation = Isolation::none;
   std::int64_t trial_timeout = 0;  // seconds; 0: no limit
+  // Workers: a run silent this long is dead and its trial is claimed again, at
+  // most max_retries times after the first attempt.
+  std::int64_t heartbeat_timeout = kDefaultHeartbeatTimeoutSeconds;
+  std::int64_t max_retries = 2;
 };
 
 // [training]

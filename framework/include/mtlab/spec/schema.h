@@ -49,6 +49,10 @@ struct KeySpec {
                                       // keys not in the schema belong to that plugin
   std::string_view plugin_key = "";   // which key (sibling, or in the table) names the plugin
   std::string_view keyword = "";      // paths: a word kept as is, not a path ("build")
+  // false: how a trial is run, not what it is (worker liveness): left out of
+  // the config hash, so changing it never re-runs a completed trial. Keys that
+  // shipped hashed stay hashed: leaving them out would re-key recorded runs.
+  bool hashed = true;
 };
 
 // Every key, in reference order (sections in the order of docs/spec.md).
@@ -59,6 +63,9 @@ const KeySpec* find_key_spec(std::string_view pattern);
 
 // The known child keys of a table pattern ("training" → {"epochs", ...}).
 std::vector<std::string> child_keys(std::string_view table_pattern);
+
+// The dotted keys whose KeySpec::hashed is false.
+const std::vector<std::string>& unhashed_keys();
 
 // "integer", "list of strings", "path", … as the reference and messages say it.
 std::string type_name(ValueType type);

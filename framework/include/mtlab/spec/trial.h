@@ -67,7 +67,8 @@ std::string canonical_json(const nlohmann::json& config);
 // against the folder of the file that wrote it) written relative to `spec_dir`
 // ("data/train.tsv", "." for the folder itself). Paths outside it stay absolute.
 // So an experiment folder moved with its data keeps its trials' hashes, while
-// the stored config keeps the absolute paths. An empty `spec_dir` changes nothing.
+// the stored config keeps the absolute paths (an empty `spec_dir` changes none),
+// and without the keys that say how a trial runs, not what it is (unhashed_keys()).
 nlohmann::json hashed_form(const nlohmann::json& config, const std::filesystem::path& spec_dir);
 // sha256 (lowercase hex) of the canonical JSON of hashed_form(config, spec_dir).
 std::string config_hash(const nlohmann::json& config, const std::filesystem::path& spec_dir = {});

@@ -15,7 +15,8 @@ namespace mtlab::spec {
 // How the runner left a trial it took from a source.
 enum class TrialEnd {
   completed,    // trained and recorded (now or by an earlier run: see skipped)
-  skipped,      // not run: already done, or taken by another process
+  skipped,      // not run: already done, or given up (see the log)
+  taken,        // not run: another live process is running it (ask again later)
   failed,       // its error is recorded
   interrupted,  // Ctrl-C or a stopped child: the sweep stops after this one
 };

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "mtlab/options/liveness.h"
 #include "mtlab/storage/run_status.h"
 
 namespace mtlab::storage {
@@ -20,7 +21,7 @@ class Database;
 
 // How long a pending/running run of another host (or without a pid yet) may go
 // without a heartbeat before it counts as dead.
-inline constexpr std::chrono::seconds kStaleAfter{300};
+inline constexpr std::chrono::seconds kStaleAfter{kDefaultHeartbeatTimeoutSeconds};
 
 enum class RerunPolicy { skip_done, rerun_failed, force, resume };
 
@@ -29,6 +30,9 @@ struct TrialDecision {
   std::string reason;                       // one line for the log
   std::optional<std::int64_t> previous_run;  // the run the decision is about
   std::optional<RunStatus> previous_status;
+  int previous_attempt = 0;  // its runs.attempt
+  bool busy = false;       // not run: a live process owns the trial (come back later)
+  bool exhausted = false;  // not run: its attempts reached max_attempts (claim_trial marks it failed)
 };
 
 // The outcome of claim_trial(): the decision, and the new run when it says run.
@@ -47,10 +51,12 @@ std::optional<std::int64_t> find_completed_run(const Database& db, std::string_v
 // left to its owner (not run twice) while it is alive: on this host, while its
 // process exists (decisive both ways: a long evaluation may delay the heartbeat,
 // and a SIGKILLed runner is known dead at once); a run of another host (or with
-// no pid yet) while its heartbeat is younger than `stale_after`.
+// no pid yet) while its heartbeat is younger than `stale_after`. With
+// RerunPolicy::resume and `max_attempts` > 0, a dead run that already was the
+// trial's max_attempts-th attempt is not continued again (exhausted).
 TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
                            std::string_view config_hash, RerunPolicy policy,
-                           std::chrono::seconds stale_after = kStaleAfter);
+                           std::chrono::seconds stale_after = kStaleAfter, int max_attempts = 0);
 
 // Re-keys the runs of `trial` recorded before schema version 4 whose hash is
 // `legacy_hash` (config_hash_scheme 1) to `config_hash` (scheme 2), so that the

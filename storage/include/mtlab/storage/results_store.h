@@ -30,6 +30,7 @@
 #include "mtlab/storage/run_status.h"
 #include "mtlab/storage/runs_list.h"
 #include "mtlab/storage/table.h"
+#include "mtlab/storage/trial_queue.h"
 
 namespace mtlab::storage {
 
@@ -49,10 +50,14 @@ class ResultsStore {
   // Decides (rerun.h) and, when the trial is to run, creates its run, atomically:
   // any number of processes claiming one trial get one run between them. With
   // RerunPolicy::resume, a dead or interrupted run for which `resumable(run_id)`
-  // says a checkpoint exists is reopened instead (TrialClaim::resumed).
+  // says a checkpoint exists is reopened instead (TrialClaim::resumed), else
+  // a new run continues it; either is the trial's next attempt (runs.attempt).
+  // A dead run that was the trial's `max_attempts`-th attempt (0: no limit) is
+  // marked failed instead of continued (TrialDecision::exhausted).
   virtual TrialClaim claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
                                  std::chrono::seconds stale_after = kStaleAfter,
-                                 const std::function<bool(std::int64_t)>& resumable = {}) = 0;
+                                 const std::function<bool(std::int64_t)>& resumable = {},
+                                 int max_attempts = 0) = 0;
   // The decision claim_trial would take, without claiming.
   virtual TrialDecision decide_trial(std::string_view experiment, std::string_view trial,
                                      std::string_view config_hash, RerunPolicy policy,
@@ -67,6 +72,11 @@ class ResultsStore {
   // host their process is gone, elsewhere no heartbeat for `stale_after`. Returns how many.
   virtual int mark_stale_runs_interrupted(std::string_view experiment,
                                           std::chrono::seconds stale_after = kStaleAfter) = 0;
+
+  // Workers' queue (trial_queue.h): publish the sweep once (idempotent; a
+  // different sweep under the same experiment is refused), read it anywhere.
+  virtual void publish_trials(std::int64_t experiment_id, const std::vector<QueuedTrial>& trials) = 0;
+  virtual std::vector<QueuedTrial> queued_trials(std::string_view experiment) const = 0;
 
   // ---- metrics ---------------------------------------------------------------
   // Buffered; written on flush(), a full buffer, a status change, or when closed.

@@ -14,6 +14,7 @@ struct RunFilter {
 };
 
 // Columns: id, experiment, trial, status, seed, started_at, duration_s, host,
+// attempt (only when some listed run was continued after its worker died),
 // parent (only when some listed run has a parent run), error (first line).
 Table list_runs(const Database& db, const RunFilter& filter);
 

@@ -16,6 +16,7 @@
 #include "mtlab/storage/rerun.h"
 #include "mtlab/storage/run_record.h"
 #include "mtlab/storage/run_status.h"
+#include "mtlab/storage/trial_queue.h"
 
 namespace mtlab::storage {
 
@@ -51,7 +52,7 @@ class Writer {
   // this process's pid) instead of a new run being created.
   TrialClaim claim_trial(std::int64_t experiment_id, const NewRun& run, RerunPolicy policy,
                          std::chrono::seconds stale_after = kStaleAfter,
-                         const std::function<bool(std::int64_t)>& resumable = {});
+                         const std::function<bool(std::int64_t)>& resumable = {}, int max_attempts = 0);
 
   // running: sets started_at, pid and heartbeat. completed/failed/interrupted:
   // sets ended_at and duration_s; `error` is stored for failed/interrupted runs.
@@ -78,6 +79,9 @@ class Writer {
   // dead attempt recorded after that step (and final evaluations at it) and its
   // saved-model artifacts, which the continued run records again.
   void rewind_metrics(std::int64_t run_id, std::int64_t step);
+
+  // Queues the sweep's trials for workers, in one transaction (trial_queue.h).
+  void publish_trials(std::int64_t experiment_id, const std::vector<QueuedTrial>& trials);
 
   // Marks the run alive now (also done by every metric flush).
   void heartbeat(std::int64_t run_id);

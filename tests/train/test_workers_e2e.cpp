@@ -1,0 +1,195 @@
+// End to end: a sweep run by several worker processes sharing one SQLite
+// results store (`mtlab run --workers`, `mtlab worker`): each trial runs once,
+// with the results of a serial run; a SIGKILLed worker's trial is taken over
+// and resumed by another; experiment.max_retries bounds the attempts.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+
+#include "e2e_helpers.h"
+#include "run_command.h"
+
+using Catch::Matchers::Contains;
+using mtlab::storage::Database;
+using mtlab::storage::run_read_only_query;
+using mtlab::test::final_metrics;
+using mtlab::test::metric_rows;
+using mtlab::test::run_command;
+using mtlab::test::shell_quote;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kSpec = R"toml(
+[experiment]
+name = "workers"
+seed = 5
+database = "results.db"
+output = "runs"
+
+[backbone]
+plugin = "bert"
+max_length = 48
+
+[backbone.init]
+hidden_size = 32
+num_layers = 2
+num_heads = 2
+intermediate_size = 64
+max_position_embeddings = 64
+
+[tasks.intent]
+head = "sequence_classification"
+
+[tasks.slots]
+head = "token_classification"
+
+[data]
+format = "joint"
+train = "${MTLAB_DATA}/atis/train"
+dev = "${MTLAB_DATA}/atis/dev"
+test = "${MTLAB_DATA}/atis/test"
+limit_train = 256
+limit_dev = 64
+limit_test = 64
+
+[optimizer]
+lr = 2e-3
+
+[training]
+epochs = 2
+batch_size = 32
+checkpoint_every = 3
+eval_every = 4
+
+[sweep]
+freeze = ["none", "layers:1"]
+seeds = [1, 2]
+)toml";
+
+fs::path experiment_dir(const std::string& name) {
+  const auto dir = mtlab::test::scratch_dir(name);
+  std::ofstream(dir / "exp.toml") << kSpec;
+  return dir;
+}
+
+mtlab::test::CommandResult mtlab_in(const fs::path& dir, const std::string& args) {
+  return run_command("cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" +
+                     shell_quote(mtlab::test::data_dir().string()) + " " +
+                     shell_quote(mtlab::test::mtlab_executable().string()) + " " + args);
+}
+
+std::int64_t scalar(const Database& db, const std::string& sql) {
+  return std::get<std::int64_t>(run_read_only_query(db, sql).rows.at(0).at(0));
+}
+
+// The serial sweep every worker result is compared with (run once per test process).
+const fs::path& serial_reference() {
+  static const fs::path dir = [] {
+    auto d = experiment_dir("workers_serial");
+    const auto r = mtlab_in(d, "run exp.toml --no-progress");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    return d;
+  }();
+  return dir;
+}
+
+// The pid recorded for the run that wrote the first resume checkpoint.
+pid_t owner_of_first_checkpoint(const fs::path& dir) {
+  for (fs::recursive_directory_iterator it(dir / "runs"), end; it != end; ++it) {
+    if (it->path().filename() != "state.pt") continue;
+    const std::string folder = it->path().parent_path().parent_path().filename().string();  // run-<id>/resume/
+    const auto db = Database::open_read_only(dir / "results.db");
+    return static_cast<pid_t>(scalar(db, "SELECT pid FROM runs WHERE id = " + folder.substr(folder.find('-') + 1)));
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("mtlab run --workers 2 runs each trial once with the results of a serial run", "[e2e][workers]") {
+  const auto dir = experiment_dir("workers_two");
+  const auto r = mtlab_in(dir, "run exp.toml --workers 2 --no-progress");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("4 completed, 0 failed, 0 skipped"));
+
+  const auto db = Database::open_read_only(dir / "results.db");
+  CHECK(scalar(db, "SELECT count(*) FROM runs") == 4);  // no trial run twice
+  CHECK(scalar(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 4);
+  CHECK(scalar(db, "SELECT count(DISTINCT pid) FROM runs") == 2);  // both workers took trials
+  CHECK(scalar(db, "SELECT count(*) FROM trial_queue") == 4);
+  const auto reference = Database::open_read_only(serial_reference() / "results.db");
+  const auto expected = final_metrics(reference);
+  REQUIRE(expected.size() >= 20);
+  CHECK(final_metrics(db) == expected);  // exactly: same seeds, same bits
+  CHECK(metric_rows(db) == metric_rows(reference));
+}
+
+TEST_CASE("a SIGKILLed worker's trial is resumed by another worker from its checkpoint", "[e2e][workers]") {
+  const auto dir = experiment_dir("workers_killed");
+  const pid_t a = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress"}, "worker-a.log");
+  const pid_t b = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress"}, "worker-b.log");
+  REQUIRE(mtlab::test::wait_for_run_file(dir, "state.pt", a));
+  const pid_t victim = owner_of_first_checkpoint(dir);
+  REQUIRE((victim == a || victim == b));
+  kill(victim, SIGKILL);
+  const pid_t survivor = victim == a ? b : a;
+  waitpid(victim, nullptr, 0);
+  CHECK(mtlab::test::wait_exit_code(survivor) == 0);
+
+  const auto db = Database::open_read_only(dir / "results.db");
+  CHECK(scalar(db, "SELECT count(*) FROM runs") == 4);  // continued in its own row, not started over
+  CHECK(scalar(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 4);
+  CHECK(scalar(db, "SELECT count(*) FROM runs WHERE attempt = 2 AND error LIKE '%resumed at %'") == 1);
+  CHECK(scalar(db, "SELECT count(*) FROM runs WHERE pid = " + std::to_string(survivor)) == 4);
+  const auto reference = Database::open_read_only(serial_reference() / "results.db");
+  CHECK(final_metrics(db) == final_metrics(reference));
+  CHECK(metric_rows(db) == metric_rows(reference));  // nothing lost, nothing recorded twice
+
+  const auto runs = mtlab_in(dir, "runs results.db");
+  INFO(runs.output);
+  CHECK_THAT(runs.output, Contains("attempt"));
+}
+
+TEST_CASE("experiment.max_retries = 0: a dead worker's trial is marked failed, not run again", "[e2e][workers]") {
+  const auto dir = experiment_dir("workers_no_retry");
+  const pid_t a = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress", "--set",
+                                                 "experiment.max_retries=0"});
+  REQUIRE(mtlab::test::wait_for_run_file(dir, "state.pt", a));
+  kill(a, SIGKILL);
+  waitpid(a, nullptr, 0);
+
+  const auto r = mtlab_in(dir, "worker --db results.db --experiment workers --no-progress");
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("attempt 1 of 1 allowed (experiment.max_retries)"));
+  const auto db = Database::open_read_only(dir / "results.db");
+  CHECK(scalar(db, "SELECT count(*) FROM runs") == 4);
+  CHECK(scalar(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 3);
+  CHECK(scalar(db, "SELECT count(*) FROM runs WHERE status = 'failed' AND attempt = 1 AND "
+                   "error LIKE '%experiment.max_retries%'") == 1);
+}
+
+TEST_CASE("mtlab worker: a missing queue, a changed sweep and two ways at once are refused", "[e2e][workers]") {
+  const auto dir = experiment_dir("workers_refused");
+  auto r = mtlab_in(dir, "worker --db results.db --experiment workers");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("no trials are queued for experiment 'workers'"));
+
+  r = mtlab_in(dir, "worker exp.toml --db results.db --experiment workers");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("not both"));
+
+  r = mtlab_in(dir, "run exp.toml --workers 1 --no-progress --set training.max_steps=1");
+  REQUIRE(r.exit_code == 0);
+  r = mtlab_in(dir, "worker exp.toml --set optimizer.lr=0.5");  // another sweep under the same name
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Contains("was already queued by workers with another config") &&
+                           Contains("use another experiment.name"));
+  r = mtlab_in(dir, "run exp.toml --workers 2 --force");
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("excludes"));
+}

@@ -146,6 +146,7 @@ while ((kills < kills_wanted && SECONDS < deadline)); do
   ((${#alive[@]})) || break  # all done before the kills ran out
   victim="${alive[$((RANDOM % ${#alive[@]}))]}"
   kill -9 "$victim" 2>/dev/null && ((kills++)) && echo "chaos: SIGKILLed worker $victim ($kills of $kills_wanted)"
+  { wait "$victim"; } 2>/dev/null  # (no "Killed" job notice)
   start_worker; ((restarts++))
   if [[ "$store" == postgresql ]] && ((!restarted_server && kills * 2 >= kills_wanted)); then
     "$repo/scripts/pg_local.sh" restart "$work/pg" > /dev/null && restarted_server=1 && echo "chaos: restarted the PostgreSQL server"
@@ -170,6 +171,7 @@ attempts="$(q "$db" "SELECT coalesce(max(attempt), 0) FROM runs")"
 results "$db" > "$work/sweep/results.csv"
 mismatch=0
 diff "$work/reference/results.csv" "$work/sweep/results.csv" > "$work/diff.txt" || mismatch=1
+echo "chaos: sweep with faults took $((SECONDS - start_s - sweep_s)) s (serial, no faults: ${sweep_s} s)"
 echo "chaos: $kills kills, $restarts replacement workers, server restarted: $restarted_server, most attempts at one trial: $attempts"
 echo "chaos: lost trials: ${lost:-?}, completed twice: ${twice:-?}, orphan rows: ${orphans:-?}, differing from the serial sweep: $mismatch"
 if [[ "$lost" != 0 || "$twice" != 0 || "$orphans" != 0 || "$mismatch" != 0 ]]; then

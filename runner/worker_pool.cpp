@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -20,7 +22,7 @@ namespace mtlab::cli {
 
 namespace {
 
-pid_t start(const std::vector<std::string>& argv) {
+pid_t start(const std::vector<std::string>& argv, const std::string& threads) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -30,6 +32,7 @@ pid_t start(const std::vector<std::string>& argv) {
   if (child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // `mtlab run --workers` gone: its workers stop (and say so)
     if (getppid() != parent) _exit(126);
+    if (!threads.empty()) setenv("OMP_NUM_THREADS", threads.c_str(), 1);
     execv(args[0], args.data());
     std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
     _exit(127);
@@ -51,7 +54,10 @@ std::vector<std::string> worker_command(const std::string& database, const std::
 
 std::vector<WorkerExit> run_worker_processes(const std::vector<std::vector<std::string>>& commands) {
   std::vector<WorkerExit> exits;
-  for (const auto& argv : commands) exits.push_back({static_cast<int>(start(argv))});
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  const std::string threads =
+      std::getenv("OMP_NUM_THREADS") ? "" : std::to_string(std::max<long>(1, cores / static_cast<long>(commands.size())));
+  for (const auto& argv : commands) exits.push_back({static_cast<int>(start(argv, threads))});
   std::size_t running = exits.size();
   bool passed_on = false;
   while (running > 0) {

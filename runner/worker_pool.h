@@ -15,7 +15,10 @@ struct WorkerExit {
 };
 
 // Starts one process per command line and waits for all; Ctrl-C (or SIGTERM)
-// is passed on to each as SIGINT, so each stops as `mtlab run` does.
+// is passed on to each as SIGINT, so each stops as `mtlab run` does. The
+// machine's cores are shared out: each gets OMP_NUM_THREADS = cores / processes
+// (at least 1) unless OMP_NUM_THREADS is set already (as torchrun does; a spec's
+// training.threads still wins).
 std::vector<WorkerExit> run_worker_processes(const std::vector<std::vector<std::string>>& commands);
 
 // The command line of one local worker of `experiment` in `database`.

@@ -141,14 +141,22 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
                                int max_attempts) {
   std::lock_guard lock(impl_->mutex);
   const auto& db = impl_->db;
-  Transaction tx(db, "claim trial '" + run.trial + "'");
   auto q = db.prepare("SELECT name FROM experiments WHERE id = ?1", "look up experiment");
   q.bind_all(experiment_id);
   if (!q.step()) throw Error(fmt::format("claim trial '{}': no experiment with id {}", run.trial, experiment_id));
-  adopt_legacy_hash(db, experiment_id, run.trial, run.legacy_config_hash, run.config_hash);
+  const std::string experiment = q.get_text(0);
+  q.reset();
   TrialClaim claim;
+  // Most claims of a worker find the trial done or held by another: a read says
+  // so without queueing for the write lock (the decision is taken again below,
+  // inside the transaction, before anything changes).
   claim.decision =
-      storage::decide_trial(db, q.get_text(0), run.trial, run.config_hash, policy, stale_after, max_attempts);
+      storage::decide_trial(db, experiment, run.trial, run.config_hash, policy, stale_after, max_attempts);
+  if (!claim.decision.run && !claim.decision.exhausted) return claim;
+  Transaction tx(db, "claim trial '" + run.trial + "'");
+  adopt_legacy_hash(db, experiment_id, run.trial, run.legacy_config_hash, run.config_hash);
+  claim.decision =
+      storage::decide_trial(db, experiment, run.trial, run.config_hash, policy, stale_after, max_attempts);
   const auto& previous = claim.decision.previous_run;
   if (claim.decision.exhausted) {
     db.prepare("UPDATE runs SET status = 'failed', ended_at = coalesce(ended_at, heartbeat_at, started_at, created_at), "

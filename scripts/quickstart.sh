@@ -5,7 +5,8 @@
 # (e.g. --set training.epochs=2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+# Only what it runs: mtlab and its plugins (scripts/test.sh builds the rest).
+MTLAB_BUILD_TARGET=mtlab_app scripts/setup.sh
 build="${MTLAB_BUILD_DIR:-build}"
 echo "quickstart: training the source model (experiments/quickstart-source.toml)"
 "$build/bin/mtlab" run experiments/quickstart-source.toml --no-progress

@@ -3,6 +3,7 @@
 # configures and builds it (Release, Ninja, ccache), and checks that LibTorch
 # runs on an optimized BLAS. Idempotent: the second run installs nothing and
 # rebuilds incrementally. Usage: scripts/setup.sh [extra cmake -D options...]
+# MTLAB_BUILD_TARGET=mtlab_app builds only the executable and its plugins (the quickstart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,7 +47,7 @@ fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" > "$BUILD_DIR.configure.log" 2>&1 \
   || { cat "$BUILD_DIR.configure.log"; echo "setup: cmake configure failed" >&2; exit 1; }
-cmake --build "$BUILD_DIR" -j "$(nproc)"
+cmake --build "$BUILD_DIR" -j "$(nproc)" ${MTLAB_BUILD_TARGET:+--target "$MTLAB_BUILD_TARGET"}
 
 # Fail loudly if LibTorch is not running on an optimized BLAS.
 version="$("$BUILD_DIR/bin/mtlab" --version)"

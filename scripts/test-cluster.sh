@@ -308,4 +308,54 @@ starts="$(grep -c '^mtlab worker: job' "$work/requeue/worker-$task.log")"
 grep -q "restart 1 on" "$work/requeue/worker-$task.log" || fail "task $task's second start does not say restart 1"
 say "2. ok: the requeued task started again and joined; run $run resumed; 2 trials, each one run, completed"
 
+# --- 3. a data-parallel trial over srun ------------------------------------------
+# First the command line srun starts for each rank, with a stand-in for mtlab
+# that writes down its arguments and environment; RANK and WORLD_SIZE leaked
+# from the submitting shell must not reach it (torchrun's would win over Slurm's).
+mkdir -p "$work/ddp"
+cat >"$work/ddp/record-rank" <<'EOF'
+#!/usr/bin/env bash
+{ echo "args=$*"; env | grep -E '^(SLURM_PROCID|SLURM_NTASKS|SLURM_LOCALID|MASTER_ADDR|MASTER_PORT|OMP_NUM_THREADS|RANK|WORLD_SIZE|LOCAL_RANK)=' | sort; } \
+  >"rank-$SLURM_PROCID.txt"
+EOF
+chmod +x "$work/ddp/record-rank"
+say "3. slurm-ddp.sbatch over 2 tasks: the command each rank runs"
+jid="$(RANK=5 WORLD_SIZE=9 MTLAB="$work/ddp/record-rank" sl sbatch --parsable --nodes=1 --ntasks=2 --cpus-per-task=1 \
+  --chdir="$work/ddp" --output="$work/ddp/record-%j.log" "$recipes/slurm-ddp.sbatch" exp.toml)" \
+  || fail "sbatch refused slurm-ddp.sbatch"
+wait_for "job $jid to finish" job_gone "$jid"
+expect_completed "$jid" 1
+for rank in 0 1; do
+  want="args=run exp.toml --no-progress
+MASTER_ADDR=$host
+MASTER_PORT=$((20000 + jid % 20000))
+OMP_NUM_THREADS=1
+SLURM_LOCALID=$rank
+SLURM_NTASKS=2
+SLURM_PROCID=$rank"
+  got="$(cat "$work/ddp/rank-$rank.txt" 2>/dev/null)"
+  [[ "$got" == "$want" ]] || fail "rank $rank ran with
+$got
+expected
+$want"
+done
+say "3. ok: srun started ranks 0 and 1 of 2, master $host:$((20000 + jid % 20000)), torchrun's variables cleared"
+
+if "$mtlab" run --help | grep -q -- '--nproc'; then
+  write_spec ddp 1
+  sed -i 's/^seeds = .*/seeds = [1]/' "$work/ddp/exp.toml"
+  export MTLAB_DB="${store:-$work/ddp/results.db}"
+  say "3. slurm-ddp.sbatch over 2 tasks: one trial trained by 2 ranks"
+  jid="$(MTLAB="$mtlab" sl sbatch --parsable --nodes=1 --ntasks=2 --cpus-per-task=1 --chdir="$work/ddp" \
+    --output="$work/ddp/ddp-%j.log" "$recipes/slurm-ddp.sbatch" exp.toml)" || fail "sbatch refused slurm-ddp.sbatch"
+  wait_for "job $jid to finish" job_gone "$jid"
+  expect_completed "$jid" 1
+  expect "runs" "SELECT count(*) FROM runs" 1
+  expect "completed runs" "SELECT count(*) FROM runs WHERE status = 'completed'" 1
+  expect "ranks recorded" "SELECT value FROM run_facts WHERE key = 'data_parallel.ranks'" 2
+  say "3. ok: one run, completed, trained by 2 ranks"
+else
+  say "3. the trial itself not run: this mtlab has no data-parallel training (mtlab run --nproc)"
+fi
+
 finished=1

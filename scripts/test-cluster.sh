@@ -13,14 +13,15 @@
 #      has data-parallel training (`mtlab run --nproc`), the trial itself;
 #   4. k8s-workers.yaml: parsed, and its Jobs, Service and Secret checked
 #      against each other (scripts/cluster/check_k8s.py).
-# Every daemon is stopped and the folder removed at the end, also on failure.
+# Every daemon and job is stopped and the folder removed at the end, also on
+# failure (after the logs are shown) or when the time limit passes.
 #
 # Usage: scripts/test-cluster.sh [--build DIR] [--timeout SECONDS] [--postgres] [--keep]
 #   --build DIR      build tree holding bin/mtlab (default $MTLAB_BUILD_DIR or build)
 #   --timeout S      fail when the whole test takes longer (default 300)
 #   --postgres       results store in a throwaway PostgreSQL (scripts/pg_local.sh)
 #                    instead of a SQLite file
-#   --keep           keep the work folder (it is always kept after a failure)
+#   --keep           keep the work folder (daemons' logs, job logs, stores)
 # Needs root (apt-get installs slurm-wlm and munge when missing; the daemons run
 # as root). Exit code 0 when every check passed, 77 when it cannot run here.
 set -uo pipefail
@@ -103,10 +104,11 @@ cleanup() {
   done
   [[ -S "$work/run/munge.sock" ]] && timeout 10 munged --stop --socket="$work/run/munge.sock" >/dev/null 2>&1
   ((postgres)) && "$repo/scripts/pg_local.sh" stop "$work/pg" >/dev/null 2>&1
-  if ((keep || !finished)); then
+  if ((keep)); then
     say "work folder kept: $work"
   else
     rm -rf "$work"
+    ((finished)) || say "(the logs above; --keep keeps the work folder)"
   fi
   exit "$code"
 }
@@ -191,7 +193,9 @@ say "Slurm $(sl sinfo -V | cut -d' ' -f2) up: node $host, controller port $ctld_
 # --- the experiment --------------------------------------------------------------
 export MTLAB="$mtlab" MTLAB_DATA="$data" MTLAB_PLUGIN_PATH=
 if ((postgres)); then
+  [[ -x "$repo/scripts/pg_local.sh" ]] || fail "--postgres needs scripts/pg_local.sh"
   store="$("$repo/scripts/pg_local.sh" start "$work/pg")" || fail "PostgreSQL did not start"
+  "$mtlab" query "$store" "SELECT 1" >/dev/null || fail "this mtlab cannot open $store"
 fi
 
 # Two trials (seeds) of a tiny from-scratch BERT on an ATIS slice, a few seconds
@@ -356,6 +360,51 @@ if "$mtlab" run --help | grep -q -- '--nproc'; then
   say "3. ok: one run, completed, trained by 2 ranks"
 else
   say "3. the trial itself not run: this mtlab has no data-parallel training (mtlab run --nproc)"
+fi
+
+# --- 4. the Kubernetes examples --------------------------------------------------
+# No cluster here: the manifest is parsed and its objects checked against each
+# other (check_k8s.py), the checker is shown to catch two mistakes, and the
+# worker Job's pods run as local processes, as a kubelet would start them (env
+# from the Secret and the completion index, the ConfigMap's spec, the volumes
+# mapped to local folders) against this test's store.
+say "4. k8s-workers.yaml"
+k8s="$recipes/k8s-workers.yaml"
+python3 -c 'import yaml' 2>/dev/null || apt-get install -y --no-install-recommends python3-yaml >/dev/null 2>&1 \
+  || fail "python3 cannot import yaml (apt-get install python3-yaml)"
+python3 "$recipes/check_k8s.py" "$k8s" >/dev/null || fail "check_k8s.py rejects $k8s"
+mkdir -p "$work/k8s/runs"
+sed -e 's|url: postgresql://mtlab@|url: postgresql://mtlab:secret@|' -e 's|value: "2"|value: "3"|' "$k8s" >"$work/k8s/broken.yaml"
+python3 "$recipes/check_k8s.py" "$work/k8s/broken.yaml" >"$work/k8s/broken.log" 2>&1 \
+  && fail "check_k8s.py accepted a password in the URL and WORLD_SIZE 3 for 2 ranks"
+grep -q "password inside the URL" "$work/k8s/broken.log" && grep -q "WORLD_SIZE 3 != completions 2" "$work/k8s/broken.log" \
+  || fail "check_k8s.py did not name both mistakes: $(cat "$work/k8s/broken.log")"
+export MTLAB_DB="${store:-$work/k8s/results.db}"
+python3 "$recipes/check_k8s.py" "$k8s" --pods "$work/k8s/pods" --volume "mtlab-data=$data" \
+  --volume "mtlab-runs=$work/k8s/runs" --secret "mtlab-postgres.url=$MTLAB_DB" --cpu-limit 1 \
+  --host "mtlab-ddp-0.mtlab-ddp=127.0.0.1" --env "MASTER_PORT=$(free_port)" >/dev/null || fail "check_k8s.py --pods failed"
+# The pods' command is `mtlab …`: this build's, first on PATH.
+pods=()
+for script in "$work"/k8s/pods/mtlab-workers-*.sh; do
+  PATH="$build/bin:$PATH" timeout $((deadline - SECONDS)) bash "$script" >"${script%.sh}.log" 2>&1 &
+  pods+=($!)
+done
+for pid in "${pods[@]}"; do wait "$pid" || fail "a worker pod exited with $? (see $work/k8s/pods/*.log)"; done
+expect "queued trials" "SELECT count(*) FROM trial_queue WHERE experiment_id = (SELECT id FROM experiments WHERE name = 'k8s-sweep')" 4
+expect "runs (one per trial)" "SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep'" 4
+expect "completed runs" "SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep' AND r.status = 'completed'" 4
+workers="$(sql "SELECT count(DISTINCT pid) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep'")"
+((workers >= 2)) || fail "the 4 trials were run by $workers worker(s), expected several"
+say "4. ok: manifest consistent; ${#pods[@]} worker pods ran the 4 trials once each ($workers workers took some)"
+if "$mtlab" run --help | grep -q -- '--nproc'; then
+  pods=()
+  for script in "$work"/k8s/pods/mtlab-ddp-*.sh; do
+    PATH="$build/bin:$PATH" timeout $((deadline - SECONDS)) bash "$script" >"${script%.sh}.log" 2>&1 &
+    pods+=($!)
+  done
+  for pid in "${pods[@]}"; do wait "$pid" || fail "a data-parallel pod exited with $? (see $work/k8s/pods/*.log)"; done
+  expect "data-parallel runs of k8s-ddp with 2 ranks" "SELECT count(*) FROM run_facts f JOIN runs r ON r.id = f.run_id JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-ddp' AND f.key = 'data_parallel.ranks' AND f.value = '2' AND r.status = 'completed'" 4
+  say "4. ok: the data-parallel Job's 2 pods trained the 4 trials together"
 fi
 
 finished=1

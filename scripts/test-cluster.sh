@@ -11,16 +11,21 @@
 #   3. slurm-ddp.sbatch over 2 tasks: the command line srun starts per rank
 #      (rank variables, MASTER_ADDR/MASTER_PORT, threads) and, when this mtlab
 #      has data-parallel training (`mtlab run --nproc`), the trial itself;
-#   4. k8s-workers.yaml: parsed, and its Jobs, Service and Secret checked
-#      against each other (scripts/cluster/check_k8s.py).
+#   4. k8s-workers.yaml: parsed and its objects checked against each other
+#      (scripts/cluster/check_k8s.py, shown to catch two planted mistakes);
+#      the worker Job's 4 pods run as local processes, started as a kubelet
+#      would (env from the Secret and the completion index, the ConfigMap's
+#      spec, volumes mapped to folders): each trial once; with --nproc, the
+#      data-parallel Job's 2 pods too.
 # Every daemon and job is stopped and the folder removed at the end, also on
 # failure (after the logs are shown) or when the time limit passes.
 #
-# Usage: scripts/test-cluster.sh [--build DIR] [--timeout SECONDS] [--postgres] [--keep]
+# Usage: scripts/test-cluster.sh [--build DIR] [--timeout SECONDS] [--postgres] [--phases LIST] [--keep]
 #   --build DIR      build tree holding bin/mtlab (default $MTLAB_BUILD_DIR or build)
 #   --timeout S      fail when the whole test takes longer (default 300)
 #   --postgres       results store in a throwaway PostgreSQL (scripts/pg_local.sh)
 #                    instead of a SQLite file
+#   --phases LIST    the checks to run, e.g. 1,3 (default 1,2,3,4)
 #   --keep           keep the work folder (daemons' logs, job logs, stores)
 # Needs root (apt-get installs slurm-wlm and munge when missing; the daemons run
 # as root). Exit code 0 when every check passed, 77 when it cannot run here.
@@ -31,13 +36,15 @@ build="${MTLAB_BUILD_DIR:-build}"
 limit=300
 postgres=0
 keep=0
+phases=1,2,3,4
 while (($#)); do
   case "$1" in
     --build) build="${2:?--build needs a folder}"; shift 2 ;;
     --timeout) limit="${2:?--timeout needs seconds}"; shift 2 ;;
     --postgres) postgres=1; shift ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --phases) phases="${2:?--phases needs a list}"; shift 2 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "test-cluster: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -273,138 +280,144 @@ expect_completed() {
 }
 
 # --- 1. a sweep over a job array of workers --------------------------------------
-write_spec workers 2
-export MTLAB_DB="${store:-$work/workers/results.db}"
-say "1. slurm-workers.sbatch, 2 array tasks, 2-trial sweep"
-jid="$(submit_workers workers)" || fail "sbatch refused slurm-workers.sbatch"
-wait_for "job array $jid to finish" job_gone "$jid"
-expect_completed "$jid" 2
-expect "queued trials" "SELECT count(*) FROM trial_queue" 2
-expect "runs (one per trial)" "SELECT count(*) FROM runs" 2
-expect "completed runs" "SELECT count(*) FROM runs WHERE status = 'completed'" 2
-expect "distinct trials" "SELECT count(DISTINCT trial) FROM runs" 2
-expect "workers that ran a trial (distinct host and pid)" "SELECT count(DISTINCT host || ':' || pid) FROM runs" 2
-expect "LibTorch threads = --cpus-per-task" "SELECT min(threads) || '-' || max(threads) FROM runs" "1-1"
-say "1. ok: 2 trials, each completed once, by 2 workers with 1 thread each"
+phase_workers() {
+  write_spec workers 2
+  export MTLAB_DB="${store:-$work/workers/results.db}"
+  say "1. slurm-workers.sbatch, 2 array tasks, 2-trial sweep"
+  jid="$(submit_workers workers)" || fail "sbatch refused slurm-workers.sbatch"
+  wait_for "job array $jid to finish" job_gone "$jid"
+  expect_completed "$jid" 2
+  expect "queued trials" "SELECT count(*) FROM trial_queue" 2
+  expect "runs (one per trial)" "SELECT count(*) FROM runs" 2
+  expect "completed runs" "SELECT count(*) FROM runs WHERE status = 'completed'" 2
+  expect "distinct trials" "SELECT count(DISTINCT trial) FROM runs" 2
+  expect "workers that ran a trial (distinct host and pid)" "SELECT count(DISTINCT host || ':' || pid) FROM runs" 2
+  expect "LibTorch threads = --cpus-per-task" "SELECT min(threads) || '-' || max(threads) FROM runs" "1-1"
+  say "1. ok: 2 trials, each completed once, by 2 workers with 1 thread each"
+}
 
 # --- 2. a requeued array task joins again ----------------------------------------
-write_spec requeue 6
-export MTLAB_DB="${store:-$work/requeue/results.db}"
-say "2. slurm-workers.sbatch, one task requeued while it trains"
-jid="$(submit_workers requeue)" || fail "sbatch refused slurm-workers.sbatch"
-# The first resume checkpoint written; its run's pid names the worker, and the
-# worker's log its array task.
-checkpoint() { find "$work/requeue/runs" -name state.pt 2>/dev/null | grep -q .; }
-wait_for "a resume checkpoint in $work/requeue/runs" checkpoint
-run="$(find "$work/requeue/runs" -name state.pt | head -n 1 | grep -o 'run-[0-9]*/' | tr -dc 0-9)"
-pid="$(sql "SELECT pid FROM runs WHERE id = $run")"
-task="$(grep -l "^worker $pid:" "$work"/requeue/worker-*.log | sed 's/.*worker-\([0-9]*\)\.log/\1/')"
-[[ "$task" =~ ^[01]$ ]] || fail "no worker log names pid '$pid' (run $run)"
-sl scontrol requeue "${jid}_$task" || fail "scontrol requeue ${jid}_$task refused"
-say "2. requeued task $task (worker $pid) while its run $run trained"
-wait_for "job array $jid to finish" job_gone "$jid"
-expect_completed "$jid" 2
-expect "runs (one per trial)" "SELECT count(*) FROM runs" 2
-expect "completed runs" "SELECT count(*) FROM runs WHERE status = 'completed'" 2
-expect "the interrupted run, resumed as its second attempt" "SELECT count(*) FROM runs WHERE id = $run AND attempt = 2" 1
-starts="$(grep -c '^mtlab worker: job' "$work/requeue/worker-$task.log")"
-[[ "$starts" == 2 ]] || fail "task $task's log shows $starts start(s) of the script, expected 2 (requeued once)"
-grep -q "restart 1 on" "$work/requeue/worker-$task.log" || fail "task $task's second start does not say restart 1"
-say "2. ok: the requeued task started again and joined; run $run resumed; 2 trials, each one run, completed"
+phase_requeue() {
+  write_spec requeue 6
+  export MTLAB_DB="${store:-$work/requeue/results.db}"
+  say "2. slurm-workers.sbatch, one task requeued while it trains"
+  jid="$(submit_workers requeue)" || fail "sbatch refused slurm-workers.sbatch"
+  # The first resume checkpoint written; its run's pid names the worker, and the
+  # worker's log its array task.
+  checkpoint() { find "$work/requeue/runs" -name state.pt 2>/dev/null | grep -q .; }
+  wait_for "a resume checkpoint in $work/requeue/runs" checkpoint
+  run="$(find "$work/requeue/runs" -name state.pt | head -n 1 | grep -o 'run-[0-9]*/' | tr -dc 0-9)"
+  pid="$(sql "SELECT pid FROM runs WHERE id = $run")"
+  task="$(grep -l "^worker $pid:" "$work"/requeue/worker-*.log | sed 's/.*worker-\([0-9]*\)\.log/\1/')"
+  [[ "$task" =~ ^[01]$ ]] || fail "no worker log names pid '$pid' (run $run)"
+  sl scontrol requeue "${jid}_$task" || fail "scontrol requeue ${jid}_$task refused"
+  say "2. requeued task $task (worker $pid) while its run $run trained"
+  wait_for "job array $jid to finish" job_gone "$jid"
+  expect_completed "$jid" 2
+  expect "runs (one per trial)" "SELECT count(*) FROM runs" 2
+  expect "completed runs" "SELECT count(*) FROM runs WHERE status = 'completed'" 2
+  expect "the interrupted run, resumed as its second attempt" "SELECT count(*) FROM runs WHERE id = $run AND attempt = 2" 1
+  starts="$(grep -c '^mtlab worker: job' "$work/requeue/worker-$task.log")"
+  [[ "$starts" == 2 ]] || fail "task $task's log shows $starts start(s) of the script, expected 2 (requeued once)"
+  grep -q "restart 1 on" "$work/requeue/worker-$task.log" || fail "task $task's second start does not say restart 1"
+  say "2. ok: the requeued task started again and joined; run $run resumed; 2 trials, each one run, completed"
+}
 
 # --- 3. a data-parallel trial over srun ------------------------------------------
-# First the command line srun starts for each rank, with a stand-in for mtlab
-# that writes down its arguments and environment; RANK and WORLD_SIZE leaked
-# from the submitting shell must not reach it (torchrun's would win over Slurm's).
-mkdir -p "$work/ddp"
-cat >"$work/ddp/record-rank" <<'EOF'
+phase_ddp() {
+  # First the command line srun starts for each rank, with a stand-in for mtlab
+  # that writes down its arguments and environment; RANK and WORLD_SIZE leaked
+  # from the submitting shell must not reach it (torchrun's would win over Slurm's).
+  mkdir -p "$work/ddp"
+  cat >"$work/ddp/record-rank" <<'EOF'
 #!/usr/bin/env bash
 { echo "args=$*"; env | grep -E '^(SLURM_PROCID|SLURM_NTASKS|SLURM_LOCALID|MASTER_ADDR|MASTER_PORT|OMP_NUM_THREADS|RANK|WORLD_SIZE|LOCAL_RANK)=' | sort; } \
   >"rank-$SLURM_PROCID.txt"
 EOF
-chmod +x "$work/ddp/record-rank"
-say "3. slurm-ddp.sbatch over 2 tasks: the command each rank runs"
-jid="$(RANK=5 WORLD_SIZE=9 MTLAB="$work/ddp/record-rank" sl sbatch --parsable --nodes=1 --ntasks=2 --cpus-per-task=1 \
-  --chdir="$work/ddp" --output="$work/ddp/record-%j.log" "$recipes/slurm-ddp.sbatch" exp.toml)" \
-  || fail "sbatch refused slurm-ddp.sbatch"
-wait_for "job $jid to finish" job_gone "$jid"
-expect_completed "$jid" 1
-for rank in 0 1; do
-  want="args=run exp.toml --no-progress
-MASTER_ADDR=$host
-MASTER_PORT=$((20000 + jid % 20000))
-OMP_NUM_THREADS=1
-SLURM_LOCALID=$rank
-SLURM_NTASKS=2
-SLURM_PROCID=$rank"
-  got="$(cat "$work/ddp/rank-$rank.txt" 2>/dev/null)"
-  [[ "$got" == "$want" ]] || fail "rank $rank ran with
-$got
-expected
-$want"
-done
-say "3. ok: srun started ranks 0 and 1 of 2, master $host:$((20000 + jid % 20000)), torchrun's variables cleared"
-
-if "$mtlab" run --help | grep -q -- '--nproc'; then
-  write_spec ddp 1
-  sed -i 's/^seeds = .*/seeds = [1]/' "$work/ddp/exp.toml"
-  export MTLAB_DB="${store:-$work/ddp/results.db}"
-  say "3. slurm-ddp.sbatch over 2 tasks: one trial trained by 2 ranks"
-  jid="$(MTLAB="$mtlab" sl sbatch --parsable --nodes=1 --ntasks=2 --cpus-per-task=1 --chdir="$work/ddp" \
-    --output="$work/ddp/ddp-%j.log" "$recipes/slurm-ddp.sbatch" exp.toml)" || fail "sbatch refused slurm-ddp.sbatch"
+  chmod +x "$work/ddp/record-rank"
+  say "3. slurm-ddp.sbatch over 2 tasks: the command each rank runs"
+  jid="$(RANK=5 WORLD_SIZE=9 MTLAB="$work/ddp/record-rank" sl sbatch --parsable --nodes=1 --ntasks=2 --cpus-per-task=1 \
+    --chdir="$work/ddp" --output="$work/ddp/record-%j.log" "$recipes/slurm-ddp.sbatch" exp.toml)" \
+    || fail "sbatch refused slurm-ddp.sbatch"
   wait_for "job $jid to finish" job_gone "$jid"
   expect_completed "$jid" 1
-  expect "runs" "SELECT count(*) FROM runs" 1
-  expect "completed runs" "SELECT count(*) FROM runs WHERE status = 'completed'" 1
-  expect "ranks recorded" "SELECT value FROM run_facts WHERE key = 'data_parallel.ranks'" 2
-  say "3. ok: one run, completed, trained by 2 ranks"
-else
-  say "3. the trial itself not run: this mtlab has no data-parallel training (mtlab run --nproc)"
-fi
+  for rank in 0 1; do
+    want="$(printf '%s\n' "args=run exp.toml --no-progress" "MASTER_ADDR=$host" "MASTER_PORT=$((20000 + jid % 20000))" \
+      OMP_NUM_THREADS=1 "SLURM_LOCALID=$rank" SLURM_NTASKS=2 "SLURM_PROCID=$rank")"
+    got="$(cat "$work/ddp/rank-$rank.txt" 2>/dev/null)"
+    [[ "$got" == "$want" ]] || fail "rank $rank ran with: $(echo $got) (expected: $(echo $want))"
+  done
+  say "3. ok: srun started ranks 0 and 1 of 2, master $host:$((20000 + jid % 20000)), torchrun's variables cleared"
+
+  if "$mtlab" run --help | grep -q -- '--nproc'; then
+    write_spec ddp 1
+    sed -i 's/^seeds = .*/seeds = [1]/' "$work/ddp/exp.toml"
+    export MTLAB_DB="${store:-$work/ddp/results.db}"
+    say "3. slurm-ddp.sbatch over 2 tasks: one trial trained by 2 ranks"
+    jid="$(MTLAB="$mtlab" sl sbatch --parsable --nodes=1 --ntasks=2 --cpus-per-task=1 --chdir="$work/ddp" \
+      --output="$work/ddp/ddp-%j.log" "$recipes/slurm-ddp.sbatch" exp.toml)" || fail "sbatch refused slurm-ddp.sbatch"
+    wait_for "job $jid to finish" job_gone "$jid"
+    expect_completed "$jid" 1
+    expect "runs" "SELECT count(*) FROM runs" 1
+    expect "completed runs" "SELECT count(*) FROM runs WHERE status = 'completed'" 1
+    expect "ranks recorded" "SELECT value FROM run_facts WHERE key = 'data_parallel.ranks'" 2
+    say "3. ok: one run, completed, trained by 2 ranks"
+  else
+    say "3. the trial itself not run: this mtlab has no data-parallel training (mtlab run --nproc)"
+  fi
+}
 
 # --- 4. the Kubernetes examples --------------------------------------------------
-# No cluster here: the manifest is parsed and its objects checked against each
-# other (check_k8s.py), the checker is shown to catch two mistakes, and the
-# worker Job's pods run as local processes, as a kubelet would start them (env
-# from the Secret and the completion index, the ConfigMap's spec, the volumes
-# mapped to local folders) against this test's store.
-say "4. k8s-workers.yaml"
-k8s="$recipes/k8s-workers.yaml"
-python3 -c 'import yaml' 2>/dev/null || apt-get install -y --no-install-recommends python3-yaml >/dev/null 2>&1 \
-  || fail "python3 cannot import yaml (apt-get install python3-yaml)"
-python3 "$recipes/check_k8s.py" "$k8s" >/dev/null || fail "check_k8s.py rejects $k8s"
-mkdir -p "$work/k8s/runs"
-sed -e 's|url: postgresql://mtlab@|url: postgresql://mtlab:secret@|' -e 's|value: "2"|value: "3"|' "$k8s" >"$work/k8s/broken.yaml"
-python3 "$recipes/check_k8s.py" "$work/k8s/broken.yaml" >"$work/k8s/broken.log" 2>&1 \
-  && fail "check_k8s.py accepted a password in the URL and WORLD_SIZE 3 for 2 ranks"
-grep -q "password inside the URL" "$work/k8s/broken.log" && grep -q "WORLD_SIZE 3 != completions 2" "$work/k8s/broken.log" \
-  || fail "check_k8s.py did not name both mistakes: $(cat "$work/k8s/broken.log")"
-export MTLAB_DB="${store:-$work/k8s/results.db}"
-python3 "$recipes/check_k8s.py" "$k8s" --pods "$work/k8s/pods" --volume "mtlab-data=$data" \
-  --volume "mtlab-runs=$work/k8s/runs" --secret "mtlab-postgres.url=$MTLAB_DB" --cpu-limit 1 \
-  --host "mtlab-ddp-0.mtlab-ddp=127.0.0.1" --env "MASTER_PORT=$(free_port)" >/dev/null || fail "check_k8s.py --pods failed"
-# The pods' command is `mtlab …`: this build's, first on PATH.
-pods=()
-for script in "$work"/k8s/pods/mtlab-workers-*.sh; do
-  PATH="$build/bin:$PATH" timeout $((deadline - SECONDS)) bash "$script" >"${script%.sh}.log" 2>&1 &
-  pods+=($!)
-done
-for pid in "${pods[@]}"; do wait "$pid" || fail "a worker pod exited with $? (see $work/k8s/pods/*.log)"; done
-expect "queued trials" "SELECT count(*) FROM trial_queue WHERE experiment_id = (SELECT id FROM experiments WHERE name = 'k8s-sweep')" 4
-expect "runs (one per trial)" "SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep'" 4
-expect "completed runs" "SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep' AND r.status = 'completed'" 4
-workers="$(sql "SELECT count(DISTINCT pid) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep'")"
-((workers >= 2)) || fail "the 4 trials were run by $workers worker(s), expected several"
-say "4. ok: manifest consistent; ${#pods[@]} worker pods ran the 4 trials once each ($workers workers took some)"
-if "$mtlab" run --help | grep -q -- '--nproc'; then
+phase_k8s() {
+  # No cluster here: the manifest is parsed and its objects checked against each
+  # other (check_k8s.py), the checker is shown to catch two mistakes, and the
+  # worker Job's pods run as local processes, as a kubelet would start them (env
+  # from the Secret and the completion index, the ConfigMap's spec, the volumes
+  # mapped to local folders) against this test's store.
+  say "4. k8s-workers.yaml"
+  k8s="$recipes/k8s-workers.yaml"
+  python3 -c 'import yaml' 2>/dev/null || apt-get install -y --no-install-recommends python3-yaml >/dev/null 2>&1 \
+    || fail "python3 cannot import yaml (apt-get install python3-yaml)"
+  python3 "$recipes/check_k8s.py" "$k8s" >/dev/null || fail "check_k8s.py rejects $k8s"
+  mkdir -p "$work/k8s/runs"
+  sed -e 's|url: postgresql://mtlab@|url: postgresql://mtlab:secret@|' -e 's|value: "2"|value: "3"|' "$k8s" >"$work/k8s/broken.yaml"
+  python3 "$recipes/check_k8s.py" "$work/k8s/broken.yaml" >"$work/k8s/broken.log" 2>&1 \
+    && fail "check_k8s.py accepted a password in the URL and WORLD_SIZE 3 for 2 ranks"
+  grep -q "password inside the URL" "$work/k8s/broken.log" && grep -q "WORLD_SIZE 3 != completions 2" "$work/k8s/broken.log" \
+    || fail "check_k8s.py did not name both mistakes: $(cat "$work/k8s/broken.log")"
+  export MTLAB_DB="${store:-$work/k8s/results.db}"
+  python3 "$recipes/check_k8s.py" "$k8s" --pods "$work/k8s/pods" --volume "mtlab-data=$data" \
+    --volume "mtlab-runs=$work/k8s/runs" --secret "mtlab-postgres.url=$MTLAB_DB" --cpu-limit 1 \
+    --host "mtlab-ddp-0.mtlab-ddp=127.0.0.1" --env "MASTER_PORT=$(free_port)" >/dev/null || fail "check_k8s.py --pods failed"
+  # The pods' command is `mtlab …`: this build's, first on PATH.
   pods=()
-  for script in "$work"/k8s/pods/mtlab-ddp-*.sh; do
+  for script in "$work"/k8s/pods/mtlab-workers-*.sh; do
     PATH="$build/bin:$PATH" timeout $((deadline - SECONDS)) bash "$script" >"${script%.sh}.log" 2>&1 &
     pods+=($!)
   done
-  for pid in "${pods[@]}"; do wait "$pid" || fail "a data-parallel pod exited with $? (see $work/k8s/pods/*.log)"; done
-  expect "data-parallel runs of k8s-ddp with 2 ranks" "SELECT count(*) FROM run_facts f JOIN runs r ON r.id = f.run_id JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-ddp' AND f.key = 'data_parallel.ranks' AND f.value = '2' AND r.status = 'completed'" 4
-  say "4. ok: the data-parallel Job's 2 pods trained the 4 trials together"
-fi
+  for pid in "${pods[@]}"; do wait "$pid" || fail "a worker pod exited with $? (see $work/k8s/pods/*.log)"; done
+  expect "queued trials" "SELECT count(*) FROM trial_queue WHERE experiment_id = (SELECT id FROM experiments WHERE name = 'k8s-sweep')" 4
+  expect "runs (one per trial)" "SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep'" 4
+  expect "completed runs" "SELECT count(*) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep' AND r.status = 'completed'" 4
+  workers="$(sql "SELECT count(DISTINCT pid) FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-sweep'")"
+  ((workers >= 2)) || fail "the 4 trials were run by $workers worker(s), expected several"
+  say "4. ok: manifest consistent; ${#pods[@]} worker pods ran the 4 trials once each ($workers workers took some)"
+  if "$mtlab" run --help | grep -q -- '--nproc'; then
+    pods=()
+    for script in "$work"/k8s/pods/mtlab-ddp-*.sh; do
+      PATH="$build/bin:$PATH" timeout $((deadline - SECONDS)) bash "$script" >"${script%.sh}.log" 2>&1 &
+      pods+=($!)
+    done
+    for pid in "${pods[@]}"; do wait "$pid" || fail "a data-parallel pod exited with $? (see $work/k8s/pods/*.log)"; done
+    expect "data-parallel runs of k8s-ddp with 2 ranks" "SELECT count(*) FROM run_facts f JOIN runs r ON r.id = f.run_id JOIN experiments e ON e.id = r.experiment_id WHERE e.name = 'k8s-ddp' AND f.key = 'data_parallel.ranks' AND f.value = '2' AND r.status = 'completed'" 4
+    say "4. ok: the data-parallel Job's 2 pods trained the 4 trials together"
+  fi
+}
 
+for phase in ${phases//,/ }; do
+  case "$phase" in
+    1) phase_workers ;; 2) phase_requeue ;; 3) phase_ddp ;; 4) phase_k8s ;;
+    *) fail "--phases: no phase $phase (1-4)" ;;
+  esac
+done
 finished=1

@@ -70,6 +70,8 @@ wait_for() {
 }
 # A Slurm client call; none may hang the test.
 sl() { timeout 30 "$@"; }
+# Seconds left before the deadline (at least 1: `timeout 0` would mean none).
+left() { echo $((deadline > SECONDS + 1 ? deadline - SECONDS : 1)); }
 
 # --- Slurm and munge from Debian ---------------------------------------------
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null \
@@ -77,8 +79,9 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
   if [[ $(id -u) -ne 0 ]]; then say "SKIPPED: slurm-wlm and munge are not installed and this is not root"; exit 77; fi
   say "installing slurm-wlm and munge"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null 2>&1 \
-    || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null; } \
+  apt_get() { timeout 300 apt-get "$@" >/dev/null 2>&1; }
+  apt_get install -y --no-install-recommends slurm-wlm munge \
+    || { apt_get update && apt_get install -y --no-install-recommends slurm-wlm munge; } \
     || { say "SKIPPED: apt-get could not install slurm-wlm munge"; exit 77; }
 fi
 [[ $(id -u) -eq 0 ]] || { say "SKIPPED: slurmd must run as root to start jobs"; exit 77; }
@@ -256,7 +259,7 @@ EOF
 }
 
 # One value of one SQL statement on the store.
-sql() { "$mtlab" query "$MTLAB_DB" "$1" --csv | sed -n 2p | tr -d '\r'; }  # CSV lines end in CRLF
+sql() { timeout 60 "$mtlab" query "$MTLAB_DB" "$1" --csv | sed -n 2p | tr -d '\r'; }  # CSV lines end in CRLF
 expect() {  # expect WHAT SQL VALUE
   local got
   got="$(sql "$2")"
@@ -376,7 +379,7 @@ phase_k8s() {
   # mapped to local folders) against this test's store.
   say "4. k8s-workers.yaml"
   k8s="$recipes/k8s-workers.yaml"
-  python3 -c 'import yaml' 2>/dev/null || apt-get install -y --no-install-recommends python3-yaml >/dev/null 2>&1 \
+  python3 -c 'import yaml' 2>/dev/null || timeout 300 apt-get install -y --no-install-recommends python3-yaml >/dev/null 2>&1 \
     || fail "python3 cannot import yaml (apt-get install python3-yaml)"
   python3 "$recipes/check_k8s.py" "$k8s" >/dev/null || fail "check_k8s.py rejects $k8s"
   mkdir -p "$work/k8s/runs"
@@ -392,7 +395,7 @@ phase_k8s() {
   # The pods' command is `mtlab …`: this build's, first on PATH.
   pods=()
   for script in "$work"/k8s/pods/mtlab-workers-*.sh; do
-    PATH="$build/bin:$PATH" timeout $((deadline - SECONDS)) bash "$script" >"${script%.sh}.log" 2>&1 &
+    PATH="$build/bin:$PATH" timeout "$(left)" bash "$script" >"${script%.sh}.log" 2>&1 &
     pods+=($!)
   done
   for pid in "${pods[@]}"; do wait "$pid" || fail "a worker pod exited with $? (see $work/k8s/pods/*.log)"; done
@@ -405,7 +408,7 @@ phase_k8s() {
   if "$mtlab" run --help | grep -q -- '--nproc'; then
     pods=()
     for script in "$work"/k8s/pods/mtlab-ddp-*.sh; do
-      PATH="$build/bin:$PATH" timeout $((deadline - SECONDS)) bash "$script" >"${script%.sh}.log" 2>&1 &
+      PATH="$build/bin:$PATH" timeout "$(left)" bash "$script" >"${script%.sh}.log" 2>&1 &
       pods+=($!)
     done
     for pid in "${pods[@]}"; do wait "$pid" || fail "a data-parallel pod exited with $? (see $work/k8s/pods/*.log)"; done

@@ -12,3 +12,9 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 # The Unicode classes of GPT-2's pre-tokenizer pattern (byte-level BPE).
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# Data-parallel training (framework/train/process_group.cpp): LibTorch's c10d
+# Gloo backend needs Gloo's headers and library (libgloo-dev); NCCL only where
+# LibTorch was built with CUDA (Debian's is not: that branch then says so at run time).
+find_path(MTLAB_GLOO_INCLUDE_DIR gloo/context.h REQUIRED)
+find_library(MTLAB_GLOO_LIBRARY gloo REQUIRED)
+find_library(MTLAB_TORCH_CUDA_LIBRARY torch_cuda HINTS ${TORCH_INSTALL_PREFIX}/lib)

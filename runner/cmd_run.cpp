@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "command.h"
+#include "distributed_launch.h"
 #include "experiment_runner.h"
 
 namespace mtlab::cli {
@@ -28,7 +29,15 @@ void setup(CLI::App& app, GlobalOptions& global) {
   sub->add_flag("--no-progress", o->no_progress, "No progress bars");
   sub->add_flag("--report", o->report,
                 "At the end, write the sweep's HTML report (mtlab report) as <experiment>-report.html beside the database");
-  sub->callback([o, &global] {
+  // Data-parallel ranks on this machine (distributed_launch.h).
+  auto launch = std::make_shared<LaunchOptions>();
+  add_launch_options(*sub, *launch);
+  sub->callback([o, launch, &global] {
+    if (launch->nproc > 1 && !o->dry_run) {
+      const int code = launch_local_ranks(*launch);
+      if (code != 0) throw CLI::RuntimeError(code);
+      return;
+    }
     o->quiet = global.quiet;
     const int code = run_experiment(*o);
     if (code != 0) throw CLI::RuntimeError(code);

@@ -14,6 +14,8 @@
 #include "mtlab/spec/trial_source.h"
 #include "mtlab/storage/results_store.h"
 #include "compare_layout.h"
+#include "distributed_trials.h"
+#include "mtlab/train/distributed.h"
 #include "mtlab/train/interrupt.h"
 #include "report_writer.h"
 #include "sweep_loop.h"
@@ -121,6 +123,12 @@ int run_experiment(const RunOptions& options) {
     return 0;
   }
   for (const auto& w : registry.warnings()) log::debug("{}", w);
+  // Data-parallel (docs/distributed.md): ranks other than 0 follow rank 0's trials and end here.
+  if (options.workers > 0 && read_rank_environment().data_parallel()) {
+    throw Error("mtlab run --workers: this process is one rank of a data-parallel group (WORLD_SIZE > 1): workers "
+                "and data-parallel ranks do not combine");
+  }
+  if (const auto follower_exit = join_data_parallel(experiment, registry)) return *follower_exit;
 
   const spec::Trial& first = experiment.trials.front();
   const auto store =
@@ -140,6 +148,7 @@ int run_experiment(const RunOptions& options) {
     spec::SweepSource source(experiment.trials);
     SweepLoop loop(settings, *store, registry);
     counts = loop.run(source);
+    announce_sweep_end();  // data-parallel: the other ranks stop (distributed_trials.h)
   }
   store->flush();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "child_process.h"
+#include "distributed_trials.h"
 #include "heartbeat.h"
 #include "lineage.h"
 #include "mtlab/core/log.h"
@@ -97,6 +98,7 @@ SweepCounts SweepLoop::run(spec::TrialSource& source) {
       counts.interrupted = true;
       break;
     }
+    if (!data_parallel_usable()) break;  // data-parallel: a rank was lost (distributed_trials.h)
   }
   return counts;
 }

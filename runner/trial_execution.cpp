@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "distributed_trials.h"
 #include "mtlab/core/log.h"
+#include "mtlab/train/distributed.h"
+#include "mtlab/train/interrupt.h"
 #include "storage_recorder.h"
 #include "trial_runner.h"
 
@@ -23,7 +26,19 @@ void execute_trial(const TrialJob& job, storage::ResultsStore& store, plugin::Re
   context.resume = job.resume;
   context.progress = job.progress;
   context.frozen_cache = job.frozen_cache;
-  const TrialOutcome outcome = run_trial(context, recorder);
+  // Data-parallel: the other ranks run this trial alongside (distributed_trials.h);
+  // a failure here closes the group, so they fail at once instead of at the timeout.
+  context.group = data_parallel_group();
+  announce_trial(job);
+  TrialOutcome outcome;
+  try {
+    outcome = run_trial(context, recorder);
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (context.group) context.group->abort(e.what());
+    throw;
+  }
   for (const auto& [kind, name] : outcome.plugins_used) {
     const auto& info = registry.find(plugin::kind_from_name(kind), name);
     store.record_plugin(job.run_id, {kind, name, info.version, info.file.string(), info.sha256});

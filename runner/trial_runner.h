@@ -13,6 +13,7 @@
 
 namespace mtlab {
 class Backbone;
+class ProcessGroup;
 }
 
 namespace mtlab::cli {
@@ -25,6 +26,7 @@ struct TrialContext {
   bool progress = true;
   bool resume = false;  // continue from output_dir's resume checkpoint when there is one
   FrozenPrefixCache* frozen_cache = nullptr;  // the sweep's; null: a trial that wants one makes its own
+  ProcessGroup* group = nullptr;  // data-parallel ranks (distributed_trials.h); null: alone
 };
 
 struct TrialOutcome {

@@ -23,6 +23,7 @@ ExperimentOptions experiment_options(const Config& t) {
   o.trial_timeout = t.get_int("trial_timeout", o.trial_timeout);
   o.heartbeat_timeout = t.get_int("heartbeat_timeout", o.heartbeat_timeout);
   o.max_retries = t.get_int("max_retries", o.max_retries);
+  o.distributed_timeout = t.get_int("distributed_timeout", o.distributed_timeout);
   return o;
 }
 

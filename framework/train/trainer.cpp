@@ -71,6 +71,7 @@ void Progress::done() {
 }
 
 TrainResult TrainRun::run() {
+  sync_start();
   freeze();
   build_groups();
   plan_unfreezing();
@@ -96,7 +97,7 @@ void TrainRun::run_epoch(std::int64_t epoch) {
   const std::size_t first = epoch == start_epoch_ ? std::min(start_position_, order.size()) : 0;
   for (std::size_t i = 0; i < first; ++i) batches.next(order[i]);
   for (std::size_t i = first; i < order.size() && !stop_; ++i) {
-    if (interrupt_requested()) {
+    if (interrupted()) {
       save_checkpoint(epoch, i, epoch_rng, false);
       throw Interrupted(fmt::format("interrupted at step {}", step_));
     }

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 ResumeTensors TrainRun::resume_tensors() { return {&model_, optimizer_.get(), &log_variance_, &best_}; }
 
 void TrainRun::save_checkpoint(std::int64_t epoch, std::size_t position, const std::string& data_rng, bool finished) {
-  if (checkpoint_file_.empty() || batches_done_ % o_.grad_accumulation != 0) return;
+  if (checkpoint_file_.empty() || batches_done_ % o_.grad_accumulation != 0 || !root()) return;
   recorder_.flush();
   ResumeState state{epoch,    static_cast<std::int64_t>(position), step_, batches_done_, static_cast<std::int64_t>(joined_),
                     finished, have_best_, result_.best_value, result_.best_step, evals_without_gain_, data_rng};
@@ -45,7 +45,7 @@ void TrainRun::resume() {
 }
 
 void TrainRun::remove_checkpoint() {
-  if (checkpoint_file_.empty()) return;  // the run is complete: its resume state is no longer needed
+  if (checkpoint_file_.empty() || !root()) return;  // the run is complete: its resume state is no longer needed
   std::error_code ec;
   fs::remove(checkpoint_file_, ec);
   fs::remove(checkpoint_file_.parent_path(), ec);

@@ -61,6 +61,7 @@ void TrainRun::evaluate_dev(std::optional<double> epoch) {
   record_eval(recorder_, "dev", dev, step_, epoch);
   consider(dev);
   if (o_.early_stopping && evals_without_gain_ >= o_.patience) stop_ = true;
+  sync_stop();
 }
 
 void TrainRun::consider(const std::map<std::string, double>& dev) {
@@ -105,7 +106,7 @@ void TrainRun::finish() {
   }
   recorder_.fact("train.best_step", std::to_string(result_.best_step));
   record_frozen_prefix(prefix_.get(), recorder_);
-  if (o_.save != SaveModel::none && in_.save_model) in_.save_model(in_.output_dir / "model");
+  if (o_.save != SaveModel::none && in_.save_model && root()) in_.save_model(in_.output_dir / "model");
   remove_checkpoint();
   result_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
 }

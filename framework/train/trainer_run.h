@@ -55,6 +55,15 @@ class TrainRun {
   void plan_steps();
   void join_next(std::int64_t at_step);
 
+  // Data parallelism (trainer_parallel.cpp): rank 0's parameters everywhere at
+  // the start; a step's gradients, losses and Ctrl-C summed over the ranks; an
+  // evaluation's stop decision taken from rank 0.
+  bool root() const;
+  void sync_start();
+  BatchLoss sync_step(const BatchLoss& local);
+  void sync_stop();
+  bool interrupted();
+
   // The loop (trainer.cpp).
   void run_epoch(std::int64_t epoch);
   void end_epoch(std::int64_t epoch);
@@ -80,6 +89,8 @@ class TrainRun {
   TrainInputs& in_;
   const TrainerOptions& o_;
   Recorder& recorder_;
+  ProcessGroup* group_ = nullptr;  // set when there is more than one rank
+  bool interrupt_agreed_ = false;  // Ctrl-C on any rank, as of the last step
   MultiTaskModel& model_;
   std::vector<TaskDataset>& datasets_;
   const Clock::time_point start_ = Clock::now();

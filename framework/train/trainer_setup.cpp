@@ -7,6 +7,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/core/suggest.h"
+#include "mtlab/train/distributed.h"
 #include "mtlab/train/multitask_model.h"
 #include "trainer_run.h"
 
@@ -16,10 +17,11 @@ TrainRun::TrainRun(TrainInputs& in, const TrainerOptions& options, Recorder& rec
     : in_(in),
       o_(options),
       recorder_(recorder),
+      group_(in.group && in.group->size() > 1 ? in.group : nullptr),
       model_(*in.model),
       datasets_(*in.datasets),
       rng_(options.seed),
-      progress_(options.progress) {}
+      progress_(options.progress && root()) {}
 
 // Freeze first: the optimizer only ever sees trainable parameters.
 void TrainRun::freeze() {

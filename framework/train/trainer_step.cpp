@@ -5,26 +5,36 @@
 #include <cmath>
 
 #include "mtlab/core/error.h"
+#include "mtlab/train/distributed.h"
 #include "mtlab/train/multitask_model.h"
 #include "trainer_run.h"
 
 namespace mtlab::detail {
 
 // The weighted sum of the batch's task losses, backpropagated (scaled for accumulation).
+// With several ranks, this rank's shard of the batch, each task's loss scaled by
+// the shard's share of its labelled targets (shard_batch), so the ranks' sum is
+// the whole batch's loss.
 BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_t>& indices) {
-  Batch batch = make_batch(datasets_[d].train_tokens, indices, dataset_tasks_[d], d);
+  const auto& split = datasets_[d].train_tokens;
+  BatchShard shard;
+  if (group_) shard = shard_batch(split, indices, dataset_tasks_[d], group_->rank(), group_->size());
+  Batch batch = make_batch(split, group_ ? shard.indices : indices, dataset_tasks_[d], d);
   const auto device = model_.backbone().device();
   auto encoded = encode_batch(model_, prefix_.get(), batch);
   auto logits = model_.heads_forward(encoded, dataset_task_names_[d]);
   at::Tensor total;
   BatchLoss out;
-  for (const auto* t : dataset_tasks_[d]) {
+  for (std::size_t k = 0; k < dataset_tasks_[d].size(); ++k) {
+    const auto* t = dataset_tasks_[d][k];
     auto loss = in_.losses.at(t->name)->compute(logits.at(t->name), batch.targets.at(t->name).to(device));
+    if (group_) loss = loss * shard.share[k];
     out.tasks[t->name] = loss.item<double>();
     at::Tensor term = t->weight * loss;
     if (log_variance_.defined()) {
       const auto s_t = log_variance_[task_index_.at(t->name)];
-      term = torch::exp(-s_t) * loss + s_t;
+      // The regulariser s_t once per step: each rank adds its 1/size of it.
+      term = torch::exp(-s_t) * loss + (group_ ? s_t / static_cast<double>(group_->size()) : s_t);
     }
     total = total.defined() ? total + term : term;
   }
@@ -38,7 +48,8 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
   return out;
 }
 
-void TrainRun::optimizer_step(const BatchLoss& loss) {
+void TrainRun::optimizer_step(const BatchLoss& local) {
+  const BatchLoss loss = group_ ? sync_step(local) : local;
   const double factor = schedule_.factor(step_);
   for (std::size_t g = 0; g < optimizer_->param_groups().size(); ++g) {
     optimizer_->param_groups()[g].options().set_lr(base_lr_[g] * factor);

@@ -46,6 +46,7 @@ struct ExperimentOptions {
   // most max_retries times after the first attempt.
   std::int64_t heartbeat_timeout = kDefaultHeartbeatTimeoutSeconds;
   std::int64_t max_retries = 2;
+  std::int64_t distributed_timeout = 300;  // seconds a data-parallel rank waits for its peers
 };
 
 // [training]

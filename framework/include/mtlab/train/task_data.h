@@ -57,6 +57,20 @@ struct Batch {
 Batch make_batch(const TokenizedSplit& split, const std::vector<std::size_t>& indices,
                  const std::vector<const TaskSpec*>& tasks, std::size_t dataset);
 
+// One rank's part of a global batch (data-parallel training): rows rank,
+// rank + size, … of `global`, and per task (indexed like `tasks`) the share of
+// the global batch's labelled targets these rows hold. A task's loss is a mean
+// over its labelled targets, so share × the shard's mean, summed over the ranks,
+// is the global batch's mean. A rank left without rows gets the batch's first
+// row at share 0 (it still runs forward and backward, so every rank's
+// parameters get gradients alike).
+struct BatchShard {
+  std::vector<std::size_t> indices;
+  std::vector<double> share;
+};
+BatchShard shard_batch(const TokenizedSplit& split, const std::vector<std::size_t>& global,
+                       const std::vector<const TaskSpec*>& tasks, int rank, int size);
+
 // Training order: shuffle, cut into chunks of 50 batches, sort each chunk by
 // length, batch it, shuffle the batches. Padding stays low while every epoch
 // sees a new order.

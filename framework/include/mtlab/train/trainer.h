@@ -25,6 +25,7 @@ namespace mtlab {
 
 class MultiTaskModel;
 class FrozenPrefixCache;
+class ProcessGroup;
 
 // What train() reads: [training] (freeze, frozen_cache, threads and device are
 // the runner's: the checked policy comes in TrainInputs), the schedule, sampling,
@@ -68,6 +69,10 @@ struct TrainInputs {
   bool resume = false;
   // Where a frozen prefix's outputs are kept and reused (shared by a sweep's trials); null: off.
   FrozenPrefixCache* frozen_cache = nullptr;
+  // Data-parallel training (docs/distributed.md): every rank builds the same
+  // batches and trains on its shard; gradients are summed over the ranks; rank 0
+  // alone saves checkpoints and the model. Null or a group of one: alone.
+  ProcessGroup* group = nullptr;
 };
 
 // Where train() keeps the run's resume checkpoint (removed when the run completes).

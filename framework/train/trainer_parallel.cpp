@@ -1,0 +1,55 @@
+// train()'s data parallelism (docs/distributed.md): the ranks start from rank 0's
+// parameters, sum each step's gradients (bucketed all-reduce) and losses, agree
+// on Ctrl-C at step boundaries, and take early stopping from rank 0, so every
+// rank holds the same parameters after every step.
+#include "mtlab/train/distributed.h"
+#include "mtlab/train/interrupt.h"
+#include "mtlab/train/multitask_model.h"
+#include "trainer_run.h"
+
+namespace mtlab::detail {
+
+bool TrainRun::root() const { return !group_ || group_->root(); }
+
+void TrainRun::sync_start() {
+  if (!group_) return;
+  std::vector<at::Tensor> state;
+  for (auto& p : model_.parameters()) state.push_back(p);
+  for (auto& b : model_.buffers()) state.push_back(b);
+  group_->broadcast(state);
+}
+
+// The step's gradients summed over the ranks; the losses too (each rank's is its
+// share of the global batch's), with each rank's Ctrl-C as one more value.
+BatchLoss TrainRun::sync_step(const BatchLoss& local) {
+  std::vector<at::Tensor> grads;
+  for (const auto& p : optimized_) {
+    // Every rank ran the same heads on the same dataset, so the same gradients are defined.
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  group_->allreduce_sum(grads);
+  std::vector<double> values{local.total, interrupt_requested() ? 1.0 : 0.0};
+  for (const auto& [name, v] : local.tasks) values.push_back(v);
+  auto summed = torch::tensor(values, torch::kDouble);
+  group_->allreduce_sum({summed});
+  const auto* sum = summed.data_ptr<double>();
+  BatchLoss out;
+  out.total = sum[0];
+  interrupt_agreed_ = sum[1] > 0;
+  std::size_t i = 2;
+  for (const auto& [name, v] : local.tasks) out.tasks[name] = sum[i++];
+  return out;
+}
+
+// Rank 0's early-stopping decision for everyone (their evaluations agree, but a
+// stop must never differ: the others would wait for a step that never comes).
+void TrainRun::sync_stop() {
+  if (!group_) return;
+  auto flag = torch::tensor({stop_ ? 1.0 : 0.0}, torch::kDouble);
+  group_->broadcast({flag});
+  stop_ = flag.item<double>() > 0;
+}
+
+bool TrainRun::interrupted() { return group_ ? interrupt_agreed_ : interrupt_requested(); }
+
+}  // namespace mtlab::detail

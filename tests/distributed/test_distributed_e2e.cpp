@@ -1,0 +1,231 @@
+// End to end, real processes on 127.0.0.1: `mtlab run --nproc 2` reaches the
+// parameters and metrics of one process with the same global batch, records one
+// run (rank 0's), and fails the trial — without hanging — when a rank is SIGKILLed.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "mtlab/io/safetensors.h"
+#include "mtlab/storage/database.h"
+#include "mtlab/storage/query.h"
+#include "run_command.h"
+#include "test_paths.h"
+
+using Catch::Matchers::Contains;
+using mtlab::storage::Database;
+using mtlab::test::run_command;
+using mtlab::test::shell_quote;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Dropout 0: each rank draws its own masks, so only a model without dropout
+// can match one process. Two tasks (a sentence and a token task): the token
+// loss is a mean over labelled tokens, which the ranks' shards split unevenly.
+std::string spec(const std::string& training) {
+  return R"toml(
+[experiment]
+name = "ddp"
+seed = 11
+database = "results.db"
+output = "runs"
+
+[backbone]
+plugin = "bert"
+max_length = 48
+
+[backbone.init]
+hidden_size = 32
+num_layers = 2
+num_heads = 2
+intermediate_size = 64
+max_position_embeddings = 64
+dropout = 0.0
+attention_dropout = 0.0
+
+[tasks.intent]
+head = "sequence_classification"
+head_config = { dropout = 0.0 }
+
+[tasks.slots]
+head = "token_classification"
+head_config = { dropout = 0.0 }
+
+[data]
+format = "joint"
+train = "${MTLAB_DATA}/atis/train"
+dev = "${MTLAB_DATA}/atis/dev"
+test = "${MTLAB_DATA}/atis/test"
+limit_train = 150
+limit_dev = 32
+limit_test = 32
+
+[optimizer]
+lr = 1e-3
+
+[training]
+batch_size = 25
+threads = 1
+)toml" + training;
+}
+
+std::string command(const fs::path& dir, const std::string& args) {
+  return "cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) +
+         " timeout 300 " + shell_quote(mtlab::test::mtlab_executable().string()) + " run exp.toml --no-progress " +
+         args;
+}
+
+// Every tensor of every safetensors file of the run's saved model.
+std::map<std::string, at::Tensor> model_tensors(const fs::path& model) {
+  std::map<std::string, at::Tensor> out;
+  for (const auto& entry : fs::recursive_directory_iterator(model)) {
+    if (entry.path().extension() != ".safetensors") continue;
+    const auto file = mtlab::io::SafetensorsFile::open(entry.path());
+    for (const auto& info : file.tensors()) {
+      out[fs::relative(entry.path(), model).string() + ":" + info.name] = file.load(info.name);
+    }
+  }
+  return out;
+}
+
+// split task name step → value, every metric the run recorded.
+std::map<std::string, double> metrics(const Database& db) {
+  std::map<std::string, double> out;
+  auto t = mtlab::storage::run_read_only_query(
+      db, "SELECT m.split || ' ' || m.task || ' ' || m.name || ' ' || m.step, m.value FROM metrics m");
+  for (const auto& row : t.rows) out[std::get<std::string>(row.at(0))] = std::get<double>(row.at(1));
+  return out;
+}
+
+std::string text(const Database& db, const std::string& sql) {
+  auto t = mtlab::storage::run_read_only_query(db, sql);
+  if (t.rows.empty()) return {};
+  const auto& v = t.rows.at(0).at(0);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  return {};
+}
+
+}  // namespace
+
+// The tolerance: both runs compute the same sums in a different order — each
+// rank sums its shard's gradients, Gloo adds the two halves — so fp32 rounding
+// (about 6e-8 relative per addition) differs; over 12 AdamW steps at lr 1e-3
+// the parameters agree to ~1e-6 here. 2e-5 absolute is 2% of one step's update
+// (lr): a wrongly scaled shard (a mean of means, a missing share) moves them by
+// whole steps and fails it.
+TEST_CASE("data-parallel: 2 ranks reach the parameters and metrics of 1 process with the same global batch",
+          "[e2e][distributed]") {
+  const std::string training = "epochs = 2\neval_every = 3\n";
+  const auto one = mtlab::test::scratch_dir("ddp_one_process");
+  std::ofstream(one / "exp.toml") << spec(training);
+  auto alone = run_command(command(one, ""));
+  INFO(alone.output);
+  REQUIRE(alone.exit_code == 0);
+
+  const auto two = mtlab::test::scratch_dir("ddp_two_ranks");
+  std::ofstream(two / "exp.toml") << spec(training);
+  auto ranks = run_command(command(two, "--nproc 2 --threads-per-rank 1"));
+  INFO(ranks.output);
+  REQUIRE(ranks.exit_code == 0);
+  CHECK_THAT(ranks.output, Contains("data-parallel: 2 ranks"));
+
+  // One run: rank 0's; the same metrics at the same steps, values within tolerance.
+  const auto db_one = Database::open_read_only(one / "results.db");
+  const auto db_two = Database::open_read_only(two / "results.db");
+  CHECK(text(db_two, "SELECT count(*) FROM runs") == "1");
+  CHECK(text(db_two, "SELECT status FROM runs") == "completed");
+  const auto m1 = metrics(db_one), m2 = metrics(db_two);
+  REQUIRE(m1.size() == m2.size());
+  REQUIRE(m1.count("train  loss 12") == 1);  // 150 rows / 25 = 6 steps per epoch
+  for (const auto& [key, value] : m1) {
+    INFO(key);
+    REQUIRE(m2.count(key) == 1);
+    CHECK(m2.at(key) == Approx(value).epsilon(1e-4).margin(1e-5));
+  }
+
+  // The saved models: every tensor within 2e-5 (see above).
+  const auto p1 = model_tensors(one / "runs/ddp/run-1/model");
+  const auto p2 = model_tensors(two / "runs/ddp/run-1/model");
+  REQUIRE(p1.size() > 10);
+  REQUIRE(p1.size() == p2.size());
+  double worst = 0;
+  for (const auto& [name, a] : p1) {
+    INFO(name);
+    REQUIRE(p2.count(name) == 1);
+    REQUIRE(a.sizes() == p2.at(name).sizes());
+    if (a.is_floating_point()) worst = std::max(worst, (a - p2.at(name)).abs().max().item<double>());
+  }
+  INFO("largest parameter difference " << worst);
+  CHECK(worst < 2e-5);
+  // …and the parameters did move: they are not simply both the initial ones.
+  CHECK(m1.at("train  loss 12") < m1.at("train  loss 1"));
+}
+
+TEST_CASE("data-parallel: a rank SIGKILLed mid-step fails the trial naming it and mtlab run exits non-zero",
+          "[e2e][distributed]") {
+  const auto dir = mtlab::test::scratch_dir("ddp_killed_rank");
+  std::ofstream(dir / "exp.toml") << spec("epochs = 200\ncheckpoint_every = 1\n");
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t launcher = fork();
+  if (launcher == 0) {
+    if (chdir(dir.c_str()) != 0) _exit(127);
+    setenv("MTLAB_DATA", mtlab::test::data_dir().c_str(), 1);
+    if (!freopen("run.log", "w", stdout) || !freopen("run.log", "a", stderr)) _exit(127);
+    const std::string exe = mtlab::test::mtlab_executable().string();
+    execl(exe.c_str(), "mtlab", "-v", "run", "exp.toml", "--no-progress", "--nproc", "2", "--threads-per-rank", "1",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Rank 1's pid from the launcher's log, then a few steps (rank 0's checkpoint lines).
+  auto log_text = [&] {
+    std::ifstream in(dir / "run.log");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  pid_t rank1 = 0;
+  const auto deadline = start + std::chrono::minutes(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = log_text();
+    std::smatch m;
+    if (!rank1 && std::regex_search(log, m, std::regex("rank 1: pid (\\d+)"))) rank1 = std::stoi(m[1]);
+    if (rank1 && log.find("resume checkpoint at step 3 ") != std::string::npos) break;
+    REQUIRE(waitpid(launcher, nullptr, WNOHANG) == 0);  // still running
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  INFO(log_text());
+  REQUIRE(rank1 > 0);
+  REQUIRE(kill(rank1, SIGKILL) == 0);
+
+  // Bounded: a hang would show here as the launcher still running after 90 s.
+  int status = 0;
+  pid_t done = 0;
+  const auto bound = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while ((done = waitpid(launcher, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < bound) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (done == 0) {
+    kill(launcher, SIGKILL);
+    waitpid(launcher, nullptr, 0);
+  }
+  const std::string log = log_text();
+  INFO(log);
+  REQUIRE(done == launcher);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) != 0);
+  CHECK_THAT(log, Contains("rank 1 (pid " + std::to_string(rank1) + ") killed by signal 9"));
+
+  const auto db = Database::open_read_only(dir / "results.db");
+  CHECK(text(db, "SELECT count(*) FROM runs") == "1");
+  CHECK(text(db, "SELECT status FROM runs") == "failed");
+  CHECK_THAT(text(db, "SELECT error FROM runs"), Contains("lost rank 1") && Contains("gradient all-reduce"));
+}

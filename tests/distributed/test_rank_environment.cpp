@@ -6,6 +6,7 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/train/distributed.h"
+#include "mtlab/train/task_data.h"
 
 using Catch::Matchers::Contains;
 using mtlab::read_rank_environment;

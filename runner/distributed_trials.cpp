@@ -39,14 +39,16 @@ class NullRecorder : public Recorder {
 };
 
 // A rank other than 0: runs each trial rank 0 announces, until the end of the
-// sweep. A trial that fails here ends this rank (rank 0 sees the lost peer).
+// sweep. A trial that fails here ends this rank (rank 0 sees the lost peer); an
+// interrupted one ends the sweep on every rank, and rank 0 then says so.
 int follow_rank_zero(ProcessGroup& group, plugin::Registry& registry) {
   FrozenPrefixCache cache;
+  bool interrupted = false;
   for (std::size_t n = 0;; ++n) {
     const json message = json::parse(group.get(message_key(n)));
     if (message.value("end", false)) {
       group.barrier();  // rank 0 keeps the store up until every rank has read the end
-      return 0;
+      return interrupted ? 130 : 0;
     }
     spec::TrialFile file = spec::trial_file_from_json(message.at("trial"), "rank 0's trial");
     if (file.trial.config.contains("embed")) continue;  // an [embed] trial: rank 0 encodes alone
@@ -64,7 +66,7 @@ int follow_rank_zero(ProcessGroup& group, plugin::Registry& registry) {
     try {
       run_trial(context, recorder);
     } catch (const Interrupted&) {
-      return 130;
+      interrupted = true;
     } catch (const std::exception& e) {
       group.abort(e.what());
       log::warn("[rank {}] {}: failed: {}", group.rank(), file.trial.name, e.what());
@@ -92,6 +94,9 @@ std::optional<int> join_data_parallel(const spec::Experiment& experiment, plugin
   the_group() = std::make_unique<ProcessGroup>(env, options);
   log::info("data-parallel: {}", describe(env));
   if (env.rank == 0) return std::nullopt;
+  // Rank 0 speaks for the run; the others only warn (or debug with -v).
+  if (log::level() == log::Level::info) log::set_level(log::Level::warning);
+  install_interrupt_handlers();  // Ctrl-C: stop with rank 0 after the same step
   return follow_rank_zero(*the_group(), registry);
 }
 
@@ -108,8 +113,12 @@ void announce_trial(const TrialJob& job) {
 void announce_sweep_end() {
   ProcessGroup* group = data_parallel_group();
   if (!group || !group->root() || group->broken()) return;
-  group->set(message_key(next_message++), json{{"end", true}}.dump());
-  group->barrier();
+  try {
+    group->set(message_key(next_message++), json{{"end", true}}.dump());
+    group->barrier();
+  } catch (const std::exception& e) {
+    log::warn("data-parallel: the other ranks did not all see the end of the sweep: {}", e.what());
+  }
 }
 
 bool data_parallel_usable() { return !data_parallel_group() || !data_parallel_group()->broken(); }

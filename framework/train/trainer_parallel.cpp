@@ -13,6 +13,7 @@ bool TrainRun::root() const { return !group_ || group_->root(); }
 
 void TrainRun::sync_start() {
   if (!group_) return;
+  recorder_.fact("data_parallel.ranks", std::to_string(group_->size()));
   std::vector<at::Tensor> state;
   for (auto& p : model_.parameters()) state.push_back(p);
   for (auto& b : model_.buffers()) state.push_back(b);

@@ -143,6 +143,8 @@ TEST_CASE("data-parallel: 2 ranks reach the parameters and metrics of 1 process 
   const auto db_two = Database::open_read_only(two / "results.db");
   CHECK(text(db_two, "SELECT count(*) FROM runs") == "1");
   CHECK(text(db_two, "SELECT status FROM runs") == "completed");
+  CHECK(text(db_two, "SELECT value FROM run_facts WHERE key = 'data_parallel.ranks'") == "2");
+  CHECK(text(db_one, "SELECT count(*) FROM run_facts WHERE key = 'data_parallel.ranks'") == "0");
   const auto m1 = metrics(db_one), m2 = metrics(db_two);
   REQUIRE(m1.size() == m2.size());
   REQUIRE(m1.count("train  loss 12") == 1);  // 150 rows / 25 = 6 steps per epoch

@@ -79,7 +79,9 @@ std::string describe_status(int status) {
   return fmt::format("exited with status {}", WEXITSTATUS(status));
 }
 
-bool succeeded(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+// 0, or 130: interrupted (Ctrl-C), which every rank does together.
+bool succeeded(int status) { return WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 130); }
+bool interrupted(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 130; }
 
 }  // namespace
 
@@ -161,7 +163,7 @@ int launch_local_ranks(const LaunchOptions& o) {
       }
     }
   }
-  if (first_failure.empty()) return 0;
+  if (first_failure.empty()) return std::any_of(status.begin(), status.end(), interrupted) ? 130 : 0;
   fmt::print(stderr, "mtlab: data-parallel run failed: {}\n", first_failure);
   if (WIFEXITED(status[0]) && WEXITSTATUS(status[0]) != 0) return WEXITSTATUS(status[0]);
   return 1;

@@ -20,8 +20,9 @@ struct LaunchOptions {
 // --nproc and --threads-per-rank on `mtlab run`.
 void add_launch_options(CLI::App& run, LaunchOptions& options);
 
-// Starts the ranks and waits for them. Returns 0 when every rank succeeded, rank
-// 0's exit code when it failed, 1 when another rank did (named on stderr).
+// Starts the ranks and waits for them. Returns 0 when every rank succeeded, 130
+// when they were interrupted, rank 0's exit code when it failed, 1 when another
+// rank did (named on stderr).
 int launch_local_ranks(const LaunchOptions& options);
 
 // This process's command line without --nproc/--threads-per-rank (and their values).

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -172,11 +173,10 @@ TEST_CASE("data-parallel: 2 ranks reach the parameters and metrics of 1 process 
   CHECK(m1.at("train  loss 12") < m1.at("train  loss 1"));
 }
 
-TEST_CASE("data-parallel: a rank SIGKILLed mid-step fails the trial naming it and mtlab run exits non-zero",
-          "[e2e][distributed]") {
-  const auto dir = mtlab::test::scratch_dir("ddp_killed_rank");
-  std::ofstream(dir / "exp.toml") << spec("epochs = 200\ncheckpoint_every = 1\n");
-  const auto start = std::chrono::steady_clock::now();
+namespace {
+
+// `mtlab -v run exp.toml --nproc 2 --threads-per-rank 1 EXTRA` in `dir`, its output in run.log.
+pid_t start_ranks(const fs::path& dir, const char* extra = nullptr) {
   const pid_t launcher = fork();
   if (launcher == 0) {
     if (chdir(dir.c_str()) != 0) _exit(127);
@@ -184,50 +184,113 @@ TEST_CASE("data-parallel: a rank SIGKILLed mid-step fails the trial naming it an
     if (!freopen("run.log", "w", stdout) || !freopen("run.log", "a", stderr)) _exit(127);
     const std::string exe = mtlab::test::mtlab_executable().string();
     execl(exe.c_str(), "mtlab", "-v", "run", "exp.toml", "--no-progress", "--nproc", "2", "--threads-per-rank", "1",
-          static_cast<char*>(nullptr));
+          extra, static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Rank 1's pid from the launcher's log, then a few steps (rank 0's checkpoint lines).
-  auto log_text = [&] {
-    std::ifstream in(dir / "run.log");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
-  pid_t rank1 = 0;
-  const auto deadline = start + std::chrono::minutes(3);
+  return launcher;
+}
+
+std::string file_text(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Waits until rank 0 has written its resume checkpoint at `step` (-v logs it);
+// returns rank 1's pid, or 0 when the launcher ended first or 3 minutes passed.
+pid_t wait_for_step(const fs::path& dir, pid_t launcher, int step) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  const std::string line = "resume checkpoint at step " + std::to_string(step) + " ";
   while (std::chrono::steady_clock::now() < deadline) {
-    const std::string log = log_text();
+    const std::string log = file_text(dir / "run.log");
     std::smatch m;
-    if (!rank1 && std::regex_search(log, m, std::regex("rank 1: pid (\\d+)"))) rank1 = std::stoi(m[1]);
-    if (rank1 && log.find("resume checkpoint at step 3 ") != std::string::npos) break;
-    REQUIRE(waitpid(launcher, nullptr, WNOHANG) == 0);  // still running
+    if (log.find(line) != std::string::npos && std::regex_search(log, m, std::regex("rank 1: pid (\\d+)"))) {
+      return std::stoi(m[1]);
+    }
+    if (waitpid(launcher, nullptr, WNOHANG) != 0) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  INFO(log_text());
+  return 0;
+}
+
+// The launcher's wait status, or nullopt (and it is killed) when it outlives `bound`.
+std::optional<int> wait_bounded(pid_t launcher, std::chrono::seconds bound) {
+  int status = 0;
+  const auto until = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < until) {
+    if (waitpid(launcher, &status, WNOHANG) == launcher) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(launcher, SIGKILL);
+  waitpid(launcher, nullptr, 0);
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("data-parallel: a rank SIGKILLed mid-step fails the trial naming it and mtlab run exits non-zero",
+          "[e2e][distributed]") {
+  const auto dir = mtlab::test::scratch_dir("ddp_killed_rank");
+  std::ofstream(dir / "exp.toml") << spec("epochs = 200\ncheckpoint_every = 1\n");
+  const pid_t launcher = start_ranks(dir);
+  const pid_t rank1 = wait_for_step(dir, launcher, 3);
+  INFO(file_text(dir / "run.log"));
   REQUIRE(rank1 > 0);
   REQUIRE(kill(rank1, SIGKILL) == 0);
 
-  // Bounded: a hang would show here as the launcher still running after 90 s.
-  int status = 0;
-  pid_t done = 0;
-  const auto bound = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while ((done = waitpid(launcher, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < bound) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (done == 0) {
-    kill(launcher, SIGKILL);
-    waitpid(launcher, nullptr, 0);
-  }
-  const std::string log = log_text();
+  // Bounded: a hang shows as the launcher still running after 90 s.
+  const auto status = wait_bounded(launcher, std::chrono::seconds(90));
+  const std::string log = file_text(dir / "run.log");
   INFO(log);
-  REQUIRE(done == launcher);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) != 0);
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) != 0);
   CHECK_THAT(log, Contains("rank 1 (pid " + std::to_string(rank1) + ") killed by signal 9"));
 
   const auto db = Database::open_read_only(dir / "results.db");
   CHECK(text(db, "SELECT count(*) FROM runs") == "1");
   CHECK(text(db, "SELECT status FROM runs") == "failed");
   CHECK_THAT(text(db, "SELECT error FROM runs"), Contains("lost rank 1") && Contains("gradient all-reduce"));
+}
+
+TEST_CASE("data-parallel: Ctrl-C stops every rank after the same step and --resume finishes the run",
+          "[e2e][distributed]") {
+  const std::string training = "epochs = 3\ncheckpoint_every = 1\n";
+  const auto reference = mtlab::test::scratch_dir("ddp_interrupt_reference");
+  std::ofstream(reference / "exp.toml") << spec(training);
+  auto alone = run_command(command(reference, ""));
+  INFO(alone.output);
+  REQUIRE(alone.exit_code == 0);
+
+  const auto dir = mtlab::test::scratch_dir("ddp_interrupted");
+  std::ofstream(dir / "exp.toml") << spec(training);
+  const pid_t launcher = start_ranks(dir);
+  REQUIRE(wait_for_step(dir, launcher, 4) > 0);
+  REQUIRE(kill(launcher, SIGINT) == 0);  // as Ctrl-C in a terminal: the launcher forwards it
+  const auto status = wait_bounded(launcher, std::chrono::seconds(90));
+  INFO(file_text(dir / "run.log"));
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 130);
+  {
+    const auto db = Database::open_read_only(dir / "results.db");
+    CHECK(text(db, "SELECT status FROM runs") == "interrupted");
+  }
+
+  auto resumed = run_command(command(dir, "--resume --nproc 2 --threads-per-rank 1"));
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  const auto db = Database::open_read_only(dir / "results.db");
+  const auto db_alone = Database::open_read_only(reference / "results.db");
+  CHECK(text(db, "SELECT count(*) FROM runs") == "1");
+  CHECK(text(db, "SELECT status FROM runs") == "completed");
+  // Every rank went on from the same checkpoint: the run ends where one uninterrupted process does.
+  const auto m1 = metrics(db_alone), m2 = metrics(db);
+  REQUIRE(m1.size() == m2.size());
+  for (const auto& [key, value] : m1) {
+    INFO(key);
+    REQUIRE(m2.count(key) == 1);
+    CHECK(m2.at(key) == Approx(value).epsilon(1e-4).margin(1e-5));
+  }
 }

@@ -115,6 +115,27 @@ std::string text(const Database& db, const std::string& sql) {
   return {};
 }
 
+// The spec with `training` run by one process in a fresh folder, which it returns.
+fs::path one_process_run(const std::string& name, const std::string& training) {
+  const auto dir = mtlab::test::scratch_dir(name);
+  std::ofstream(dir / "exp.toml") << spec(training);
+  auto alone = run_command(command(dir, ""));
+  INFO(alone.output);
+  REQUIRE(alone.exit_code == 0);
+  return dir;
+}
+
+// Every metric of one run recorded by the other, at the same step, within 1e-4 relative.
+void check_same_metrics(const Database& expected, const Database& actual) {
+  const auto m1 = metrics(expected), m2 = metrics(actual);
+  REQUIRE(m1.size() == m2.size());
+  for (const auto& [key, value] : m1) {
+    INFO(key);
+    REQUIRE(m2.count(key) == 1);
+    CHECK(m2.at(key) == Approx(value).epsilon(1e-4).margin(1e-5));
+  }
+}
+
 }  // namespace
 
 // The tolerance: both runs compute the same sums in a different order — each
@@ -126,11 +147,7 @@ std::string text(const Database& db, const std::string& sql) {
 TEST_CASE("data-parallel: 2 ranks reach the parameters and metrics of 1 process with the same global batch",
           "[e2e][distributed]") {
   const std::string training = "epochs = 2\neval_every = 3\n";
-  const auto one = mtlab::test::scratch_dir("ddp_one_process");
-  std::ofstream(one / "exp.toml") << spec(training);
-  auto alone = run_command(command(one, ""));
-  INFO(alone.output);
-  REQUIRE(alone.exit_code == 0);
+  const auto one = one_process_run("ddp_one_process", training);
 
   const auto two = mtlab::test::scratch_dir("ddp_two_ranks");
   std::ofstream(two / "exp.toml") << spec(training);
@@ -146,14 +163,9 @@ TEST_CASE("data-parallel: 2 ranks reach the parameters and metrics of 1 process 
   CHECK(text(db_two, "SELECT status FROM runs") == "completed");
   CHECK(text(db_two, "SELECT value FROM run_facts WHERE key = 'data_parallel.ranks'") == "2");
   CHECK(text(db_one, "SELECT count(*) FROM run_facts WHERE key = 'data_parallel.ranks'") == "0");
-  const auto m1 = metrics(db_one), m2 = metrics(db_two);
-  REQUIRE(m1.size() == m2.size());
+  const auto m1 = metrics(db_one);
   REQUIRE(m1.count("train  loss 12") == 1);  // 150 rows / 25 = 6 steps per epoch
-  for (const auto& [key, value] : m1) {
-    INFO(key);
-    REQUIRE(m2.count(key) == 1);
-    CHECK(m2.at(key) == Approx(value).epsilon(1e-4).margin(1e-5));
-  }
+  check_same_metrics(db_one, db_two);
 
   // The saved models: every tensor within 2e-5 (see above).
   const auto p1 = model_tensors(one / "runs/ddp/run-1/model");
@@ -257,11 +269,7 @@ TEST_CASE("data-parallel: a rank SIGKILLed mid-step fails the trial naming it an
 TEST_CASE("data-parallel: Ctrl-C stops every rank after the same step and --resume finishes the run",
           "[e2e][distributed]") {
   const std::string training = "epochs = 3\ncheckpoint_every = 1\n";
-  const auto reference = mtlab::test::scratch_dir("ddp_interrupt_reference");
-  std::ofstream(reference / "exp.toml") << spec(training);
-  auto alone = run_command(command(reference, ""));
-  INFO(alone.output);
-  REQUIRE(alone.exit_code == 0);
+  const auto reference = one_process_run("ddp_interrupt_reference", training);
 
   const auto dir = mtlab::test::scratch_dir("ddp_interrupted");
   std::ofstream(dir / "exp.toml") << spec(training);
@@ -286,11 +294,5 @@ TEST_CASE("data-parallel: Ctrl-C stops every rank after the same step and --resu
   CHECK(text(db, "SELECT count(*) FROM runs") == "1");
   CHECK(text(db, "SELECT status FROM runs") == "completed");
   // Every rank went on from the same checkpoint: the run ends where one uninterrupted process does.
-  const auto m1 = metrics(db_alone), m2 = metrics(db);
-  REQUIRE(m1.size() == m2.size());
-  for (const auto& [key, value] : m1) {
-    INFO(key);
-    REQUIRE(m2.count(key) == 1);
-    CHECK(m2.at(key) == Approx(value).epsilon(1e-4).margin(1e-5));
-  }
+  check_same_metrics(db_alone, db);
 }

@@ -92,8 +92,11 @@ std::optional<int> join_data_parallel(const spec::Experiment& experiment, plugin
   options.timeout = std::chrono::seconds(first.experiment.distributed_timeout);
   options.device = first.training.device == "cuda" ? "cuda" : "cpu";
   the_group() = std::make_unique<ProcessGroup>(env, options);
-  log::info("data-parallel: {}", describe(env));
-  if (env.rank == 0) return std::nullopt;
+  if (env.rank == 0) {
+    log::info("data-parallel: {}", describe(env));
+    return std::nullopt;
+  }
+  log::debug("data-parallel: {}", describe(env));
   // Rank 0 speaks for the run; the others only warn (or debug with -v).
   if (log::level() == log::Level::info) log::set_level(log::Level::warning);
   install_interrupt_handlers();  // Ctrl-C: stop with rank 0 after the same step

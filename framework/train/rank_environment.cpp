@@ -31,7 +31,11 @@ constexpr Names kSlurm{"slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID"}
 
 RankEnvironment read_ranks(const EnvLookup& lookup, const Names& n) {
   const auto world = int_variable(lookup, n.world, 1, 1 << 20);
-  if (!world) throw Error(fmt::format("environment: {} is set but {} is not ({} sets both)", n.rank, n.world, n.source));
+  if (!world) {
+    // Slurm's batch step (sbatch without --ntasks) has SLURM_PROCID but no SLURM_NTASKS.
+    const char* hint = n.source == std::string("slurm") ? "; for one process, give sbatch/srun --ntasks=1" : "";
+    throw Error(fmt::format("environment: {} is set but {} is not ({} sets both){}", n.rank, n.world, n.source, hint));
+  }
   const auto rank = int_variable(lookup, n.rank, 0, *world - 1);
   if (!rank) throw Error(fmt::format("environment: {} is set but {} is not ({} sets both)", n.world, n.rank, n.source));
   RankEnvironment env;

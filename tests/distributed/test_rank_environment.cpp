@@ -71,6 +71,8 @@ TEST_CASE("rank environment: inconsistent variables are errors naming them", "[d
   CHECK_THAT(error_of({{"RANK", "0"}}), Contains("RANK is set but WORLD_SIZE is not"));
   CHECK_THAT(error_of({{"WORLD_SIZE", "2"}}), Contains("WORLD_SIZE is set but RANK is not"));
   CHECK_THAT(error_of({{"SLURM_NTASKS", "2"}}), Contains("SLURM_NTASKS is set but SLURM_PROCID is not"));
+  CHECK_THAT(error_of({{"SLURM_PROCID", "0"}}),
+             Contains("SLURM_PROCID is set but SLURM_NTASKS is not") && Contains("--ntasks=1"));
   CHECK_THAT(error_of({{"RANK", "2"}, {"WORLD_SIZE", "2"}}), Contains("RANK='2': expected an integer in [0, 1]"));
   CHECK_THAT(error_of({{"RANK", "x"}, {"WORLD_SIZE", "2"}}), Contains("RANK='x'"));
   CHECK_THAT(error_of({{"RANK", "0"}, {"WORLD_SIZE", "0"}}), Contains("WORLD_SIZE='0'"));

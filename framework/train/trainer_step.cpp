@@ -19,7 +19,7 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
   at::Tensor total;
   BatchLoss out;
   for (const auto* t : dataset_tasks_[d]) {
-    auto loss = in_.losses.at(t->name)->compute(logits.at(t->name), batch.targets.at(t->name).to(device));
+    auto loss = model_.task_loss(t->name, logits.at(t->name), batch.targets.at(t->name).to(device), in_.losses);
     out.tasks[t->name] = loss.item<double>();
     at::Tensor term = t->weight * loss;
     if (log_variance_.defined()) {

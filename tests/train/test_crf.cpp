@@ -222,7 +222,8 @@ TEST_CASE("crf gradients equal those of the brute-force loss", "[plugins][crf]")
   const std::int64_t c = 3;
   const auto crf = make_crf(c, false);
   auto emissions = torch::randn({2, 4, c}, torch::kDouble).requires_grad_(true);
-  const auto targets = torch::tensor({2, kIgnoreIndex, 0, 1, kIgnoreIndex, 1, 1, kIgnoreIndex}, torch::kLong).view({2, 4});
+  const std::int64_t x = kIgnoreIndex;
+  const auto targets = torch::tensor(std::vector<std::int64_t>{2, x, 0, 1, x, 1, 1, x}).view({2, 4});
   const std::vector<std::vector<std::int64_t>> pos{{0, 2, 3}, {1, 2}};
   const std::vector<std::vector<std::int64_t>> gold{{2, 0, 1}, {1, 1}};
 

@@ -56,10 +56,10 @@ limit_dev = 64
 limit_test = 64
 
 [optimizer]
-lr = 3e-3
+lr = 5e-3
 
 [training]
-epochs = 3
+epochs = 10
 batch_size = 32
 )toml";
 
@@ -109,7 +109,7 @@ TEST_CASE("a crf slot task on ATIS trains and is scored and predicted by Viterbi
   const double first = value(db, losses + "LIMIT 4)"), last = value(db, losses + "DESC LIMIT 4)");
   CHECK(last < 0.7 * first);
   const double f1 = value(db, "SELECT value FROM final_metrics WHERE metric = 'slots.test.span_f1'");
-  CHECK(f1 > 0.0);
+  CHECK(f1 > 0.3);  // 0.63 when written (seed 3); a model that learnt no spans scores 0
   // No loss plugin was used for the crf task; heads.json names the head.
   CHECK(value(db, "SELECT count(*) FROM plugins WHERE name = 'crf'") == 1);
 

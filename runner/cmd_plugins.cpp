@@ -66,6 +66,7 @@ void run(const PluginsOptions& o) {
     fmt::print("{} plugin '{}' version {}\n  {}\n  file: {}\n  sha256: {}\n", plugin::kind_name(p.kind), p.name,
                p.version, p.description, p.file.string(), p.sha256);
     if (!p.level.empty()) fmt::print("  level: {} (a task with this head predicts per {} unless it sets level)\n", p.level, p.level);
+    if (!p.own_loss.empty()) fmt::print("  own loss: {} (a task with this head takes no loss plugin)\n", p.own_loss);
     print_keys(p);
     return;
   }

@@ -43,6 +43,14 @@ TaskSpec task_spec(const TaskOptions& options, const Config& task, const Head& h
   return spec;
 }
 
+// The descriptor's own_loss is what the spec validator reads; the object must agree.
+void check_own_loss(const Head& head, const plugin::PluginInfo& info) {
+  if (head.owns_loss() == !info.own_loss.empty()) return;
+  throw Error(fmt::format("{}: head plugin '{}' {} its own loss but its descriptor says {}", info.file.string(),
+                          info.name, head.owns_loss() ? "computes" : "does not compute",
+                          info.own_loss.empty() ? "otherwise" : "'" + info.own_loss + "'"));
+}
+
 }  // namespace
 
 TrialModel build_trial_model(const TrialContext& context, const TrialData& data, const std::vector<TaskOptions>& tasks,
@@ -65,11 +73,15 @@ TrialModel build_trial_model(const TrialContext& context, const TrialData& data,
     const std::string& loss_name = tasks.at(i).loss;
     const Config head_config = task.get_table("head_config");
     auto head = context.registry->create<Head>(Kind::head, head_name, head_config);
-    out.losses[name] = context.registry->create<Loss>(Kind::loss, loss_name, task.get_table("loss_config"));
     outcome.plugins_used.emplace_back("head", head_name);
-    outcome.plugins_used.emplace_back("loss", loss_name);
+    check_own_loss(*head, context.registry->find(Kind::head, head_name));
+    if (!head->owns_loss()) {
+      out.losses[name] = context.registry->create<Loss>(Kind::loss, loss_name, task.get_table("loss_config"));
+      outcome.plugins_used.emplace_back("loss", loss_name);
+    }
     TaskSpec spec = task_spec(tasks.at(i), task, *head, data, i);
     recorder.fact("labels." + name, spec.labels.to_json());
+    head->set_labels(spec.labels.labels());
     head->build(out.backbone->hidden_size(), static_cast<std::int64_t>(spec.labels.size()));
     head->to(out.backbone->device());
     heads.emplace_back(name, head);
@@ -77,7 +89,7 @@ TrialModel build_trial_model(const TrialContext& context, const TrialData& data,
                               {"level", level_name(spec.level)},
                               {"head", head_name},
                               {"head_config", head_config.json()},
-                              {"loss", loss_name},
+                              {"loss", head->owns_loss() ? "" : loss_name},
                               {"weight", spec.weight},
                               {"labels", spec.labels.labels()}});
     out.tasks.push_back(std::move(spec));

@@ -17,16 +17,24 @@ void check_word_id(std::int64_t word, std::size_t num_words, std::size_t token) 
 
 }  // namespace
 
+std::vector<std::size_t> first_pieces(const std::vector<std::int64_t>& word_ids, std::size_t num_words) {
+  std::vector<std::size_t> out;
+  std::vector<bool> seen(num_words, false);
+  for (std::size_t t = 0; t < word_ids.size(); ++t) {
+    const std::int64_t w = word_ids[t];
+    check_word_id(w, num_words, t);
+    if (w < 0 || seen[static_cast<std::size_t>(w)]) continue;  // special/padding, or a later piece
+    seen[static_cast<std::size_t>(w)] = true;
+    out.push_back(t);
+  }
+  return out;
+}
+
 AlignedLabels align_labels(const std::vector<std::int64_t>& word_ids, const std::vector<std::int64_t>& word_labels) {
   AlignedLabels out;
   out.labels.assign(word_ids.size(), kIgnoreLabel);
-  std::vector<bool> seen(word_labels.size(), false);
-  for (std::size_t t = 0; t < word_ids.size(); ++t) {
-    const std::int64_t w = word_ids[t];
-    check_word_id(w, word_labels.size(), t);
-    if (w < 0 || seen[static_cast<std::size_t>(w)]) continue;  // special/padding, or a later piece
-    seen[static_cast<std::size_t>(w)] = true;
-    const std::int64_t label = word_labels[static_cast<std::size_t>(w)];
+  for (const std::size_t t : first_pieces(word_ids, word_labels.size())) {
+    const std::int64_t label = word_labels[static_cast<std::size_t>(word_ids[t])];
     out.labels[t] = label < 0 ? kIgnoreLabel : label;
     ++out.words_kept;
   }
@@ -42,29 +50,14 @@ std::vector<std::int64_t> word_predictions(const std::vector<std::int64_t>& word
                             word_ids.size()));
   }
   std::vector<std::int64_t> out(num_words, fill);
-  std::vector<bool> seen(num_words, false);
-  for (std::size_t t = 0; t < word_ids.size(); ++t) {
-    const std::int64_t w = word_ids[t];
-    check_word_id(w, num_words, t);
-    if (w < 0 || seen[static_cast<std::size_t>(w)]) continue;
-    seen[static_cast<std::size_t>(w)] = true;
-    out[static_cast<std::size_t>(w)] = token_predictions[t];
+  for (const std::size_t t : first_pieces(word_ids, num_words)) {
+    out[static_cast<std::size_t>(word_ids[t])] = token_predictions[t];
   }
   return out;
 }
 
 std::size_t count_words_lost(const std::vector<std::int64_t>& word_ids, std::size_t num_words) {
-  std::vector<bool> seen(num_words, false);
-  std::size_t kept = 0;
-  for (std::size_t t = 0; t < word_ids.size(); ++t) {
-    const std::int64_t w = word_ids[t];
-    check_word_id(w, num_words, t);
-    if (w >= 0 && !seen[static_cast<std::size_t>(w)]) {
-      seen[static_cast<std::size_t>(w)] = true;
-      ++kept;
-    }
-  }
-  return num_words - kept;
+  return num_words - first_pieces(word_ids, num_words).size();
 }
 
 }  // namespace mtlab

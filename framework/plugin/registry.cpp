@@ -231,6 +231,11 @@ const PluginInfo& Registry::load(const fs::path& file) {
                             kind_name(descriptor->kind)));
   }
   info.backbone = descriptor->backbone;
+  info.own_loss = str(descriptor->own_loss);
+  if (!info.own_loss.empty() && descriptor->kind != Kind::head) {
+    throw Error(fmt::format("{}: plugin '{}' is a {} but declares an own loss; only a head may",
+                            file.string(), info.name, kind_name(descriptor->kind)));
+  }
   info.file = canonical;
   info.sha256 = sha256_file(canonical);
 

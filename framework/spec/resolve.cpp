@@ -537,6 +537,13 @@ class Resolver {
         const auto* plugin = head != task.end() && head->is_string() ? find_plugin("head", head->get<std::string>()) : nullptr;
         task["level"] = plugin ? plugin->level : "";
       }
+      // A head with its own loss (crf) takes no loss plugin: no default is recorded
+      // for it (one written is refused by check_own_loss).
+      for (auto it = tasks->begin(); it != tasks->end(); ++it) {
+        if (!it->is_object() || ctx_.locations->count("tasks." + it.key() + ".loss")) continue;
+        const auto* p = named_plugin(*it, "head", "head", "tasks.*");
+        if (p && !p->own_loss.empty()) it->erase("loss");
+      }
     }
   }
 
@@ -549,7 +556,26 @@ class Resolver {
     check_metric();
     check_groups();
     check_backbone();
+    check_own_loss();
     check_misc();
+  }
+
+  // A head that computes its own loss (a CRF) would silently ignore a loss plugin:
+  // a task that writes `loss` or `loss_config` for one is refused at that key.
+  void check_own_loss() {
+    for (const auto& t : task_names(config_)) {
+      const auto& task = config_["tasks"][t];
+      if (!task.is_object()) continue;
+      std::string head;
+      const auto* p = named_plugin(task, "head", "head", "tasks.*", &head);
+      if (!p || p->own_loss.empty()) continue;
+      for (const char* key : {"loss", "loss_config"}) {
+        const std::string k = "tasks." + t + "." + key;
+        if (!ctx_.locations->count(k)) continue;
+        error(k, fmt::format("head '{}' computes its own loss ({}), so a loss plugin would be ignored; remove `{}`",
+                             head, p->own_loss, key));
+      }
+    }
   }
 
   void check_required() {

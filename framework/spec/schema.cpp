@@ -136,8 +136,8 @@ std::vector<KeySpec> build_schema() {
       // [tasks.NAME]
       {.key = "tasks", .type = T::named_tables, .help = "One table per task, [tasks.NAME]; NAME (letters, digits, _ and -) names the task in metrics, freeze policies and learning-rate groups. Required, unless the experiment is an [embed] experiment."},
       {.key = "tasks.*", .type = T::table, .help = "One task: a head on the shared encoder, its loss and its data."},
-      {.key = "tasks.*.head", .type = T::string, .help = "Head plugin: sequence_classification (on the pooled output), token_classification (on token states), or a custom one.", .required = true, .plugin_kind = "head"},
-      {.key = "tasks.*.loss", .type = T::string, .default_toml = toml(task.loss), .help = "Loss plugin: cross_entropy, bce_with_logits, focal, or a custom one.", .plugin_kind = "loss"},
+      {.key = "tasks.*.head", .type = T::string, .help = "Head plugin: sequence_classification (on the pooled output), token_classification (on token states), crf (a linear-chain CRF on token states, with its own loss), or a custom one.", .required = true, .plugin_kind = "head"},
+      {.key = "tasks.*.loss", .type = T::string, .default_toml = toml(task.loss), .help = "Loss plugin: cross_entropy, bce_with_logits, focal, or a custom one; not for a head with its own loss (crf).", .plugin_kind = "loss"},
       {.key = "tasks.*.level", .type = T::string, .default_toml = toml(task.level), .help = "What the task predicts: sentence (one label) or token (one tag per word); \"\": the level the head plugin declares (mtlab plugins --describe), else the head's own.", .choices = enum_choices<TaskLevel>()},
       {.key = "tasks.*.weight", .type = T::number, .default_toml = toml(task.weight), .help = "Static weight of this task's loss in the total (total = Σ weight·loss).", .min = 0, .max = 1e6},
       {.key = "tasks.*.metrics", .type = T::string_list, .default_toml = toml(task.metrics), .help = "Metrics to record ([]: accuracy and macro_f1 for sentence tasks; span_f1, span_precision, span_recall and token_accuracy for token tasks).",

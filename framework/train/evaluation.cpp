@@ -39,9 +39,27 @@ std::vector<LabelChoice> sequence_choices(const at::Tensor& logits) {
   return out;
 }
 
-std::vector<std::vector<std::int64_t>> token_choices(const at::Tensor& logits, const TokenizedSplit& split,
+namespace {
+
+// [B, T] bool: true at each word's first piece (the positions that carry word labels).
+at::Tensor first_piece_mask(const TokenizedSplit& split, const std::vector<std::size_t>& indices, std::int64_t width) {
+  auto mask = torch::zeros({static_cast<std::int64_t>(indices.size()), width}, torch::kBool);
+  auto m = mask.accessor<bool, 2>();
+  for (std::size_t r = 0; r < indices.size(); ++r) {
+    const auto i = indices[r];
+    for (const std::size_t t : first_pieces(split.encodings[i].word_ids, split.num_words[i])) {
+      m[static_cast<std::int64_t>(r)][static_cast<std::int64_t>(t)] = true;
+    }
+  }
+  return mask;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::int64_t>> token_choices(Head& head, const at::Tensor& logits, const TokenizedSplit& split,
                                                      const std::vector<std::size_t>& indices) {
-  auto arg = logits.argmax(-1).to(torch::kCPU).contiguous();
+  const auto mask = first_piece_mask(split, indices, logits.size(1)).to(logits.device());
+  auto arg = head.decode(logits, mask).to(torch::kCPU, torch::kLong).contiguous();
   auto a = arg.accessor<std::int64_t, 2>();
   std::vector<std::vector<std::int64_t>> out(indices.size());
   for (std::size_t r = 0; r < indices.size(); ++r) {
@@ -95,7 +113,7 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
         const auto target = batch.targets.at(t->name).to(lg.device());
         const double valid = static_cast<double>((target != kIgnoreIndex).sum().item<std::int64_t>());
         if (valid > 0) {
-          loss_sum[t->name] += losses.at(t->name)->compute(lg, target).item<double>() * valid;
+          loss_sum[t->name] += model.task_loss(t->name, lg, target, losses).item<double>() * valid;
           loss_weight[t->name] += valid;
         }
         if (t->level == HeadLevel::sequence) {
@@ -105,7 +123,7 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
             seq_prob[t->name][indices[r]] = choices[r].probability;
           }
         } else {
-          auto rows = token_choices(lg, *split.tokenized, indices);
+          auto rows = token_choices(model.head(t->name), lg, *split.tokenized, indices);
           for (std::size_t r = 0; r < indices.size(); ++r) tok_pred[t->name][indices[r]] = std::move(rows[r]);
         }
       }

@@ -43,6 +43,15 @@ std::map<std::string, at::Tensor> MultiTaskModel::heads_forward(const EncoderOut
   return out;
 }
 
+at::Tensor MultiTaskModel::task_loss(const std::string& task, const at::Tensor& output, const at::Tensor& targets,
+                                     const std::map<std::string, Loss*>& losses) {
+  Head& h = head(task);
+  if (h.owns_loss()) return h.loss(output, targets);
+  const auto it = losses.find(task);
+  if (it == losses.end() || it->second == nullptr) throw Error("task '" + task + "': no loss plugin for its head's output");
+  return it->second->compute(output, targets);
+}
+
 void MultiTaskModel::train(bool on) {
   torch::nn::Module::train(on);
   if (!on) return;

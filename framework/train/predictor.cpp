@@ -43,6 +43,7 @@ Predictor Predictor::load(const std::filesystem::path& folder, const plugin::Reg
       auto head = registry.create<Head>(plugin::Kind::head, task.at("head").get<std::string>(),
                                         Config(task.value("head_config", nlohmann::json::object()), where));
       auto labels = LabelSet::from_labels(task.at("labels").get<std::vector<std::string>>());
+      head->set_labels(labels.labels());
       head->build(backbone->hidden_size(), static_cast<std::int64_t>(labels.size()));
       head->to(backbone->device());
       heads.emplace_back(name, head);
@@ -88,7 +89,7 @@ std::vector<SentencePrediction> Predictor::predict(const std::vector<std::string
         }
         continue;
       }
-      const auto rows = token_choices(logits.at(task), split, indices);
+      const auto rows = token_choices(model_->head(task), logits.at(task), split, indices);
       const std::int64_t fill = outside_tag_id(labels);
       for (std::size_t r = 0; r < indices.size(); ++r) {
         const auto& encoding = split.encodings[indices[r]];

@@ -27,7 +27,7 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
   BatchLoss out;
   for (std::size_t k = 0; k < dataset_tasks_[d].size(); ++k) {
     const auto* t = dataset_tasks_[d][k];
-    auto loss = in_.losses.at(t->name)->compute(logits.at(t->name), batch.targets.at(t->name).to(device));
+    auto loss = model_.task_loss(t->name, logits.at(t->name), batch.targets.at(t->name).to(device), in_.losses);
     if (group_) loss = loss * shard.share[k];
     out.tasks[t->name] = loss.item<double>();
     at::Tensor term = t->weight * loss;

@@ -5,4 +5,4 @@ namespace {
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config&) { return nullptr; }
 }  // namespace
 
-MTLAB_PLUGIN_DESCRIPTOR_(loss, "leveled_loss", "0.1", "a loss with a level", MTLAB_NO_KEYS, create, "token", nullptr)
+MTLAB_PLUGIN_DESCRIPTOR_(loss, "leveled_loss", "0.1", "a loss with a level", MTLAB_NO_KEYS, create, "token", nullptr, nullptr)

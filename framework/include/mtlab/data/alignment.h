@@ -35,6 +35,10 @@ std::vector<std::int64_t> word_predictions(const std::vector<std::int64_t>& word
                                            const std::vector<std::int64_t>& token_predictions,
                                            std::size_t num_words, std::int64_t fill);
 
+// The positions of the tokens that carry word labels: each word's first piece, in
+// token order (a word lost to truncation has none). Throws like align_labels.
+std::vector<std::size_t> first_pieces(const std::vector<std::int64_t>& word_ids, std::size_t num_words);
+
 // Words (of `num_words`) that have no token left in `word_ids`.
 std::size_t count_words_lost(const std::vector<std::int64_t>& word_ids, std::size_t num_words);
 

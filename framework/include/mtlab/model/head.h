@@ -1,6 +1,8 @@
 #pragma once
 // The head plugin interface: a task-specific module on top of the shared encoder.
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <torch/nn/module.h>
 
@@ -20,6 +22,24 @@ class Head : public plugin::PluginObject, public torch::nn::Module {
   // (from the training split) are known: create the parameters here.
   virtual void build(std::int64_t hidden_size, std::int64_t num_labels) = 0;
   virtual at::Tensor forward(const EncoderOutput& encoded) = 0;
+
+  // Optional, for heads whose structure or decoding depends on the label names
+  // (a CRF's BIO constraints): called with the names in id order before build().
+  virtual void set_labels(const std::vector<std::string>& names) { (void)names; }
+
+  // A head that owns its loss (a CRF) returns true and implements loss(); its
+  // descriptor says so too (MTLAB_HEAD_PLUGIN_OWN_LOSS), so the spec refuses a
+  // loss plugin for its task. Other heads' output is scored by the task's loss plugin.
+  virtual bool owns_loss() const { return false; }
+  // `output` is forward()'s; `targets` as a loss plugin gets them ([B, T] for a token
+  // head, kIgnoreIndex where nothing is to be learnt). Returns a scalar.
+  virtual at::Tensor loss(const at::Tensor& output, const at::Tensor& targets);
+
+  // Token heads: label ids [B, T] (int64) from forward()'s output. `mask` [B, T]
+  // (bool) marks the positions that carry a word's label (each word's first piece);
+  // decode them jointly if the head models label sequences (Viterbi), and put
+  // anything at the others. Default: the argmax per position.
+  virtual at::Tensor decode(const at::Tensor& output, const at::Tensor& mask);
 };
 
 }  // namespace mtlab

@@ -18,7 +18,7 @@ namespace plugin {
 
 // Bumped whenever Descriptor, PluginObject or a plugin interface changes layout.
 // The loader reads `abi_version` (the first field) before anything else.
-inline constexpr std::uint32_t kAbiVersion = 3;
+inline constexpr std::uint32_t kAbiVersion = 4;
 
 enum class Kind : std::uint32_t { backbone = 0, head = 1, loss = 2, optimizer = 3 };
 
@@ -89,6 +89,10 @@ struct Descriptor {
   const char* level;
   // Backbones: nullptr or hooks the spec validator calls. Other kinds: nullptr.
   const BackboneHooks* backbone;
+  // Heads that compute their own loss (Head::owns_loss, e.g. a CRF): what that loss
+  // is, in words; the spec then refuses a task's `loss`/`loss_config`, which would be
+  // ignored. nullptr: the task's loss plugin scores the head's output. Other kinds: nullptr.
+  const char* own_loss;
 };
 
 }  // namespace plugin
@@ -101,22 +105,26 @@ struct Descriptor {
 // `static const mtlab::plugin::KeySpec[]` (use MTLAB_NO_KEYS for none); the
 // factory is a function `std::shared_ptr<PluginObject>(const mtlab::Config&)`.
 #define MTLAB_PLUGIN(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY) \
-  MTLAB_PLUGIN_DESCRIPTOR_(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, nullptr, nullptr)
+  MTLAB_PLUGIN_DESCRIPTOR_(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, nullptr, nullptr, nullptr)
 
 // A head that declares its level: "sentence" or "token".
 #define MTLAB_HEAD_PLUGIN(NAME, VERSION, DESCRIPTION, LEVEL, KEYS, FACTORY) \
-  MTLAB_PLUGIN_DESCRIPTOR_(head, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, LEVEL, nullptr)
+  MTLAB_PLUGIN_DESCRIPTOR_(head, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, LEVEL, nullptr, nullptr)
+
+// A head that computes its own loss (Head::owns_loss): OWN_LOSS says what it is, in words.
+#define MTLAB_HEAD_PLUGIN_OWN_LOSS(NAME, VERSION, DESCRIPTION, LEVEL, KEYS, FACTORY, OWN_LOSS) \
+  MTLAB_PLUGIN_DESCRIPTOR_(head, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, LEVEL, nullptr, OWN_LOSS)
 
 // A backbone with BackboneHooks: `HOOKS` is a `static const mtlab::plugin::BackboneHooks`.
 #define MTLAB_BACKBONE_PLUGIN(NAME, VERSION, DESCRIPTION, KEYS, FACTORY, HOOKS) \
-  MTLAB_PLUGIN_DESCRIPTOR_(backbone, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, nullptr, &HOOKS)
+  MTLAB_PLUGIN_DESCRIPTOR_(backbone, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, nullptr, &HOOKS, nullptr)
 
-#define MTLAB_PLUGIN_DESCRIPTOR_(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, LEVEL, HOOKS)  \
+#define MTLAB_PLUGIN_DESCRIPTOR_(KIND, NAME, VERSION, DESCRIPTION, KEYS, FACTORY, LEVEL, HOOKS, OWN_LOSS) \
   extern "C" __attribute__((visibility("default"))) const ::mtlab::plugin::Descriptor*       \
   mtlab_plugin_descriptor() {                                                                \
     static const ::mtlab::plugin::Descriptor descriptor{                                    \
         ::mtlab::plugin::kAbiVersion, ::mtlab::plugin::Kind::KIND, NAME, VERSION, DESCRIPTION, \
-        KEYS, ::mtlab::plugin::count_keys(KEYS), FACTORY, LEVEL, HOOKS};                    \
+        KEYS, ::mtlab::plugin::count_keys(KEYS), FACTORY, LEVEL, HOOKS, OWN_LOSS};          \
     return &descriptor;                                                                      \
   }
 

@@ -33,6 +33,7 @@ struct PluginInfo {
   std::string sha256;  // of the library file, for the run record
   std::string level;                        // heads: "sentence", "token" or "" (undeclared)
   const BackboneHooks* backbone = nullptr;  // backbones: their hooks, if any (the library stays loaded)
+  std::string own_loss;                     // heads with their own loss: what it is; "" otherwise
   std::vector<std::string> key_names() const;
   bool declares(const std::string& key) const;
 };

@@ -13,6 +13,7 @@
 namespace mtlab {
 
 class MultiTaskModel;
+class Head;
 class FrozenPrefix;
 
 struct EvalSplit {
@@ -47,9 +48,10 @@ struct LabelChoice {
 };
 // Per row of sequence logits [B, C]: the argmax label and its probability.
 std::vector<LabelChoice> sequence_choices(const at::Tensor& logits);
-// Per row of token logits [B, T, C]: the argmax per token, cut to the length of
-// that row's encoding (`split.encodings[indices[r]]`).
-std::vector<std::vector<std::int64_t>> token_choices(const at::Tensor& logits, const TokenizedSplit& split,
+// Per row of a token head's output [B, T, C]: the head's decoding (Head::decode:
+// the argmax per token, or a CRF's Viterbi path over the words' first pieces), cut
+// to the length of that row's encoding (`split.encodings[indices[r]]`).
+std::vector<std::vector<std::int64_t>> token_choices(Head& head, const at::Tensor& logits, const TokenizedSplit& split,
                                                      const std::vector<std::size_t>& indices);
 // What a word lost to truncation is predicted as: "O" when the tag set has it.
 std::int64_t outside_tag_id(const LabelSet& labels);

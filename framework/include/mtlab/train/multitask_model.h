@@ -10,6 +10,7 @@
 
 #include "mtlab/model/backbone.h"
 #include "mtlab/model/head.h"
+#include "mtlab/model/loss.h"
 
 namespace mtlab {
 
@@ -31,6 +32,10 @@ class MultiTaskModel : public torch::nn::Module {
 
   // Logits of the named tasks on one encoder output.
   std::map<std::string, at::Tensor> heads_forward(const EncoderOutput& encoded, const std::vector<std::string>& tasks);
+  // A task's loss on its head's output: the head's own when it owns one (a CRF),
+  // else that of the task's loss plugin in `losses` (by task name).
+  at::Tensor task_loss(const std::string& task, const at::Tensor& output, const at::Tensor& targets,
+                       const std::map<std::string, Loss*>& losses);
 
   // Frozen modules stay in eval mode whatever train() is asked for.
   void train(bool on = true) override;

@@ -57,7 +57,7 @@ struct TrainResult {
 struct TrainInputs {
   MultiTaskModel* model = nullptr;
   std::vector<TaskSpec> tasks;
-  std::map<std::string, Loss*> losses;  // by task
+  std::map<std::string, Loss*> losses;  // by task; none for a task whose head owns its loss (Head::owns_loss)
   OptimizerFactory* optimizer = nullptr;
   ParamGroupOptions groups;
   FreezePolicy freeze;

@@ -12,7 +12,7 @@ namespace mtlab::detail {
 
 // The weighted sum of the batch's task losses, backpropagated (scaled for accumulation).
 BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_t>& indices) {
-  Batch batch = make_batch(datasets_[d].train_tokens, indices, dataset_tasks_[d], d);
+  Batch batch = make_batch(datasets_[d].train_tokens, indices, dataset_tasks_[d], d, epoch_);
   const auto device = model_.backbone().device();
   auto encoded = encode_batch(model_, prefix_.get(), batch);
   auto logits = model_.heads_forward(encoded, dataset_task_names_[d]);
@@ -21,6 +21,11 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
   for (const auto* t : dataset_tasks_[d]) {
     auto loss = in_.losses.at(t->name)->compute(logits.at(t->name), batch.targets.at(t->name).to(device));
     out.tasks[t->name] = loss.item<double>();
+    if (t->masking) {
+      if (const double a = masked_accuracy(logits.at(t->name), batch.targets.at(t->name).to(device)); a >= 0) {
+        out.masked_accuracy[t->name] = a;
+      }
+    }
     at::Tensor term = t->weight * loss;
     if (log_variance_.defined()) {
       const auto s_t = log_variance_[task_index_.at(t->name)];
@@ -53,6 +58,9 @@ void TrainRun::optimizer_step(const BatchLoss& loss) {
   }
   recorder_.metric("", "train", "loss", step_, loss.total, epoch_value_);
   for (const auto& [name, v] : loss.tasks) recorder_.metric(name, "train", "loss", step_, v, epoch_value_);
+  for (const auto& [name, v] : loss.masked_accuracy) {
+    recorder_.metric(name, "train", "masked_accuracy", step_, v, epoch_value_);
+  }
   progress_.update(step_, total_steps_, loss.total, start_);
 }
 

@@ -186,4 +186,33 @@ void BertModel::save(const fs::path& folder) const {
   tokenizer().save(folder);
 }
 
+at::Tensor BertModel::input_embeddings() { return embeddings_->word_embeddings->weight; }
+
+void BertModel::save_with_lm_head(const fs::path& folder, const LmHeadWeights& head) const {
+  if (config_.model_type != "bert") {
+    Backbone::save_with_lm_head(folder, head);
+    return;
+  }
+  fs::create_directories(folder);
+  auto config = config_.to_json();
+  config["architectures"] = nlohmann::json::array({"BertForMaskedLM"});
+  io::write_file_atomically(folder / "config.json", config.dump(2) + "\n");
+  NamedTensors tensors;
+  const auto cpu = [](const at::Tensor& t) { return t.detach().to(torch::kCPU).contiguous(); };
+  for (const auto& p : named_parameters()) tensors.emplace_back("bert." + p.key(), cpu(p.value()));
+  // The names and the tied pair (decoder.weight = the word embeddings, decoder.bias = bias) of BertForMaskedLM's state_dict.
+  const std::pair<const char*, const at::Tensor*> lm[] = {
+      {"cls.predictions.bias", &head.bias},
+      {"cls.predictions.transform.dense.weight", &head.dense_weight},
+      {"cls.predictions.transform.dense.bias", &head.dense_bias},
+      {"cls.predictions.transform.LayerNorm.weight", &head.norm_weight},
+      {"cls.predictions.transform.LayerNorm.bias", &head.norm_bias},
+      {"cls.predictions.decoder.weight", &head.decoder_weight},
+      {"cls.predictions.decoder.bias", &head.bias},
+  };
+  for (const auto& [name, tensor] : lm) tensors.emplace_back(name, cpu(*tensor));
+  io::save_safetensors(folder / "model.safetensors", tensors);
+  tokenizer().save(folder);
+}
+
 }  // namespace mtlab

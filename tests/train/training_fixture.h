@@ -10,6 +10,7 @@
 #include "mtlab/data/synthetic_data.h"
 #include "mtlab/bert/bert_model.h"
 #include "mtlab/plugin/registry.h"
+#include "mtlab/train/interrupt.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/trainer.h"
 #include "test_paths.h"
@@ -31,6 +32,36 @@ class MemoryRecorder : public Recorder {
   }
   void fact(std::string_view key, std::string_view value) override { facts[std::string(key)] = std::string(value); }
   void artifact(std::string_view, const std::filesystem::path&) override {}
+};
+
+struct Simulated : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Records like MemoryRecorder, implements rewind, and stops the run when the
+// total training loss of `stop_step` is recorded: by asking for an interrupt,
+// or by throwing (a crash: no checkpoint is written on the way out).
+class StoppingRecorder : public MemoryRecorder {
+ public:
+  enum class How { never, interrupt, crash };
+  StoppingRecorder(How how, std::int64_t stop_step) : how_(how), stop_step_(stop_step) {}
+  void metric(std::string_view task, std::string_view split, std::string_view name, std::int64_t step, double value,
+              std::optional<double> epoch) override {
+    MemoryRecorder::metric(task, split, name, step, value, epoch);
+    if (task.empty() && split == "train" && name == "loss" && step == stop_step_) {
+      if (how_ == How::interrupt) request_interrupt();
+      if (how_ == How::crash) throw Simulated("simulated crash");
+    }
+  }
+  void rewind(std::int64_t step) override {
+    rewound_to = step;
+    std::erase_if(rows, [&](const Row& r) { return r.step > step; });
+  }
+  std::int64_t rewound_to = -1;
+
+ private:
+  How how_;
+  std::int64_t stop_step_;
 };
 
 inline plugin::Registry& shipped_plugins() {

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/io/checkpoint_weights.h"
@@ -122,10 +124,14 @@ BertLoadReport BertModel::load_weights(const io::CheckpointWeights& weights, con
   for (const auto& name : names) {
     if (!used.count(name)) report.unused.push_back(name);
   }
-  if (!report.unused.empty()) {
-    log::warn("{}: {} checkpoint tensor(s) not used by the {} backbone: {}", where, report.unused.size(),
-              config_.family_name(), list_some(report.unused));
+  // A task model's head (BertForMaskedLM's cls.*) is expected to stay behind: said, not warned.
+  std::vector<std::string> heads, others;
+  for (const auto& name : report.unused) (name.rfind("cls.", 0) == 0 ? heads : others).push_back(name);
+  if (!others.empty()) {
+    log::warn("{}: {} checkpoint tensor(s) not used by the {} backbone: {}", where, others.size(),
+              config_.family_name(), list_some(others));
   }
+  if (!heads.empty()) log::info("{}: the checkpoint's task head ({} tensor(s) cls.*) is not part of the encoder", where, heads.size());
   if (pooler_missing) {
     for (auto& p : named_parameters()) {
       if (p.key().rfind("pooler.", 0) != 0) continue;
@@ -185,8 +191,6 @@ void BertModel::save(const fs::path& folder) const {
   io::save_safetensors(folder / "model.safetensors", tensors);
   tokenizer().save(folder);
 }
-
-at::Tensor BertModel::input_embeddings() { return embeddings_->word_embeddings->weight; }
 
 void BertModel::save_with_lm_head(const fs::path& folder, const LmHeadWeights& head) const {
   if (config_.model_type != "bert") {

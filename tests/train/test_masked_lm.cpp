@@ -298,7 +298,8 @@ TEST_CASE("masked-LM training lowers the loss and records masked accuracy", "[tr
   REQUIRE(result.dev.count("mlm.perplexity"));
   CHECK(result.dev.at("mlm.perplexity") == Approx(std::exp(result.dev.at("mlm.loss"))));
   CHECK(result.dev.at("mlm.perplexity") < static_cast<double>(s.model->backbone().tokenizer().vocab_size()));
-  CHECK(result.dev.at("mlm.masked_accuracy") > 0.05);
+  // Ten times what guessing does (1 in the vocabulary's size).
+  CHECK(result.dev.at("mlm.masked_accuracy") > 10.0 / static_cast<double>(s.model->backbone().tokenizer().vocab_size()));
 }
 
 TEST_CASE("a masked-LM run stopped and resumed ends exactly like one never stopped", "[train][mlm][resume]") {

@@ -156,7 +156,7 @@ TEST_CASE("masks are new every epoch and the same for the same seed and epoch", 
   CHECK(differ_seed > 100);
 }
 
-TEST_CASE("masking refuses a tokenizer without a mask token and fractions above 1", "[train][mlm]") {
+TEST_CASE("masking refuses mask and random fractions above 1 in total", "[train][mlm]") {
   MaskingOptions o;
   o.mask_fraction = 0.8;
   o.random_fraction = 0.3;
@@ -189,24 +189,7 @@ struct MlmSetup {
 
 MlmSetup make_mlm_setup(std::uint64_t seed = 3) {
   torch::manual_seed(seed);
-  SyntheticOptions so;
-  so.seed = 5;
-  so.train_size = 160;
-  so.dev_size = 40;
-  so.test_size = 0;
-  Dataset data = generate_synthetic(so);
-  BertConfig config;
-  config.hidden_size = 32;
-  config.num_hidden_layers = 2;
-  config.num_attention_heads = 2;
-  config.intermediate_size = 64;
-  config.max_position_embeddings = 64;
-  VocabBuildOptions vocab;
-  vocab.min_frequency = 1;
-  auto backbone = std::make_shared<BertModel>(config, vocab);
-  std::vector<std::string> texts;
-  for (const auto& e : data.train) texts.push_back(e.text);
-  backbone->fit_texts(texts);
+  auto [data, backbone] = test::make_tiny_bert(160, 0);
 
   MlmSetup s;
   auto& registry = test::shipped_plugins();

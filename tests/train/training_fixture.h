@@ -93,15 +93,18 @@ struct TinySetup {
   }
 };
 
-// seed fixes weights, data and order; `head_dropout` lets a test turn dropout off.
-inline TinySetup make_tiny_setup(std::uint64_t seed = 3, std::size_t train_size = 160, double head_dropout = 0.1,
-                                 const std::string& optimizer = "adamw") {
-  torch::manual_seed(seed);
+// The generated intent/slot sentences (seed 5) and a tiny BERT (hidden 32, 2
+// layers) whose vocabulary is built from their training text.
+struct TinyBert {
+  Dataset data;
+  std::shared_ptr<BertModel> backbone;
+};
+inline TinyBert make_tiny_bert(std::size_t train_size, std::size_t test_size = 40) {
   SyntheticOptions so;
   so.seed = 5;
   so.train_size = train_size;
   so.dev_size = 40;
-  so.test_size = 40;
+  so.test_size = test_size;
   Dataset data = generate_synthetic(so);
 
   BertConfig config;
@@ -116,6 +119,14 @@ inline TinySetup make_tiny_setup(std::uint64_t seed = 3, std::size_t train_size 
   std::vector<std::string> texts;
   for (const auto& e : data.train) texts.push_back(e.text);
   backbone->fit_texts(texts);
+  return {std::move(data), std::move(backbone)};
+}
+
+// seed fixes weights, data and order; `head_dropout` lets a test turn dropout off.
+inline TinySetup make_tiny_setup(std::uint64_t seed = 3, std::size_t train_size = 160, double head_dropout = 0.1,
+                                 const std::string& optimizer = "adamw") {
+  torch::manual_seed(seed);
+  auto [data, backbone] = make_tiny_bert(train_size);
 
   TinySetup s;
   auto& registry = shipped_plugins();

@@ -31,7 +31,9 @@ struct TrialModel {
 };
 
 // `tasks` are the trial's typed task options (spec::resolve_options), in data.task_names' order.
-TrialModel build_trial_model(const TrialContext& context, const TrialData& data, const std::vector<TaskOptions>& tasks,
+// A masked-LM task that shares its dataset with another task gets a text-only
+// copy of it appended to `data` (its masks must not reach the other task's inputs).
+TrialModel build_trial_model(const TrialContext& context, TrialData& data, const std::vector<TaskOptions>& tasks,
                              Recorder& recorder, TrialOutcome& outcome);
 
 }  // namespace mtlab::cli

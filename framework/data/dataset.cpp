@@ -11,6 +11,7 @@
 #include "mtlab/data/joint_reader.h"
 #include "mtlab/data/jsonl_reader.h"
 #include "mtlab/data/synthetic_data.h"
+#include "mtlab/data/text_reader.h"
 #include "mtlab/options/data_formats.h"
 #include "mtlab/options/env_expand.h"
 #include "rng.h"
@@ -75,6 +76,8 @@ Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir)
     read = [o = conll_options(table)](const auto& p) { return read_conll(p, o); };
   } else if (format == "tsv" || format == "csv") {
     read = [o = delimited_options(table, format == "csv")](const auto& p) { return read_delimited(p, o); };
+  } else if (format == "text") {
+    read = [o = text_options(table)](const auto& p) { return read_text(p, o); };
   } else {
     read = [o = jsonl_options(table)](const auto& p) { return read_jsonl(p, o); };
   }

@@ -13,7 +13,7 @@ namespace mtlab {
 namespace {
 
 // The formats that read files: all but synthetic.
-constexpr std::string_view kFiles = "joint,conll,tsv,csv,jsonl";
+constexpr std::string_view kFiles = "joint,conll,tsv,csv,jsonl,text";
 constexpr double kAny = std::numeric_limits<double>::infinity();  // no bound (its negation as a minimum)
 
 bool lists(std::string_view formats, std::string_view format) {
@@ -29,7 +29,7 @@ bool lists(std::string_view formats, std::string_view format) {
 }  // namespace
 
 const std::vector<std::string>& data_formats() {
-  static const std::vector<std::string> formats = {"joint", "conll", "tsv", "csv", "jsonl", "synthetic"};
+  static const std::vector<std::string> formats = {"joint", "conll", "tsv", "csv", "jsonl", "text", "synthetic"};
   return formats;
 }
 

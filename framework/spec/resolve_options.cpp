@@ -118,6 +118,11 @@ TaskOptions task_options(const Config& t, const std::string& name) {
   o.weight = t.get_double("weight", o.weight);
   o.batch_size = t.get_int("batch_size", o.batch_size);
   o.metrics = t.get_string_list("metrics", o.metrics);
+  const Config m = t.get_table("masking");
+  o.masking.probability = m.get_double("probability", o.masking.probability);
+  o.masking.mask_fraction = m.get_double("mask_fraction", o.masking.mask_fraction);
+  o.masking.random_fraction = m.get_double("random_fraction", o.masking.random_fraction);
+  o.masking.whole_word = m.get_bool("whole_word", o.masking.whole_word);
   return o;
 }
 

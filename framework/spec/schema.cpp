@@ -56,7 +56,7 @@ std::vector<KeySpec> data_keys(std::string_view prefix) {
   // bounds, choices and default come from the home the readers use (mtlab/options/data_formats.h).
   const DataDefaults dd = kDataDefaults;
   static const std::vector<KeySpec> keys = {
-      {.key = "format", .type = T::string, .help = "Reader for the files: joint (ATIS/SNIPS folders: seq.in, seq.out, label), conll (column files), tsv, csv, jsonl, or synthetic (generated intent/slot data). docs/data.md describes each.", .required = true,
+      {.key = "format", .type = T::string, .help = "Reader for the files: joint (ATIS/SNIPS folders: seq.in, seq.out, label), conll (column files), tsv, csv, jsonl, text (one unlabelled text per line, for masked-LM tasks), or synthetic (generated intent/slot data). docs/data.md describes each.", .required = true,
        .choices = format_choices()},
       {.key = "train", .type = T::path, .help = "Training split: a file, or a folder for joint.", .path = PathRule::must_exist},
       {.key = "dev", .type = T::path, .help = "Development split (evaluation during training, model selection); absent: none.", .path = PathRule::must_exist},
@@ -136,14 +136,19 @@ std::vector<KeySpec> build_schema() {
       // [tasks.NAME]
       {.key = "tasks", .type = T::named_tables, .help = "One table per task, [tasks.NAME]; NAME (letters, digits, _ and -) names the task in metrics, freeze policies and learning-rate groups. Required, unless the experiment is an [embed] experiment."},
       {.key = "tasks.*", .type = T::table, .help = "One task: a head on the shared encoder, its loss and its data."},
-      {.key = "tasks.*.head", .type = T::string, .help = "Head plugin: sequence_classification (on the pooled output), token_classification (on token states), crf (a linear-chain CRF on token states, with its own loss), or a custom one.", .required = true, .plugin_kind = "head"},
+      {.key = "tasks.*.head", .type = T::string, .help = "Head plugin: sequence_classification (on the pooled output), token_classification (on token states), masked_lm (masked-LM pretraining on the task's text), crf (a linear-chain CRF on token states, with its own loss), or a custom one.", .required = true, .plugin_kind = "head"},
       {.key = "tasks.*.loss", .type = T::string, .default_toml = toml(task.loss), .help = "Loss plugin: cross_entropy, bce_with_logits, focal, or a custom one; not for a head with its own loss (crf).", .plugin_kind = "loss"},
       {.key = "tasks.*.level", .type = T::string, .default_toml = toml(task.level), .help = "What the task predicts: sentence (one label) or token (one tag per word); \"\": the level the head plugin declares (mtlab plugins --describe), else the head's own.", .choices = enum_choices<TaskLevel>()},
       {.key = "tasks.*.weight", .type = T::number, .default_toml = toml(task.weight), .help = "Static weight of this task's loss in the total (total = Σ weight·loss).", .min = 0, .max = 1e6},
-      {.key = "tasks.*.metrics", .type = T::string_list, .default_toml = toml(task.metrics), .help = "Metrics to record ([]: accuracy and macro_f1 for sentence tasks; span_f1, span_precision, span_recall and token_accuracy for token tasks).",
-       .choices = {"loss", "accuracy", "macro_f1", "micro_f1", "span_f1", "span_precision", "span_recall", "token_accuracy", "sentence_accuracy"}},
+      {.key = "tasks.*.metrics", .type = T::string_list, .default_toml = toml(task.metrics), .help = "Metrics to record ([]: accuracy and macro_f1 for sentence tasks; span_f1, span_precision, span_recall and token_accuracy for token tasks; masked_accuracy and perplexity for masked-LM tasks).",
+       .choices = {"loss", "accuracy", "macro_f1", "micro_f1", "span_f1", "span_precision", "span_recall", "token_accuracy", "sentence_accuracy", "masked_accuracy", "perplexity"}},
       {.key = "tasks.*.batch_size", .type = T::integer, .default_toml = toml(task.batch_size), .help = "This task's batch size when tasks have their own data (0: training.batch_size).", .min = 0, .max = 65536},
       {.key = "tasks.*.data", .type = T::table, .help = "This task's own data (heterogeneous multi-task); absent: the shared [data]. Same keys as [data]."},
+      {.key = "tasks.*.masking", .type = T::table, .help = "How a masked-LM task (head = \"masked_lm\") masks its inputs, drawn anew every epoch from experiment.seed (docs/pretraining.md)."},
+      {.key = "tasks.*.masking.probability", .type = T::number, .default_toml = toml(task.masking.probability), .help = "Share of tokens (of words, with whole_word) chosen for prediction; special tokens and padding never are.", .min = 0.001, .max = 1},
+      {.key = "tasks.*.masking.mask_fraction", .type = T::number, .default_toml = toml(task.masking.mask_fraction), .help = "Of the chosen tokens, the share replaced by the mask token.", .min = 0, .max = 1},
+      {.key = "tasks.*.masking.random_fraction", .type = T::number, .default_toml = toml(task.masking.random_fraction), .help = "Of the chosen tokens, the share replaced by a random token (the rest stays unchanged); mask_fraction + random_fraction <= 1.", .min = 0, .max = 1},
+      {.key = "tasks.*.masking.whole_word", .type = T::boolean, .default_toml = toml(task.masking.whole_word), .help = "Choose whole words: all pieces of a chosen word are predicted together."},
       {.key = "tasks.*.head_config", .type = T::plugin_options, .help = "The head plugin's own keys (e.g. pooling, hidden_layers, dropout); the head receives this table.", .plugin_kind = "head", .plugin_key = "head"},
       {.key = "tasks.*.loss_config", .type = T::plugin_options, .help = "The loss plugin's own keys (e.g. label_smoothing, class_weights); the loss receives this table.", .plugin_kind = "loss", .plugin_key = "loss"},
 
@@ -181,7 +186,7 @@ std::vector<KeySpec> build_schema() {
       {.key = "training.frozen_cache_mb", .type = T::integer, .default_toml = toml(d.training.frozen_cache_mb), .help = "Memory limit of the frozen-prefix cache in MB, shared by the sweep; past it, other prefixes are dropped, then further inputs are computed at every use.", .min = 0, .max = 1048576},
       {.key = "training.eval_every", .type = T::integer, .default_toml = toml(d.training.eval_every), .help = "Evaluate on dev every N steps, as well as at each epoch end (0: epoch ends only).", .min = 0, .max = 1e9},
       {.key = "training.metric", .type = T::string, .default_toml = toml(d.training.metric), .help = "The dev metric that selects the best checkpoint and drives early stopping: dev.loss or dev.TASK.METRIC."},
-      {.key = "training.metric_mode", .type = T::string, .default_toml = toml(d.training.metric_mode), .help = "Whether training.metric is better high or low (auto: min for a loss, max otherwise).", .choices = enum_choices<MetricMode>()},
+      {.key = "training.metric_mode", .type = T::string, .default_toml = toml(d.training.metric_mode), .help = "Whether training.metric is better high or low (auto: min for a loss or a perplexity, max otherwise).", .choices = enum_choices<MetricMode>()},
       {.key = "training.early_stopping", .type = T::boolean, .default_toml = toml(d.training.early_stopping), .help = "Stop when training.metric has not improved for `patience` evaluations."},
       {.key = "training.patience", .type = T::integer, .default_toml = toml(d.training.patience), .help = "Evaluations without improvement before early stopping.", .min = 1, .max = 1e6},
       {.key = "training.save", .type = T::string, .default_toml = toml(d.training.save), .help = "Which model to save as a Hugging Face folder plus heads: best (by training.metric), last, or none.", .choices = enum_choices<SaveModel>()},

@@ -53,6 +53,14 @@ std::vector<std::string> BertTokenizer::model_input_names() const {
 
 std::int64_t BertTokenizer::token_to_id(std::string_view token) const { return vocab_.find(token).value_or(unk_id_); }
 
+std::vector<std::int64_t> BertTokenizer::special_ids() const {
+  std::vector<std::int64_t> ids;
+  for (const auto& token : special_tokens_) {
+    if (auto id = vocab_.find(token)) ids.push_back(*id);
+  }
+  return ids;
+}
+
 void BertTokenizer::append_pieces(std::string_view text, std::optional<std::int64_t> word, text::Pieces& out) const {
   std::int64_t index = 0;
   std::vector<std::string> tokens;

@@ -49,6 +49,14 @@ const std::vector<RobertaTokenizer::Merge>& RobertaTokenizer::merges() const { r
 
 std::int64_t RobertaTokenizer::token_to_id(std::string_view token) const { return vocab_.find(token).value_or(unk_id_); }
 
+std::vector<std::int64_t> RobertaTokenizer::special_ids() const {
+  std::vector<std::int64_t> ids;
+  for (const auto& token : specials_) {
+    if (auto id = vocab_.find(token.content)) ids.push_back(*id);
+  }
+  return ids;
+}
+
 void RobertaTokenizer::append_pieces(std::string_view text_bytes, bool prefix_space, std::optional<std::int64_t> word,
                                      text::Pieces& out) const {
   std::u32string text = text::decode_utf8(text_bytes);

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "mtlab/core/error.h"
 #include "mtlab/data/alignment.h"
@@ -11,6 +12,7 @@
 #include "mtlab/metrics/sequence_metrics.h"
 #include "mtlab/metrics/span_f1.h"
 #include "mtlab/train/frozen_prefix_cache.h"
+#include "mtlab/train/masking.h"
 #include "mtlab/train/multitask_model.h"
 
 namespace mtlab {
@@ -23,7 +25,9 @@ std::vector<std::string> default_metrics(HeadLevel level) {
 namespace {
 
 bool wants(const TaskSpec& task, const std::string& metric) {
-  const auto& list = task.metrics.empty() ? default_metrics(task.level) : task.metrics;
+  const auto& list = !task.metrics.empty() ? task.metrics
+                     : task.masking        ? std::vector<std::string>{"masked_accuracy", "perplexity"}
+                                           : default_metrics(task.level);
   return std::find(list.begin(), list.end(), metric) != list.end();
 }
 
@@ -96,7 +100,9 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
     std::map<std::string, std::vector<std::int64_t>> seq_pred;
     std::map<std::string, std::vector<double>> seq_prob;
     std::map<std::string, std::vector<std::vector<std::int64_t>>> tok_pred;
+    std::map<std::string, double> masked_right;  // masked-LM tasks: correct predictions (the count is loss_weight)
     for (const auto* t : dtasks) {
+      if (t->masking) continue;
       if (t->level == HeadLevel::sequence) {
         seq_pred[t->name].assign(n, 0);
         seq_prob[t->name].assign(n, 0.0);
@@ -116,7 +122,10 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
           loss_sum[t->name] += model.task_loss(t->name, lg, target, losses).item<double>() * valid;
           loss_weight[t->name] += valid;
         }
-        if (t->level == HeadLevel::sequence) {
+        if (t->masking) {
+          const double share = masked_accuracy(lg, target);
+          if (share >= 0) masked_right[t->name] += share * valid;
+        } else if (t->level == HeadLevel::sequence) {
           const auto choices = sequence_choices(lg);
           for (std::size_t r = 0; r < indices.size(); ++r) {
             seq_pred[t->name][indices[r]] = choices[r].id;
@@ -139,7 +148,11 @@ EvalResult evaluate(MultiTaskModel& model, const std::vector<TaskSpec>& tasks, c
       result.metrics[name + ".loss"] = task_loss;
       total_loss += t->weight * task_loss;
       TaskPredictions& predictions = result.predictions[name];
-      if (t->level == HeadLevel::sequence) {
+      if (t->masking) {
+        const double n_masked = loss_weight[name];
+        if (wants(*t, "masked_accuracy")) result.metrics[name + ".masked_accuracy"] = n_masked > 0 ? masked_right[name] / n_masked : 0.0;
+        if (wants(*t, "perplexity")) result.metrics[name + ".perplexity"] = std::exp(task_loss);
+      } else if (t->level == HeadLevel::sequence) {
         std::vector<std::string> gold, pred;
         for (std::size_t i = 0; i < n; ++i) {
           gold.push_back(*examples[i].label);

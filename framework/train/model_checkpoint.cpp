@@ -14,7 +14,16 @@ namespace fs = std::filesystem;
 
 std::vector<fs::path> save_model_folder(MultiTaskModel& model, const nlohmann::json& manifest, const fs::path& folder) {
   fs::create_directories(folder);
-  model.backbone().save(folder);
+  // A masked-LM head goes into the backbone's checkpoint too (BertForMaskedLM); the first one, if several.
+  std::optional<LmHeadWeights> lm;
+  for (const auto& [task, head] : model.heads()) {
+    if (!lm) lm = head->lm_head_weights();
+  }
+  if (lm) {
+    model.backbone().save_with_lm_head(folder, *lm);
+  } else {
+    model.backbone().save(folder);
+  }
   std::vector<std::pair<std::string, at::Tensor>> tensors;
   for (const auto& [task, head] : model.heads()) {
     for (const auto& item : head->named_parameters()) {

@@ -11,7 +11,10 @@ MultiTaskModel::MultiTaskModel(std::shared_ptr<Backbone> backbone,
     : backbone_(std::move(backbone)), heads_(std::move(heads)) {
   register_module("backbone", backbone_);
   auto holder = register_module("heads", std::make_shared<torch::nn::Module>());
-  for (auto& [task, head] : heads_) holder->register_module(task, head);
+  for (auto& [task, head] : heads_) {
+    holder->register_module(task, head);
+    head->bind_backbone(*backbone_);  // after registering: a tied weight stays the backbone's parameter
+  }
 }
 
 Head& MultiTaskModel::head(const std::string& task) {

@@ -42,6 +42,7 @@ Predictor Predictor::load(const std::filesystem::path& folder, const plugin::Reg
       const std::string name = task.at("name").get<std::string>();
       auto head = registry.create<Head>(plugin::Kind::head, task.at("head").get<std::string>(),
                                         Config(task.value("head_config", nlohmann::json::object()), where));
+      if (head->masked_lm()) continue;  // pretraining: predicts masked tokens, labels nothing
       auto labels = LabelSet::from_labels(task.at("labels").get<std::vector<std::string>>());
       head->set_labels(labels.labels());
       head->build(backbone->hidden_size(), static_cast<std::int64_t>(labels.size()));
@@ -51,6 +52,7 @@ Predictor Predictor::load(const std::filesystem::path& folder, const plugin::Reg
       p.is_token_task_[name] = head->level() == HeadLevel::token;
       p.labels_[name] = labels;
     }
+    if (heads.empty()) throw Error("the model has no task that labels text (only masked-LM pretraining heads)");
     p.model_ = std::make_shared<MultiTaskModel>(backbone, heads);
     load_head_weights(*p.model_, folder, p.tasks_);
     p.model_->eval();

@@ -40,7 +40,10 @@ TokenizedSplit encode_examples(const Tokenizer& tokenizer, const std::vector<Exa
               max_length);
   }
   for (const TaskSpec* task : tasks) {
-    if (task->level == HeadLevel::sequence) {
+    if (task->masking) {  // targets come from masking each batch
+      out.sentence_targets.emplace_back();
+      out.token_targets.emplace_back();
+    } else if (task->level == HeadLevel::sequence) {
       std::vector<std::string> labels;
       for (const auto& e : examples) {
         if (!e.label) throw Error(fmt::format("{}: task '{}' needs a sentence label, this example has none", e.source, task->name));
@@ -69,8 +72,27 @@ TokenizedSplit encode_examples(const Tokenizer& tokenizer, const std::vector<Exa
   return out;
 }
 
+namespace {
+
+// The masked-LM task among `tasks` (at most one: it masks the inputs every task of the batch sees), or null.
+const TaskSpec* masking_task(const std::vector<const TaskSpec*>& tasks) {
+  const TaskSpec* found = nullptr;
+  for (const TaskSpec* t : tasks) {
+    if (!t->masking) continue;
+    if (found || tasks.size() > 1) {
+      throw Error(fmt::format("task '{}': a masked-LM task masks its inputs, so it needs a dataset of its own, "
+                              "not shared with task '{}'",
+                              t->name, found ? found->name : (tasks[0] == t ? tasks[1]->name : tasks[0]->name)));
+    }
+    found = t;
+  }
+  return found;
+}
+
+}  // namespace
+
 Batch make_batch(const TokenizedSplit& split, const std::vector<std::size_t>& indices,
-                 const std::vector<const TaskSpec*>& tasks, std::size_t dataset) {
+                 const std::vector<const TaskSpec*>& tasks, std::size_t dataset, std::int64_t mask_round) {
   Batch batch;
   batch.dataset = dataset;
   batch.indices = indices;
@@ -91,11 +113,24 @@ Batch make_batch(const TokenizedSplit& split, const std::vector<std::size_t>& in
       mask_a[r][c] = e.attention_mask[c];
     }
   }
+  if (const TaskSpec* mlm = masking_task(tasks)) {
+    auto target = torch::full({b, t}, kIgnoreLabel, torch::kLong);
+    auto target_a = target.accessor<std::int64_t, 2>();
+    for (std::int64_t r = 0; r < b; ++r) {
+      const auto masked = mask_tokens(split.encodings[indices[r]], *mlm->masking, mask_round, indices[r]);
+      for (std::size_t c = 0; c < masked.input_ids.size(); ++c) {
+        ids_a[r][c] = masked.input_ids[c];
+        target_a[r][c] = masked.targets[c];
+      }
+    }
+    batch.targets[mlm->name] = target;
+  }
   batch.input_ids = ids;
   batch.token_type_ids = types;
   batch.attention_mask = mask;
   for (std::size_t k = 0; k < tasks.size(); ++k) {
     const TaskSpec& task = *tasks[k];
+    if (task.masking) continue;
     if (task.level == HeadLevel::sequence) {
       auto target = torch::empty({b}, torch::kLong);
       for (std::int64_t r = 0; r < b; ++r) {

@@ -90,6 +90,7 @@ TrainResult TrainRun::run() {
 }
 
 void TrainRun::run_epoch(std::int64_t epoch) {
+  epoch_ = epoch;
   const std::string epoch_rng = rng_state(rng_);
   EpochBatches batches(datasets_, batch_size_, rng_);
   const auto order = interleave_datasets(batches_per_dataset_, o_.sampling, rng_);

@@ -37,6 +37,7 @@ class Progress {
 struct BatchLoss {
   double total = 0;
   std::map<std::string, double> tasks;
+  std::map<std::string, double> masked_accuracy;  // masked-LM tasks with a masked token in the batch
 };
 
 class TrainRun {
@@ -125,6 +126,7 @@ class TrainRun {
   bool trains_ = false;
   Progress progress_;
   std::int64_t step_ = 0;
+  std::int64_t epoch_ = 0;  // the running epoch: masked-LM tasks draw new masks each one
   std::int64_t batches_done_ = 0;
   double epoch_value_ = 0;
   bool stop_ = false;

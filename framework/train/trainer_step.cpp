@@ -19,7 +19,7 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
   const auto& split = datasets_[d].train_tokens;
   BatchShard shard;
   if (group_) shard = shard_batch(split, indices, dataset_tasks_[d], group_->rank(), group_->size());
-  Batch batch = make_batch(split, group_ ? shard.indices : indices, dataset_tasks_[d], d);
+  Batch batch = make_batch(split, group_ ? shard.indices : indices, dataset_tasks_[d], d, epoch_);
   const auto device = model_.backbone().device();
   auto encoded = encode_batch(model_, prefix_.get(), batch);
   auto logits = model_.heads_forward(encoded, dataset_task_names_[d]);
@@ -30,6 +30,11 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
     auto loss = model_.task_loss(t->name, logits.at(t->name), batch.targets.at(t->name).to(device), in_.losses);
     if (group_) loss = loss * shard.share[k];
     out.tasks[t->name] = loss.item<double>();
+    if (t->masking) {
+      if (const double a = masked_accuracy(logits.at(t->name), batch.targets.at(t->name).to(device)); a >= 0) {
+        out.masked_accuracy[t->name] = a;
+      }
+    }
     at::Tensor term = t->weight * loss;
     if (log_variance_.defined()) {
       const auto s_t = log_variance_[task_index_.at(t->name)];
@@ -64,6 +69,9 @@ void TrainRun::optimizer_step(const BatchLoss& local) {
   }
   recorder_.metric("", "train", "loss", step_, loss.total, epoch_value_);
   for (const auto& [name, v] : loss.tasks) recorder_.metric(name, "train", "loss", step_, v, epoch_value_);
+  for (const auto& [name, v] : loss.masked_accuracy) {
+    recorder_.metric(name, "train", "masked_accuracy", step_, v, epoch_value_);
+  }
   progress_.update(step_, total_steps_, loss.total, start_);
 }
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/io/checkpoint_weights.h"
@@ -122,10 +124,14 @@ BertLoadReport BertModel::load_weights(const io::CheckpointWeights& weights, con
   for (const auto& name : names) {
     if (!used.count(name)) report.unused.push_back(name);
   }
-  if (!report.unused.empty()) {
-    log::warn("{}: {} checkpoint tensor(s) not used by the {} backbone: {}", where, report.unused.size(),
-              config_.family_name(), list_some(report.unused));
+  // A task model's head (BertForMaskedLM's cls.*) is expected to stay behind: said, not warned.
+  std::vector<std::string> heads, others;
+  for (const auto& name : report.unused) (name.rfind("cls.", 0) == 0 ? heads : others).push_back(name);
+  if (!others.empty()) {
+    log::warn("{}: {} checkpoint tensor(s) not used by the {} backbone: {}", where, others.size(),
+              config_.family_name(), list_some(others));
   }
+  if (!heads.empty()) log::info("{}: the checkpoint's task head ({} tensor(s) cls.*) is not part of the encoder", where, heads.size());
   if (pooler_missing) {
     for (auto& p : named_parameters()) {
       if (p.key().rfind("pooler.", 0) != 0) continue;
@@ -182,6 +188,33 @@ void BertModel::save(const fs::path& folder) const {
   for (const auto& p : named_parameters()) {
     tensors.emplace_back(checkpoint_key(p.key(), config_.model_type), p.value().detach().to(torch::kCPU));
   }
+  io::save_safetensors(folder / "model.safetensors", tensors);
+  tokenizer().save(folder);
+}
+
+void BertModel::save_with_lm_head(const fs::path& folder, const LmHeadWeights& head) const {
+  if (config_.model_type != "bert") {
+    Backbone::save_with_lm_head(folder, head);
+    return;
+  }
+  fs::create_directories(folder);
+  auto config = config_.to_json();
+  config["architectures"] = nlohmann::json::array({"BertForMaskedLM"});
+  io::write_file_atomically(folder / "config.json", config.dump(2) + "\n");
+  NamedTensors tensors;
+  const auto cpu = [](const at::Tensor& t) { return t.detach().to(torch::kCPU).contiguous(); };
+  for (const auto& p : named_parameters()) tensors.emplace_back("bert." + p.key(), cpu(p.value()));
+  // The names and the tied pair (decoder.weight = the word embeddings, decoder.bias = bias) of BertForMaskedLM's state_dict.
+  const std::pair<const char*, const at::Tensor*> lm[] = {
+      {"cls.predictions.bias", &head.bias},
+      {"cls.predictions.transform.dense.weight", &head.dense_weight},
+      {"cls.predictions.transform.dense.bias", &head.dense_bias},
+      {"cls.predictions.transform.LayerNorm.weight", &head.norm_weight},
+      {"cls.predictions.transform.LayerNorm.bias", &head.norm_bias},
+      {"cls.predictions.decoder.weight", &head.decoder_weight},
+      {"cls.predictions.decoder.bias", &head.bias},
+  };
+  for (const auto& [name, tensor] : lm) tensors.emplace_back(name, cpu(*tensor));
   io::save_safetensors(folder / "model.safetensors", tensors);
   tokenizer().save(folder);
 }

@@ -234,6 +234,8 @@ void BertModel::fit_texts(const std::vector<std::string>& texts) {
 
 at::Device BertModel::device() const { return embeddings_->word_embeddings->weight.device(); }
 
+at::Tensor BertModel::input_embeddings() { return embeddings_->word_embeddings->weight; }
+
 std::string BertModel::architecture_fingerprint() const {
   auto config = config_.to_json();
   config.erase("vocab_size");  // part of the embeddings' shape already

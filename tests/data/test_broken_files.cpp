@@ -268,6 +268,6 @@ TEST_CASE("read_dataset: keys, paths and limits", "[data]") {
     CHECK_THROWS_WITH(read_dataset(data_table({{"format", "tsv"}})),
                       "test [data]: key 'train': expected a string, got nothing (the key is required)");
     CHECK_THROWS_WITH(read_dataset(data_table({{"format", "jsonlines"}, {"train", "x"}})),
-                      Catch::Contains("'jsonlines' is not one of joint, conll, tsv, csv, jsonl, synthetic"));
+                      Catch::Contains("'jsonlines' is not one of joint, conll, tsv, csv, jsonl, text, synthetic"));
   }
 }

@@ -70,7 +70,7 @@ const std::vector<BadSpec> kBadSpecs = {
     {"metric names a metric that does not exist", "{base}[training]\nmetric = \"dev.intent.accuracyy\"\n",
      {"{f}:13:1: training.metric: 'dev.intent.accuracyy': no metric named 'accuracyy' (did you mean 'accuracy'?); "
       "metrics: loss, accuracy, macro_f1, micro_f1, span_f1, span_precision, span_recall, token_accuracy, "
-      "sentence_accuracy"}},
+      "sentence_accuracy, masked_accuracy, perplexity"}},
     {"unknown parameter group", "{base}[optimizer.groups]\nbackbone = 1e-5\nintnet = 5e-3\n",
      {"{f}:14:1: optimizer.groups.intnet: no parameter group named 'intnet' (did you mean 'intent'?); groups: "
       "embeddings, encoder, pooler, backbone, heads, intent, slots"}},

@@ -91,7 +91,7 @@ TEST_CASE("each data format accepts the keys the table gives it and the schema a
   CHECK(std::find(csv.begin(), csv.end(), "header") != csv.end());
   CHECK(std::find(csv.begin(), csv.end(), "scheme") == csv.end());
   CHECK_THROWS_WITH(data_keys_of("jsnl"),
-                    "unknown data format 'jsnl', expected one of joint, conll, tsv, csv, jsonl, synthetic "
+                    "unknown data format 'jsnl', expected one of joint, conll, tsv, csv, jsonl, text, synthetic "
                     "(did you mean 'jsonl'?)");
   for (const auto& rule : data_key_rules()) {
     for (const std::string prefix : {"data.", "tasks.*.data."}) {

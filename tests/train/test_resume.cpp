@@ -14,35 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Simulated : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Records like MemoryRecorder, implements rewind, and stops the run when the
-// total training loss of `stop_step` is recorded: by asking for an interrupt,
-// or by throwing (a crash: no checkpoint is written on the way out).
-class StoppingRecorder : public test::MemoryRecorder {
- public:
-  enum class How { never, interrupt, crash };
-  StoppingRecorder(How how, std::int64_t stop_step) : how_(how), stop_step_(stop_step) {}
-  void metric(std::string_view task, std::string_view split, std::string_view name, std::int64_t step, double value,
-              std::optional<double> epoch) override {
-    MemoryRecorder::metric(task, split, name, step, value, epoch);
-    if (task.empty() && split == "train" && name == "loss" && step == stop_step_) {
-      if (how_ == How::interrupt) request_interrupt();
-      if (how_ == How::crash) throw Simulated("simulated crash");
-    }
-  }
-  void rewind(std::int64_t step) override {
-    rewound_to = step;
-    std::erase_if(rows, [&](const Row& r) { return r.step > step; });
-  }
-  std::int64_t rewound_to = -1;
-
- private:
-  How how_;
-  std::int64_t stop_step_;
-};
+using test::Simulated;
+using test::StoppingRecorder;
 
 struct Variant {
   std::string name;

@@ -10,6 +10,7 @@
 #include "mtlab/data/synthetic_data.h"
 #include "mtlab/bert/bert_model.h"
 #include "mtlab/plugin/registry.h"
+#include "mtlab/train/interrupt.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/trainer.h"
 #include "test_paths.h"
@@ -31,6 +32,36 @@ class MemoryRecorder : public Recorder {
   }
   void fact(std::string_view key, std::string_view value) override { facts[std::string(key)] = std::string(value); }
   void artifact(std::string_view, const std::filesystem::path&) override {}
+};
+
+struct Simulated : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Records like MemoryRecorder, implements rewind, and stops the run when the
+// total training loss of `stop_step` is recorded: by asking for an interrupt,
+// or by throwing (a crash: no checkpoint is written on the way out).
+class StoppingRecorder : public MemoryRecorder {
+ public:
+  enum class How { never, interrupt, crash };
+  StoppingRecorder(How how, std::int64_t stop_step) : how_(how), stop_step_(stop_step) {}
+  void metric(std::string_view task, std::string_view split, std::string_view name, std::int64_t step, double value,
+              std::optional<double> epoch) override {
+    MemoryRecorder::metric(task, split, name, step, value, epoch);
+    if (task.empty() && split == "train" && name == "loss" && step == stop_step_) {
+      if (how_ == How::interrupt) request_interrupt();
+      if (how_ == How::crash) throw Simulated("simulated crash");
+    }
+  }
+  void rewind(std::int64_t step) override {
+    rewound_to = step;
+    std::erase_if(rows, [&](const Row& r) { return r.step > step; });
+  }
+  std::int64_t rewound_to = -1;
+
+ private:
+  How how_;
+  std::int64_t stop_step_;
 };
 
 inline plugin::Registry& shipped_plugins() {
@@ -62,15 +93,18 @@ struct TinySetup {
   }
 };
 
-// seed fixes weights, data and order; `head_dropout` lets a test turn dropout off.
-inline TinySetup make_tiny_setup(std::uint64_t seed = 3, std::size_t train_size = 160, double head_dropout = 0.1,
-                                 const std::string& optimizer = "adamw") {
-  torch::manual_seed(seed);
+// The generated intent/slot sentences (seed 5) and a tiny BERT (hidden 32, 2
+// layers) whose vocabulary is built from their training text.
+struct TinyBert {
+  Dataset data;
+  std::shared_ptr<BertModel> backbone;
+};
+inline TinyBert make_tiny_bert(std::size_t train_size, std::size_t test_size = 40) {
   SyntheticOptions so;
   so.seed = 5;
   so.train_size = train_size;
   so.dev_size = 40;
-  so.test_size = 40;
+  so.test_size = test_size;
   Dataset data = generate_synthetic(so);
 
   BertConfig config;
@@ -85,6 +119,14 @@ inline TinySetup make_tiny_setup(std::uint64_t seed = 3, std::size_t train_size 
   std::vector<std::string> texts;
   for (const auto& e : data.train) texts.push_back(e.text);
   backbone->fit_texts(texts);
+  return {std::move(data), std::move(backbone)};
+}
+
+// seed fixes weights, data and order; `head_dropout` lets a test turn dropout off.
+inline TinySetup make_tiny_setup(std::uint64_t seed = 3, std::size_t train_size = 160, double head_dropout = 0.1,
+                                 const std::string& optimizer = "adamw") {
+  torch::manual_seed(seed);
+  auto [data, backbone] = make_tiny_bert(train_size);
 
   TinySetup s;
   auto& registry = shipped_plugins();

@@ -12,7 +12,7 @@ namespace mtlab {
 class Config;
 
 struct Dataset {
-  std::string format;   // "joint", "conll", "tsv", "csv", "jsonl", "synthetic"
+  std::string format;   // "joint", "conll", "tsv", "csv", "jsonl", "text", "synthetic"
   std::string source;   // where the data came from, e.g. "joint: /data/atis/{train,dev,test}"
   std::vector<Example> train;
   std::vector<Example> dev;   // may be empty when the table names no dev split

@@ -15,6 +15,7 @@
 
 #include "mtlab/model/block_layout.h"
 #include "mtlab/model/encoder_output.h"
+#include "mtlab/model/lm_head.h"
 #include "mtlab/plugin/descriptor.h"
 
 namespace mtlab {
@@ -69,6 +70,14 @@ class Backbone : public plugin::PluginObject, public torch::nn::Module {
   // Writes a Hugging Face folder (config.json, model.safetensors, vocab.txt,
   // tokenizer_config.json) that `transformers` loads unchanged.
   virtual void save(const std::filesystem::path& folder) const = 0;
+
+  // The input word embeddings [V, E] (the parameter itself, not a copy), for a
+  // head that ties its decoder to them (masked LM). Default: throws, naming the backbone.
+  virtual at::Tensor input_embeddings();
+  // save() with a masked-LM head written into the checkpoint as the family's
+  // masked-LM model has it (BERT: bert.* and cls.predictions.*, BertForMaskedLM).
+  // Default: a warning, then save(); the head stays in the model folder's heads.safetensors.
+  virtual void save_with_lm_head(const std::filesystem::path& folder, const LmHeadWeights& head) const;
 };
 
 }  // namespace mtlab

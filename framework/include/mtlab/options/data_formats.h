@@ -40,7 +40,7 @@ struct DataDefaults {
 };
 inline constexpr DataDefaults kDataDefaults{};
 
-// joint, conll, tsv, csv, jsonl, synthetic.
+// joint, conll, tsv, csv, jsonl, text, synthetic.
 const std::vector<std::string>& data_formats();
 
 // Every key of a [data] table, in reference order, with the formats that read it.

@@ -123,6 +123,17 @@ struct UnfreezeOptions {
   std::int64_t group_size = 1;
 };
 
+// [tasks.NAME.masking]: how a masked-LM task masks its inputs (BERT, Devlin et
+// al. 2019): each token (each word, with whole_word) is chosen with
+// `probability`; a chosen token becomes the mask token (mask_fraction), a
+// random token (random_fraction) or stays; a new draw every epoch.
+struct MaskingOptions {
+  double probability = 0.15;
+  double mask_fraction = 0.8;
+  double random_fraction = 0.1;
+  bool whole_word = false;
+};
+
 // [tasks.NAME]: the framework's keys (head_config, loss_config and data stay tables).
 struct TaskOptions {
   std::string name;
@@ -132,6 +143,7 @@ struct TaskOptions {
   double weight = 1.0;
   std::int64_t batch_size = 0;        // 0: training.batch_size
   std::vector<std::string> metrics;   // []: the level's defaults
+  MaskingOptions masking;             // read by masked-LM heads only
 };
 
 struct TrialOptions {

@@ -74,7 +74,8 @@ class RobertaTokenizer : public Tokenizer {
   std::int64_t cls_id() const { return cls_id_; }
   std::int64_t sep_id() const { return sep_id_; }
   std::int64_t unk_id() const { return unk_id_; }
-  std::int64_t mask_id() const { return mask_id_; }
+  std::int64_t mask_id() const override { return mask_id_; }
+  std::vector<std::int64_t> special_ids() const override;
   // Id of any token; the unknown token's id for tokens not in the vocabulary (as HF).
   std::int64_t token_to_id(std::string_view token) const;
 

@@ -51,6 +51,11 @@ class Tokenizer {
   virtual std::int64_t pad_id() const = 0;
   // Ids are in [0, vocab_size()).
   virtual std::int64_t vocab_size() const = 0;
+  // The mask token's id (masked-LM pretraining); -1: the vocabulary has none.
+  virtual std::int64_t mask_id() const { return -1; }
+  // Every special token's id (HF's all_special_ids: [CLS], [SEP], [PAD], [UNK],
+  // [MASK] and the additional ones): masked-LM pretraining never masks them.
+  virtual std::vector<std::int64_t> special_ids() const { return {pad_id()}; }
   // The longest input the tokenizer's files allow (model_max_length; 0: no limit said).
   virtual std::int64_t model_max_length() const { return 0; }
   // The fields of an Encoding the model takes, with Hugging Face's names

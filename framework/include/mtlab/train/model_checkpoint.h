@@ -1,7 +1,8 @@
 #pragma once
 // A trained multi-task model on disk: the backbone as a Hugging Face folder
 // (config.json, model.safetensors, vocab.txt, tokenizer_config.json — loads in
-// `transformers` unchanged) plus heads.safetensors (every head's tensors under
+// `transformers` unchanged; with a masked-LM head, as the family's masked-LM
+// model: BertForMaskedLM) plus heads.safetensors (every head's tensors under
 // "<task>.") and heads.json (each task's head plugin, its options, loss, level
 // and label set), so `mtlab predict` and transfer runs can rebuild it.
 #include <filesystem>

@@ -3,6 +3,7 @@
 // ids per task (word tags aligned to first pieces), and batches as tensors.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "mtlab/data/label_set.h"
 #include "mtlab/model/head.h"
 #include "mtlab/text/tokenizer.h"
+#include "mtlab/train/masking.h"
 
 namespace mtlab {
 
@@ -26,6 +28,9 @@ struct TaskSpec {
   LabelSet labels;          // from the training split
   std::string scheme = "iob2";
   std::int64_t batch_size = 0;  // > 0: this task's dataset uses its own batch size
+  // Masked-LM tasks: their batches' inputs are masked and the targets are the
+  // masked tokens (no labels). Such a task needs a dataset of its own.
+  std::optional<MaskingSpec> masking;
 };
 
 struct TokenizedSplit {
@@ -54,8 +59,12 @@ struct Batch {
   std::map<std::string, at::Tensor> targets;             // task → [B] or [B, T] (int64, -100 ignored)
 };
 
+// With a masked-LM task among `tasks`, the inputs are masked as round
+// `mask_round` draws (training passes the epoch; evaluation the fixed
+// kEvalMaskRound) and that task's targets are the masked tokens.
 Batch make_batch(const TokenizedSplit& split, const std::vector<std::size_t>& indices,
-                 const std::vector<const TaskSpec*>& tasks, std::size_t dataset);
+                 const std::vector<const TaskSpec*>& tasks, std::size_t dataset,
+                 std::int64_t mask_round = kEvalMaskRound);
 
 // One rank's part of a global batch (data-parallel training): rows rank,
 // rank + size, … of `global`, and per task (indexed like `tasks`) the share of

@@ -96,6 +96,11 @@ class BertModel : public Backbone {
   // "bert " and config.json without vocab_size (the embeddings' shape says it).
   std::string architecture_fingerprint() const override;
   void save(const std::filesystem::path& folder) const override;
+  at::Tensor input_embeddings() override;
+  // BERT: Hugging Face's BertForMaskedLM layout (bert.* encoder keys with the
+  // pooler, which BertForMaskedLM ignores on load, and cls.predictions.*); other
+  // families keep the plain save (Backbone's default).
+  void save_with_lm_head(const std::filesystem::path& folder, const LmHeadWeights& head) const override;
 
  private:
   void build_modules();

@@ -12,3 +12,5 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 # The Unicode classes of GPT-2's pre-tokenizer pattern (byte-level BPE).
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# The PostgreSQL results store (libpqxx-dev 6.4, C++17).
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)

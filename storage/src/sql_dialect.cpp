@@ -1,0 +1,32 @@
+#include "sql_dialect.h"
+
+#include <fmt/format.h>
+
+namespace mtlab::storage::sql {
+namespace {
+bool pg(const Database& db) { return db.dialect() == Dialect::postgresql; }
+}  // namespace
+
+std::string seconds_between(const Database& db, std::string_view later, std::string_view earlier) {
+  if (pg(db)) {
+    return fmt::format("CAST(EXTRACT(EPOCH FROM (CAST({} AS timestamptz) - CAST({} AS timestamptz))) AS DOUBLE PRECISION)",
+                       later, earlier);
+  }
+  return fmt::format("((julianday({}) - julianday({})) * 86400.0)", later, earlier);
+}
+
+std::string seconds_since(const Database& db, std::string_view earlier) {
+  if (pg(db)) {
+    return fmt::format("CAST(EXTRACT(EPOCH FROM (clock_timestamp() - CAST({} AS timestamptz))) AS DOUBLE PRECISION)",
+                       earlier);
+  }
+  return seconds_between(db, "'now'", earlier);
+}
+
+std::string newline(const Database& db) { return pg(db) ? "chr(10)" : "char(10)"; }
+
+std::string begin_write(const Database& db) { return pg(db) ? "BEGIN" : "BEGIN IMMEDIATE"; }
+
+std::string lock_rows(const Database& db) { return pg(db) ? " FOR UPDATE" : ""; }
+
+}  // namespace mtlab::storage::sql

@@ -6,6 +6,7 @@
 // server guessing a parameter's type).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <optional>
@@ -43,7 +44,7 @@ std::string one_line(std::string_view message) {
 
 class PostgresConnection final : public Connection {
  public:
-  PostgresConnection(const std::string& url, bool read_only) : url_(url), read_only_(read_only) {
+  PostgresConnection(const std::string& url, bool read_only, int lock_timeout_ms) : url_(url), read_only_(read_only) {
     try {
       conn_.emplace(url);
     } catch (const std::exception& e) {
@@ -53,6 +54,8 @@ class PostgresConnection final : public Connection {
     conn_->inhibit_reactivation(true);
     execute("SET client_min_messages = warning", "quiet the server's notices");
     if (read_only) execute("SET default_transaction_read_only = on", "make the connection read-only");
+    // SQLite's busy timeout: how long a write waits for another transaction's locks.
+    execute(fmt::format("SET lock_timeout = {}", std::max(lock_timeout_ms, 0)), "set the lock timeout");
   }
 
   Dialect dialect() const override { return Dialect::postgresql; }
@@ -227,7 +230,7 @@ std::unique_ptr<StatementBackend> PostgresConnection::prepare(std::string_view s
 
 std::unique_ptr<Connection> open_postgres_connection(const std::string& url, const OpenOptions& options) {
   require_no_password(url);
-  return std::make_unique<PostgresConnection>(url, options.mode == OpenMode::read_only);
+  return std::make_unique<PostgresConnection>(url, options.mode == OpenMode::read_only, options.busy_timeout_ms);
 }
 
 }  // namespace mtlab::storage

@@ -24,7 +24,8 @@ enum class Dialect { sqlite, postgresql };
 
 struct OpenOptions {
   OpenMode mode = OpenMode::read_write;
-  // How long a write waits for another process's transaction before failing (SQLite).
+  // How long a write waits for another process's transaction before failing
+  // (SQLite's busy timeout, PostgreSQL's lock_timeout).
   int busy_timeout_ms = 60'000;
   // read_write: bring an older schema up to date (always refuses a newer one).
   // read_only: false skips the version check (raw SQL over any database).

@@ -25,7 +25,7 @@ test::CommandResult mtlab_in(const fs::path& folder, const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("mtlab run records into PostgreSQL, and runs, compare, export, query, report and predict read it",
+TEST_CASE("mtlab run records into PostgreSQL and runs/compare/export/query/report/predict read it",
           "[storage][cli][postgresql]") {
   const auto home = test::scratch_dir("storage_pg_cli");
   std::ofstream(home / "exp.toml") << test::kReportSource;  // a tiny BERT on generated data, saving its model

@@ -52,7 +52,7 @@ TEST_CASE("postgresql store: postgres:// and a host as a parameter name the same
   CHECK_FALSE(store_file(url));
 }
 
-TEST_CASE("postgresql store: a URL with a password is refused, and the password is never printed",
+TEST_CASE("postgresql store: a URL with a password is refused and the password is never printed",
           "[storage][postgresql]") {
   const auto folder = test::PostgresServer::instance().socket_folder();
   for (const std::string& url : std::vector<std::string>{"postgresql://mtlab:s3cret@db.example:5432/results",
@@ -107,7 +107,7 @@ TEST_CASE("postgresql store: query() runs in a read-only transaction that the se
   CHECK_THROWS_WITH(db.execute("DELETE FROM runs", "test write"), Contains("read-only transaction"));
 }
 
-TEST_CASE("postgresql store: the same tables, columns, views and schema version as SQLite", "[storage][postgresql]") {
+TEST_CASE("postgresql store: the same tables and columns and views and schema version as SQLite", "[storage][postgresql]") {
   const auto sqlite_path = test::scratch_dir("pg_schema_sqlite") / "results.db";
   const auto sqlite = open_store(sqlite_path.string(), StoreMode::read_write);
   const auto pg = open_store(test::postgres_database("schema"), StoreMode::read_write);

@@ -434,7 +434,7 @@ TEST_CASE("store: read-only access reads everything and writes nothing", "[stora
   });
 }
 
-TEST_CASE("open_store: file paths and sqlite: locations open SQLite, other schemes are refused by name",
+TEST_CASE("open_store: file paths and sqlite: locations open SQLite and other schemes are refused by name",
           "[storage][conformance]") {
   const auto dir = test::scratch_dir("store_open");
   const auto plain = (dir / "plain.db").string();

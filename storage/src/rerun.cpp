@@ -53,6 +53,17 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
                            std::string_view config_hash, RerunPolicy policy, std::chrono::seconds stale_after,
                            int max_attempts) {
   TrialDecision d;
+  // The latest run is read before the completed one: a run that completes in
+  // between (another process's status change; PostgreSQL reads each statement
+  // at its own moment) is then found completed, never taken for a resumable one.
+  auto q = db.prepare(fmt::format("SELECT r.id, r.status, {}, r.pid, r.host, r.attempt FROM runs AS r "
+                                  "JOIN experiments AS e ON e.id = r.experiment_id "
+                                  "WHERE e.name = ?1 AND r.trial = ?2 AND r.config_hash = ?3 "
+                                  "ORDER BY r.id DESC LIMIT 1",
+                                  age_sql(db)),
+                      "find the latest run of the trial");
+  q.bind_all(experiment, trial, config_hash);
+  const bool any = q.step();
   if (auto done = find_completed_run(db, experiment, trial, config_hash)) {
     d.previous_run = done;
     d.previous_status = RunStatus::completed;
@@ -65,14 +76,7 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
     }
     return d;
   }
-  auto q = db.prepare(fmt::format("SELECT r.id, r.status, {}, r.pid, r.host, r.attempt FROM runs AS r "
-                                  "JOIN experiments AS e ON e.id = r.experiment_id "
-                                  "WHERE e.name = ?1 AND r.trial = ?2 AND r.config_hash = ?3 "
-                                  "ORDER BY r.id DESC LIMIT 1",
-                                  age_sql(db)),
-                      "find the latest run of the trial");
-  q.bind_all(experiment, trial, config_hash);
-  if (!q.step()) {
+  if (!any) {
     d.run = true;
     d.reason = "new trial";
     return d;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "mtlab/storage/statement.h"
+
 namespace mtlab::storage::sql {
 namespace {
 bool pg(const Database& db) { return db.dialect() == Dialect::postgresql; }
@@ -27,6 +29,11 @@ std::string newline(const Database& db) { return pg(db) ? "chr(10)" : "char(10)"
 
 std::string begin_write(const Database& db) { return pg(db) ? "BEGIN" : "BEGIN IMMEDIATE"; }
 
-std::string lock_rows(const Database& db) { return pg(db) ? " FOR UPDATE" : ""; }
+void lock_experiment_claims(const Database& db, std::int64_t experiment_id) {
+  if (!pg(db)) return;
+  auto lock = db.prepare("SELECT pg_advisory_xact_lock(hashtext('mtlab trial claims'), CAST(?1 AS INTEGER))",
+                         "wait for other claims of the experiment");
+  lock.bind_all(experiment_id).run();
+}
 
 }  // namespace mtlab::storage::sql

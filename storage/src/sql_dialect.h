@@ -18,8 +18,9 @@ std::string seconds_since(const Database& db, std::string_view earlier);
 std::string newline(const Database& db);
 // The statement that opens a write transaction.
 std::string begin_write(const Database& db);
-// Appended to a SELECT of one row inside a write transaction: locks that row
-// until the transaction ends (SQLite's BEGIN IMMEDIATE already holds the one write lock).
-std::string lock_rows(const Database& db);
+// Inside a write transaction: waits until no other transaction claims trials of
+// `experiment_id`, and keeps them waiting until this one ends (PostgreSQL: a
+// transaction-level advisory lock; SQLite's BEGIN IMMEDIATE already holds the one write lock).
+void lock_experiment_claims(const Database& db, std::int64_t experiment_id);
 
 }  // namespace mtlab::storage::sql

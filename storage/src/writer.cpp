@@ -157,10 +157,7 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
       storage::decide_trial(db, experiment, run.trial, run.config_hash, policy, stale_after, max_attempts);
   if (!claim.decision.run && !claim.decision.exhausted) return claim;
   Transaction tx(db, "claim trial '" + run.trial + "'");
-  // Claims of one experiment queue on its row (PostgreSQL; SQLite's transaction already holds the write lock).
-  db.prepare("SELECT id FROM experiments WHERE id = ?1" + sql::lock_rows(db), "wait for other claims")
-      .bind_all(experiment_id)
-      .run();
+  sql::lock_experiment_claims(db, experiment_id);
   adopt_legacy_hash(db, experiment_id, run.trial, run.legacy_config_hash, run.config_hash);
   claim.decision =
       storage::decide_trial(db, experiment, run.trial, run.config_hash, policy, stale_after, max_attempts);

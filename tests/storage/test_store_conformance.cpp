@@ -3,6 +3,7 @@
 // written go through query(), whose tables docs/storage.md fixes for every
 // backend). A new backend is tested by adding one line there. PostgreSQL runs on
 // a server these tests start themselves (tests/support/postgres_server.h).
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -115,6 +116,46 @@ TEST_CASE("store: stores claiming the same trials at once take each trial once",
     const auto store = open_rw(location);
     CHECK(count(*store, "SELECT count(*) FROM runs") == kTrials);
     CHECK(count(*store, "SELECT count(DISTINCT trial) FROM runs") == kTrials);
+  });
+}
+
+TEST_CASE("store: worker processes claiming and finishing the same trials run each exactly once",
+          "[storage][conformance]") {
+  // As `mtlab worker` does: --resume claims, and each claimed trial ends at once,
+  // so claims race with other processes' status changes as well as their claims.
+  each_store("claim_processes", [](const std::string& location) {
+    const auto experiment = open_rw(location)->begin_experiment("e");
+    constexpr int kTrials = 30, kWorkers = 4;
+    std::vector<pid_t> workers;
+    for (int w = 0; w < kWorkers; ++w) {
+      const pid_t pid = fork();
+      REQUIRE(pid >= 0);
+      if (pid == 0) {
+        int code = 0;
+        try {
+          const auto store = open_rw(location);
+          for (int t = 0; t < kTrials; ++t) {
+            const auto claim = store->claim_trial(experiment, test::make_run("none", t), RerunPolicy::resume,
+                                                  kStaleAfter, {}, 3);
+            if (!claim.run_id) continue;
+            store->set_status(*claim.run_id, RunStatus::running);
+            store->set_status(*claim.run_id, RunStatus::completed);
+          }
+        } catch (...) {
+          code = 1;
+        }
+        _exit(code);
+      }
+      workers.push_back(pid);
+    }
+    for (const pid_t pid : workers) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    }
+    const auto store = open_rw(location);
+    CHECK(count(*store, "SELECT count(*) FROM runs") == kTrials);
+    CHECK(count(*store, "SELECT count(*) FROM runs WHERE status = 'completed'") == kTrials);
   });
 }
 

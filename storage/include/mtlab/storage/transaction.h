@@ -2,8 +2,8 @@
 // A write transaction (RAII). SQLite: BEGIN IMMEDIATE takes the write lock up
 // front, so two writers queue on the busy timeout instead of failing with
 // "database is locked" when a read would later have to upgrade. PostgreSQL:
-// BEGIN (read committed; rows that decide a write are locked with
-// sql::lock_rows). Rolls back unless committed.
+// BEGIN (read committed; claims queue on sql::lock_experiment_claims).
+// Rolls back unless committed.
 #include <string>
 #include <string_view>
 

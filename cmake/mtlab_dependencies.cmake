@@ -18,3 +18,5 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_path(MTLAB_GLOO_INCLUDE_DIR gloo/context.h REQUIRED)
 find_library(MTLAB_GLOO_LIBRARY gloo REQUIRED)
 find_library(MTLAB_TORCH_CUDA_LIBRARY torch_cuda HINTS ${TORCH_INSTALL_PREFIX}/lib)
+# The PostgreSQL results store (libpqxx-dev 6.4, C++17).
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)

@@ -52,7 +52,7 @@ void run(const CompareOptions& o) {
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<CompareOptions>();
   auto* sub = app.add_subcommand("compare", "Compare the trials of an experiment on one metric");
-  sub->add_option("database", o->database, "Results database (SQLite file)")->required();
+  sub->add_option("database", o->database, "Results store: a SQLite file or a postgresql:// URL")->required();
   sub->add_option("--experiment", o->experiment, "Experiment name")->required();
   sub->add_option("--metric", o->metric,
                   "Metric to sort by: task.split.name (e.g. intent.dev.accuracy), split.name for whole-model "

@@ -35,7 +35,7 @@ void run(const ExportOptions& o) {
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<ExportOptions>();
   auto* sub = app.add_subcommand("export", "Export an experiment as one flat table (a row per run)");
-  sub->add_option("database", o->database, "Results database (SQLite file)")->required();
+  sub->add_option("database", o->database, "Results store: a SQLite file or a postgresql:// URL")->required();
   sub->add_option("--experiment", o->experiment, "Experiment name")->required();
   sub->add_option("--format", o->format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
   sub->add_option("-o,--output", o->output, "Write to this file instead of standard output");

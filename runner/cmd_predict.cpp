@@ -83,7 +83,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   sub->add_option("texts", o->texts, "Sentences (words separated by spaces)");
   sub->add_option("--model", o->model, "A model folder saved by a run (…/run-N/model)");
   sub->add_option("--run", o->run, "A run id whose saved model to use (with --db)");
-  sub->add_option("--db", o->database, "The results database holding --run");
+  sub->add_option("--db", o->database, "The results store holding --run: a SQLite file or a postgresql:// URL");
   sub->add_option("--input", o->input, "One sentence per line, or .jsonl with \"text\"; - for stdin");
   sub->add_option("--format", o->format, "table (default on a terminal) or jsonl")->check(CLI::IsMember({"table", "jsonl"}));
   sub->add_option("--batch-size", o->batch_size, "Sentences per batch")->check(CLI::Range(1, 4096));

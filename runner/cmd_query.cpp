@@ -24,7 +24,7 @@ void run(const QueryOptions& o) {
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<QueryOptions>();
   auto* sub = app.add_subcommand("query", "Run one read-only SQL statement on a results database");
-  sub->add_option("database", o->database, "Results database (SQLite file)")->required();
+  sub->add_option("database", o->database, "Results store: a SQLite file or a postgresql:// URL")->required();
   sub->add_option("sql", o->sql, "One SQL statement, e.g. \"SELECT * FROM final_metrics\"")->required();
   auto* csv = sub->add_flag("--csv", o->csv, "Print CSV (RFC 4180) instead of an aligned table");
   sub->add_flag("--json", o->json, "Print a JSON array of objects instead of an aligned table")->excludes(csv);

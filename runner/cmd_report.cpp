@@ -25,7 +25,7 @@ void run(const ReportOptions& o) {
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<ReportOptions>();
   auto* sub = app.add_subcommand("report", "Write one HTML page of charts and tables of experiments' runs");
-  sub->add_option("database", o->request.database, "Results database (SQLite file)")->required();
+  sub->add_option("database", o->request.database, "Results store: a SQLite file or a postgresql:// URL")->required();
   sub->add_option("--experiment", o->request.experiments, "Experiment name; repeat for several")->required();
   sub->add_option("--metric", o->request.metric,
                   "Metric of the trial table and the per-value chart: task.split.name (default: training.metric "

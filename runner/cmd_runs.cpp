@@ -24,7 +24,7 @@ void run(const RunsOptions& o) {
 void setup(CLI::App& app, GlobalOptions&) {
   auto o = std::make_shared<RunsOptions>();
   auto* sub = app.add_subcommand("runs", "List the runs in a results database, one line each");
-  sub->add_option("database", o->database, "Results database (SQLite file)")->required();
+  sub->add_option("database", o->database, "Results store: a SQLite file or a postgresql:// URL")->required();
   sub->add_option("--experiment", o->filter.experiment, "Only this experiment's runs");
   sub->add_option("--status", o->filter.status, "Only runs in this status")
       ->check(CLI::IsMember({"pending", "running", "completed", "failed", "interrupted"}));

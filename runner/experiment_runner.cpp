@@ -40,7 +40,7 @@ std::string summary_metric(const spec::Trial& trial) {
 void print_summary(const storage::ResultsStore& store, const spec::Experiment& experiment,
                    const SweepCounts& counts, double seconds) {
   const spec::Trial& first = experiment.trials.front();
-  const fs::path database = first.view("experiment").get_string("database");
+  const std::string database = first.view("experiment").get_string("database");
   try {
     const auto comparison = store.compare_trials(experiment.name, summary_metric(first));
     const auto laid_out = lay_out_comparison(comparison, storage::same_split_labels(comparison), {output_width(false), {}});
@@ -49,19 +49,18 @@ void print_summary(const storage::ResultsStore& store, const spec::Experiment& e
     log::debug("no comparison table: {}", e.what());
   }
   fmt::print("\n{} completed, {} failed, {} skipped in {:.1f}s; results in {}\n", counts.completed, counts.failed,
-             counts.skipped, seconds, fs::absolute(database).string());
-  fmt::print("try: mtlab compare {} --experiment {} --metric {}\n", database.string(), experiment.name,
-             summary_metric(first));
+             counts.skipped, seconds, storage::store_file(database) ? fs::absolute(*storage::store_file(database)).string() : database);
+  fmt::print("try: mtlab compare {} --experiment {} --metric {}\n", database, experiment.name, summary_metric(first));
   fmt::print("     mtlab report {} --experiment {} --out {}   (charts in one HTML file; run --report writes it)\n",
-             database.string(), experiment.name, report_file(database, experiment.name).string());
+             database, experiment.name, report_file(database, experiment.name).string());
 }
 
 // `run --report`: the sweep's page; a failure to write it is reported, the runs stay recorded.
 bool write_sweep_report(const storage::ResultsStore& store, const spec::Experiment& experiment, bool quiet) {
-  const fs::path database = experiment.trials.front().view("experiment").get_string("database");
+  const std::string database = experiment.trials.front().view("experiment").get_string("database");
   const fs::path out = report_file(database, experiment.name);
   try {
-    ReportRequest request{database.string(), {experiment.name}, summary_metric(experiment.trials.front())};
+    ReportRequest request{database, {experiment.name}, summary_metric(experiment.trials.front())};
     write_report(store, request, out);
     if (!quiet) fmt::print("report: wrote {}\n", out.string());
     return true;
@@ -159,8 +158,10 @@ int run_experiment(const RunOptions& options) {
   return counts.failed > 0 || !report_ok ? 1 : 0;
 }
 
-fs::path report_file(const fs::path& database, const std::string& experiment) {
-  return database.parent_path() / (experiment + "-report.html");
+fs::path report_file(const std::string& database, const std::string& experiment) {
+  // Beside a SQLite file; for a database server, in the current folder.
+  const auto file = storage::store_file(database);
+  return (file ? file->parent_path() : fs::path()) / (experiment + "-report.html");
 }
 
 }  // namespace mtlab::cli

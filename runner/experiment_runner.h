@@ -19,8 +19,9 @@ struct RunOptions {
   int workers = 0;       // > 0: that many local `mtlab worker` processes run the sweep
 };
 
-// Where `run --report` writes: <experiment>-report.html beside the database.
-std::filesystem::path report_file(const std::filesystem::path& database, const std::string& experiment);
+// Where `run --report` writes: <experiment>-report.html beside a SQLite database,
+// in the current folder for a database server.
+std::filesystem::path report_file(const std::string& database, const std::string& experiment);
 
 // Returns the process exit code: 0 when every trial completed (or was already
 // done), 1 when any failed, 130 when interrupted.

@@ -12,7 +12,7 @@ PACKAGES=(
   cmake ninja-build g++ ccache git pkg-config
   libtorch-dev libopenblas0-pthread libgloo-dev
   libboost-dev libboost-filesystem-dev libtomlplusplus-dev libfmt-dev catch2 libcli11-dev
-  nlohmann-json3-dev libutf8proc-dev libpcre2-dev libssl-dev libsqlite3-dev sqlite3
+  nlohmann-json3-dev libutf8proc-dev libpcre2-dev libssl-dev libsqlite3-dev sqlite3 libpqxx-dev
 )
 # What only the test suite needs (scripts/test.sh sets it): headless Chromium
 # for the browser tests of `mtlab report`. The quickstart installs none of it.

@@ -16,8 +16,9 @@ if [[ "${1:-}" == "--sanitize" ]]; then
     if [[ "$line" =~ ^[A-Z_]+= ]]; then export "${line//@DIR@/$san_dir}"; fi
   done < "$san_dir/options.env"
 fi
-# Chromium opens `mtlab report`'s pages in the browser tests (tests/report).
-export MTLAB_TEST_PACKAGES="chromium"
+# Chromium opens `mtlab report`'s pages in the browser tests (tests/report);
+# the PostgreSQL store's tests start their own PostgreSQL 15 server (tests/support/postgres_server.h).
+export MTLAB_TEST_PACKAGES="chromium postgresql"
 scripts/setup.sh "${cmake_args[@]}"
 build="${MTLAB_BUILD_DIR:-build}"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" "$@"

@@ -48,6 +48,11 @@ std::string meaning(const KeySpec& k) {
   if (k.path == PathRule::must_exist) {
     out += k.keyword.empty() ? " Must exist." : fmt::format(" Must exist (unless \"{}\").", k.keyword);
   }
+  if (!k.url_schemes.empty()) {
+    std::string schemes;
+    for (const auto scheme : k.url_schemes) schemes += (schemes.empty() ? "" : " or ") + std::string(scheme);
+    out += fmt::format(" A value starting with {} is a URL, kept as written.", schemes);
+  }
   if (!k.formats.empty() && k.formats.find(',') == std::string_view::npos) out += fmt::format(" Format {} only.", k.formats);
   return cell(out);
 }

@@ -281,6 +281,9 @@ class Resolver {
       case T::path:
         if (!v.is_string()) return wrong();
         if (!spec.keyword.empty() && v == spec.keyword) return true;
+        for (const auto scheme : spec.url_schemes) {
+          if (v.get<std::string>().rfind(scheme, 0) == 0) return true;  // a URL, not a path of the spec's folder
+        }
         return resolve_path(v, spec, k);
       case T::index_or_name:
         if (v.is_string() && !v.get<std::string>().empty()) return true;

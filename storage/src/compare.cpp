@@ -72,7 +72,7 @@ Comparison compare_trials(const Database& db, std::string_view experiment, std::
   }
   if (latest.empty()) {
     throw Error("experiment '" + c.experiment + "' has no completed runs to compare (see `mtlab runs " +
-                db.path().string() + " --experiment " + c.experiment + "`)");
+                db.location() + " --experiment " + c.experiment + "`)");
   }
   std::set<std::int64_t> runs;
   for (const auto& [key, id] : latest) {

@@ -15,7 +15,7 @@ std::int64_t find_experiment(const Database& db, std::string_view name) {
   auto all = db.prepare("SELECT name FROM experiments ORDER BY name", "list experiments");
   std::string known;
   while (all.step()) known += (known.empty() ? "" : ", ") + all.get_text(0);
-  throw Error(db.path().string() + ": no experiment named '" + std::string(name) + "' (" +
+  throw Error(db.location() + ": no experiment named '" + std::string(name) + "' (" +
               (known.empty() ? std::string("the database has no experiments yet") : "expected one of: " + known) +
               ")");
 }

@@ -24,17 +24,19 @@ Table export_experiment(const Database& db, std::string_view experiment) {
 
   std::map<std::int64_t, std::map<std::string, Value>> params;
   std::set<std::string> param_keys;
+  // Each value in its column's type: integers and booleans as integers, reals as reals, the rest as text.
   auto p = db.prepare(
-      "SELECT p.run_id, p.key, CASE WHEN p.value_type IN ('int', 'bool') THEN p.value_int "
-      "WHEN p.value_type = 'real' THEN p.value_real ELSE p.value_text END "
+      "SELECT p.run_id, p.key, p.value_type, p.value_int, p.value_real, p.value_text "
       "FROM params AS p JOIN runs AS r ON r.id = p.run_id WHERE r.experiment_id = ?1",
       "export params");
   p.bind_all(experiment_id);
   Table param_rows = read_table(p);
   for (auto& row : param_rows.rows) {
     const auto key = std::get<std::string>(row[1]);
+    const auto& type = std::get<std::string>(row[2]);
     param_keys.insert(key);
-    params[std::get<std::int64_t>(row[0])][key] = std::move(row[2]);
+    params[std::get<std::int64_t>(row[0])][key] =
+        std::move(type == "int" || type == "bool" ? row[3] : type == "real" ? row[4] : row[5]);
   }
 
   std::map<std::int64_t, std::map<std::string, Value>> metrics;

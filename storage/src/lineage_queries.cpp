@@ -37,7 +37,7 @@ std::filesystem::path saved_model_folder(const Database& db, std::int64_t run_id
   if (!model.step()) {
     throw Error(fmt::format("{}: run {} saved no model (no heads.json among its artifacts; was training.save = "
                             "\"none\"?)",
-                            db.path().string(), run_id));
+                            db.location(), run_id));
   }
   return std::filesystem::path(model.get_text(0)).parent_path();
 }

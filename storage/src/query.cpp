@@ -9,6 +9,7 @@
 #include <string>
 
 #include "mtlab/core/error.h"
+#include "connection.h"
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/statement.h"
 
@@ -40,6 +41,45 @@ std::string snippet(std::string_view text) {
 
 constexpr const char* kExpected =
     "expected a SELECT, WITH, EXPLAIN or read-only PRAGMA; use the sqlite3 tool to change a results database";
+constexpr const char* kExpectedPostgres =
+    "expected a SELECT, WITH, EXPLAIN, VALUES or SHOW; use psql to change a results database";
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+// PostgreSQL: the statement runs in a READ ONLY transaction that is always
+// rolled back, so the server itself refuses a write (SQLSTATE 25006), and
+// libpq's extended protocol refuses a second statement (42601). Statements
+// that would end that transaction are refused before they are sent.
+Table postgres_read_only_query(const Database& db, std::string_view sql) {
+  const std::string word = first_word(sql);
+  if (word.empty()) throw Error("mtlab query: no SQL statement given (expected one statement, e.g. \"SELECT * FROM runs\")");
+  for (const char* control : {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "PREPARE"}) {
+    if (word == control) {
+      throw Error(fmt::format("mtlab query is read-only: {} would end or change the query's read-only transaction (at "
+                              "\"{}\"); {}", word, snippet(sql), kExpectedPostgres));
+    }
+  }
+  db.execute("BEGIN READ ONLY", "begin the query's read-only transaction");
+  try {
+    auto statement = db.prepare(sql, "run the query");
+    Table table = read_table(statement);
+    db.execute("ROLLBACK", "end the query's read-only transaction");
+    return table;
+  } catch (const Error& e) {
+    db.execute("ROLLBACK", "end the query's read-only transaction");
+    const std::string message = e.what();
+    if (contains(message, "SQLSTATE 25006")) {
+      throw Error("mtlab query is read-only: the " + word +
+                  " statement would modify the database, which PostgreSQL refused in the query's read-only "
+                  "transaction (" + kExpectedPostgres + ")");
+    }
+    if (contains(message, "multiple commands")) {
+      throw Error("mtlab query: only one SQL statement is allowed, but more follows the first ';' (in \"" +
+                  snippet(sql) + "\"); run the statements one at a time");
+    }
+    throw;
+  }
+}
 
 // PRAGMAs that take an argument and only read. Any other PRAGMA with a value
 // (writable_schema = ON, query_only = OFF, journal_mode = …) changes the
@@ -94,15 +134,17 @@ class AuthorizerGuard {
 }  // namespace
 
 Table run_read_only_query(const Database& db, std::string_view sql) {
+  if (db.dialect() == Dialect::postgresql) return postgres_read_only_query(db, sql);
   std::string refused;
   const AuthorizerGuard guard(db.handle(), &refused);
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &raw, &tail);
-  if (rc != SQLITE_OK) db.fail("prepare the query", rc);
+  if (rc != SQLITE_OK) sqlite_fail(db.connection(), "prepare the query", rc);
   const std::string first_refused = refused;
   if (!raw) throw Error("mtlab query: no SQL statement given (expected one statement, e.g. \"SELECT * FROM runs\")");
-  Statement statement(db.handle(), raw, "run the query");
+  const bool read_only = sqlite3_stmt_readonly(raw) != 0;
+  Statement statement = sqlite_statement(db.connection(), raw, "run the query");
   // Whatever follows the first statement must be only whitespace, comments and ';'.
   const char* end = sql.data() + sql.size();
   while (tail && tail < end) {
@@ -118,7 +160,7 @@ Table run_read_only_query(const Database& db, std::string_view sql) {
     if (next_tail == tail) break;
     tail = next_tail;
   }
-  if (!statement.read_only()) {
+  if (!read_only) {
     throw Error("mtlab query is read-only: the " + first_word(sql) +
                 " statement would modify the database, and the database is opened read-only (" + kExpected + ")");
   }

@@ -11,13 +11,15 @@
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/statement.h"
 #include "mtlab/storage/transaction.h"
+#include "sql_dialect.h"
 
 namespace mtlab::storage {
 namespace {
 
 // Seconds since the run last showed life (heartbeat, start or creation).
-constexpr const char* age_sql =
-    "(julianday('now') - julianday(coalesce(r.heartbeat_at, r.started_at, r.created_at))) * 86400.0";
+std::string age_sql(const Database& db) {
+  return sql::seconds_since(db, "coalesce(r.heartbeat_at, r.started_at, r.created_at)");
+}
 
 std::string this_host() {
   char host[256] = {0};
@@ -51,6 +53,17 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
                            std::string_view config_hash, RerunPolicy policy, std::chrono::seconds stale_after,
                            int max_attempts) {
   TrialDecision d;
+  // The latest run is read before the completed one: a run that completes in
+  // between (another process's status change; PostgreSQL reads each statement
+  // at its own moment) is then found completed, never taken for a resumable one.
+  auto q = db.prepare(fmt::format("SELECT r.id, r.status, {}, r.pid, r.host, r.attempt FROM runs AS r "
+                                  "JOIN experiments AS e ON e.id = r.experiment_id "
+                                  "WHERE e.name = ?1 AND r.trial = ?2 AND r.config_hash = ?3 "
+                                  "ORDER BY r.id DESC LIMIT 1",
+                                  age_sql(db)),
+                      "find the latest run of the trial");
+  q.bind_all(experiment, trial, config_hash);
+  const bool any = q.step();
   if (auto done = find_completed_run(db, experiment, trial, config_hash)) {
     d.previous_run = done;
     d.previous_status = RunStatus::completed;
@@ -63,14 +76,7 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
     }
     return d;
   }
-  auto q = db.prepare(fmt::format("SELECT r.id, r.status, {}, r.pid, r.host, r.attempt FROM runs AS r "
-                                  "JOIN experiments AS e ON e.id = r.experiment_id "
-                                  "WHERE e.name = ?1 AND r.trial = ?2 AND r.config_hash = ?3 "
-                                  "ORDER BY r.id DESC LIMIT 1",
-                                  age_sql),
-                      "find the latest run of the trial");
-  q.bind_all(experiment, trial, config_hash);
-  if (!q.step()) {
+  if (!any) {
     d.run = true;
     d.reason = "new trial";
     return d;
@@ -135,7 +141,7 @@ int mark_stale_runs_interrupted(const Database& db, std::string_view experiment,
   auto candidates = db.prepare(
       fmt::format("SELECT r.id, r.host, r.pid, {} FROM runs AS r WHERE r.status IN ('pending', 'running') "
                   "AND (?1 = '' OR r.experiment_id = (SELECT id FROM experiments WHERE name = ?1))",
-                  age_sql),
+                  age_sql(db)),
       "find stale runs");
   candidates.bind_all(experiment);
   std::vector<std::int64_t> dead;
@@ -145,11 +151,13 @@ int mark_stale_runs_interrupted(const Database& db, std::string_view experiment,
     }
   }
   auto mark = db.prepare(
-      "UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, started_at, created_at), "
-      "duration_s = (julianday(coalesce(heartbeat_at, started_at, created_at)) - julianday(started_at)) * 86400.0, "
-      "error = coalesce(error || char(10), '') || 'interrupted: no heartbeat since ' || "
-      "coalesce(heartbeat_at, started_at, created_at) || ' and process ' || coalesce(pid, '?') || ' on ' || "
-      "coalesce(host, '?') || ' is gone' WHERE id = ?1 AND status IN ('pending', 'running')",
+      fmt::format("UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, started_at, created_at), "
+                  "duration_s = {}, error = coalesce(error || {}, '') || 'interrupted: no heartbeat since ' || "
+                  "coalesce(heartbeat_at, started_at, created_at) || ' and process ' || "
+                  "coalesce(CAST(pid AS TEXT), '?') || ' on ' || coalesce(host, '?') || ' is gone' "
+                  "WHERE id = ?1 AND status IN ('pending', 'running')",
+                  sql::seconds_between(db, "coalesce(heartbeat_at, started_at, created_at)", "started_at"),
+                  sql::newline(db)),
       "mark stale run interrupted");
   for (auto id : dead) mark.bind_all(id).run();
   tx.commit();

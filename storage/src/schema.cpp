@@ -3,9 +3,11 @@
 #include <string>
 
 #include "mtlab/core/error.h"
+#include "mtlab/storage/clock.h"
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/statement.h"
 #include "mtlab/storage/transaction.h"
+#include "postgres_schema.h"
 
 namespace mtlab::storage {
 namespace {
@@ -188,7 +190,23 @@ CREATE TABLE trial_queue (
 );
 )sql";
 
-std::string now_sql() { return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"; }
+// One count(*) per dialect: the schema_version table; any table of the user's.
+const char* has_version_table_sql(const Database& db) {
+  return db.dialect() == Dialect::postgresql
+             ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+               "AND table_name = 'schema_version'"
+             : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
+}
+const char* any_table_sql(const Database& db) {
+  return db.dialect() == Dialect::postgresql
+             ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+             : "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'";
+}
+
+// The DDL of migrations()[index] in the database's dialect.
+const std::string& migration_sql(const Database& db, std::size_t index) {
+  return db.dialect() == Dialect::postgresql ? postgres_migration_sql().at(index) : migrations().at(index).sql;
+}
 
 }  // namespace
 
@@ -209,16 +227,16 @@ const std::vector<Migration>& migrations() {
 int current_schema_version() { return migrations().back().version; }
 
 int schema_version(const Database& db) {
-  auto has_table = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
-                              "look for the schema_version table");
+  auto has_table = db.prepare(has_version_table_sql(db), "look for the schema_version table");
   has_table.step();
   if (has_table.get_int(0) == 0) {
-    auto any = db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'", "list tables");
+    auto any = db.prepare(any_table_sql(db), "list tables");
     any.step();
     if (any.get_int(0) > 0) {
-      throw Error(db.path().string() +
-                  ": not an mtlab results database (it has tables but no schema_version table; expected a file "
-                  "written by mtlab, or a new file)");
+      throw Error(db.location() +
+                  ": not an mtlab results database (it has tables but no schema_version table; expected a " +
+                  (db.dialect() == Dialect::postgresql ? "database written by mtlab, or an empty one)"
+                                                       : "file written by mtlab, or a new file)"));
     }
     return 0;
   }
@@ -229,7 +247,7 @@ int schema_version(const Database& db) {
 
 namespace {
 void refuse_newer(const Database& db, int found) {
-  throw Error(db.path().string() + ": the database has schema version " + std::to_string(found) +
+  throw Error(db.location() + ": the database has schema version " + std::to_string(found) +
               ", newer than this mtlab understands (expected at most version " +
               std::to_string(current_schema_version()) +
               "); it was written by a newer mtlab: use that version, or a new database file");
@@ -242,16 +260,21 @@ void migrate(const Database& db) {
   if (before > current_schema_version()) refuse_newer(db, before);
   if (before == current_schema_version()) return;
   Transaction tx(db, "migrate the schema");
+  // PostgreSQL's BEGIN takes no lock: migrations of one database queue on this
+  // one (SQLite's BEGIN IMMEDIATE already holds the write lock).
+  if (db.dialect() == Dialect::postgresql) {
+    db.execute("SELECT pg_advisory_xact_lock(hashtext('mtlab schema migration'))", "wait for other migrations");
+  }
   // Another process may have migrated while we waited for the lock.
   const int found = schema_version(db);
   if (found > current_schema_version()) refuse_newer(db, found);
-  for (const auto& m : migrations()) {
+  for (std::size_t i = 0; i < migrations().size(); ++i) {
+    const auto& m = migrations()[i];
     if (m.version <= found) continue;
-    db.execute(m.sql, "migrate the schema to version " + std::to_string(m.version));
-    auto record = db.prepare("INSERT INTO schema_version (version, applied_at, description) VALUES (?1, " + now_sql() +
-                                 ", ?2)",
+    db.execute(migration_sql(db, i), "migrate the schema to version " + std::to_string(m.version));
+    auto record = db.prepare("INSERT INTO schema_version (version, applied_at, description) VALUES (?1, ?2, ?3)",
                              "record schema version " + std::to_string(m.version));
-    record.bind_all(m.version, m.summary).run();
+    record.bind_all(m.version, iso_utc_now(), m.summary).run();
   }
   tx.commit();
 }
@@ -262,11 +285,11 @@ void require_readable_schema(const Database& db) {
   const int found = schema_version(db);
   if (found > current_schema_version()) refuse_newer(db, found);
   if (found == 0) {
-    throw Error(db.path().string() + ": empty database (expected an mtlab results database with schema version " +
+    throw Error(db.location() + ": empty database (expected an mtlab results database with schema version " +
                 std::to_string(current_schema_version()) + ")");
   }
   if (found < oldest_readable_schema_version()) {
-    throw Error(db.path().string() + ": the database has schema version " + std::to_string(found) +
+    throw Error(db.location() + ": the database has schema version " + std::to_string(found) +
                 ", older than this mtlab reads without migrating (version " +
                 std::to_string(oldest_readable_schema_version()) + " or later)" +
                 "; read-only commands do not migrate: open it once for writing (e.g. `mtlab run` against it) to "

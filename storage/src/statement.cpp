@@ -1,69 +1,41 @@
 #include "mtlab/storage/statement.h"
 
-#include <sqlite3.h>
-
 #include <cmath>
 #include <utility>
 
-#include "mtlab/core/error.h"
+#include "connection.h"
 
 namespace mtlab::storage {
 
-Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::string purpose)
-    : db_(db), stmt_(stmt), purpose_(std::move(purpose)) {}
-
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), purpose_(std::move(other.purpose_)) {}
-
-Statement& Statement::operator=(Statement&& other) noexcept {
-  if (this != &other) {
-    sqlite3_finalize(stmt_);
-    db_ = other.db_;
-    stmt_ = std::exchange(other.stmt_, nullptr);
-    purpose_ = std::move(other.purpose_);
-  }
-  return *this;
-}
-
-Statement::~Statement() { sqlite3_finalize(stmt_); }
-
-void Statement::fail(int rc) const {
-  throw Error("SQLite: " + purpose_ + ": " + sqlite3_errmsg(db_) + " (" + sqlite3_errstr(rc) + ")");
-}
+Statement::Statement(std::unique_ptr<StatementBackend> backend, std::string purpose)
+    : backend_(std::move(backend)), purpose_(std::move(purpose)) {}
+Statement::Statement(Statement&& other) noexcept = default;
+Statement& Statement::operator=(Statement&& other) noexcept = default;
+Statement::~Statement() = default;
 
 Statement& Statement::bind(int index, std::int64_t value) {
-  if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) fail(rc);
+  backend_->bind_int(index, value);
   return *this;
 }
 
 Statement& Statement::bind(int index, double value) {
   if (std::isnan(value)) return bind(index, nullptr);
-  if (const int rc = sqlite3_bind_double(stmt_, index, value); rc != SQLITE_OK) fail(rc);
+  backend_->bind_double(index, value);
   return *this;
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-  // A null data pointer would bind NULL; an empty view is the empty string.
-  const char* data = value.data() ? value.data() : "";
-  const int rc = sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  if (rc != SQLITE_OK) fail(rc);
+  // A null data pointer would bind NULL in SQLite; an empty view is the empty string.
+  backend_->bind_text(index, value.data() ? value : std::string_view(""));
   return *this;
 }
 
 Statement& Statement::bind(int index, std::nullptr_t) {
-  if (const int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) fail(rc);
+  backend_->bind_null(index);
   return *this;
 }
 
-bool Statement::step() {
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  // Keep the message before reset() replaces it.
-  const std::string message = sqlite3_errmsg(db_);
-  sqlite3_reset(stmt_);
-  throw Error("SQLite: " + purpose_ + ": " + message + " (" + sqlite3_errstr(rc) + ")");
-}
+bool Statement::step() { return backend_->step(); }
 
 void Statement::run() {
   while (step()) {
@@ -71,25 +43,16 @@ void Statement::run() {
   reset();
 }
 
-void Statement::reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
+void Statement::reset() { backend_->reset(); }
 
-int Statement::column_count() const { return sqlite3_column_count(stmt_); }
-std::string Statement::column_name(int column) const {
-  const char* name = sqlite3_column_name(stmt_, column);
-  return name ? name : "";
-}
-int Statement::column_type(int column) const { return sqlite3_column_type(stmt_, column); }
-bool Statement::is_null(int column) const { return column_type(column) == SQLITE_NULL; }
-std::int64_t Statement::get_int(int column) const { return sqlite3_column_int64(stmt_, column); }
-double Statement::get_double(int column) const { return sqlite3_column_double(stmt_, column); }
-std::string Statement::get_text(int column) const {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-  if (!text) return {};
-  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-}
+int Statement::column_count() const { return backend_->column_count(); }
+std::string Statement::column_name(int column) const { return backend_->column_name(column); }
+ColumnType Statement::column_type(int column) const { return backend_->column_type(column); }
+bool Statement::is_null(int column) const { return column_type(column) == ColumnType::null; }
+std::int64_t Statement::get_int(int column) const { return backend_->get_int(column); }
+double Statement::get_double(int column) const { return backend_->get_double(column); }
+std::string Statement::get_text(int column) const { return is_null(column) ? std::string() : backend_->get_text(column); }
+std::size_t Statement::blob_bytes(int column) const { return backend_->blob_bytes(column); }
 std::optional<std::int64_t> Statement::get_optional_int(int column) const {
   if (is_null(column)) return std::nullopt;
   return get_int(column);
@@ -102,7 +65,5 @@ std::optional<std::string> Statement::get_optional_text(int column) const {
   if (is_null(column)) return std::nullopt;
   return get_text(column);
 }
-
-bool Statement::read_only() const { return sqlite3_stmt_readonly(stmt_) != 0; }
 
 }  // namespace mtlab::storage

@@ -1,7 +1,5 @@
 #include "mtlab/storage/table.h"
 
-#include <sqlite3.h>
-
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -26,13 +24,11 @@ Table read_table(Statement& statement) {
     row.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
       switch (statement.column_type(i)) {
-        case SQLITE_INTEGER: row.emplace_back(statement.get_int(i)); break;
-        case SQLITE_FLOAT: row.emplace_back(statement.get_double(i)); break;
-        case SQLITE_TEXT: row.emplace_back(statement.get_text(i)); break;
-        case SQLITE_BLOB:
-          row.emplace_back(fmt::format("<blob {} bytes>", sqlite3_column_bytes(statement.handle(), i)));
-          break;
-        default: row.emplace_back(std::monostate{}); break;
+        case ColumnType::integer: row.emplace_back(statement.get_int(i)); break;
+        case ColumnType::real: row.emplace_back(statement.get_double(i)); break;
+        case ColumnType::text: row.emplace_back(statement.get_text(i)); break;
+        case ColumnType::blob: row.emplace_back(fmt::format("<blob {} bytes>", statement.blob_bytes(i))); break;
+        case ColumnType::null: row.emplace_back(std::monostate{}); break;
       }
     }
     table.rows.push_back(std::move(row));

@@ -2,11 +2,12 @@
 
 #include "mtlab/core/log.h"
 #include "mtlab/storage/database.h"
+#include "sql_dialect.h"
 
 namespace mtlab::storage {
 
 Transaction::Transaction(const Database& db, std::string_view purpose) : db_(db), purpose_(purpose) {
-  db_.execute("BEGIN IMMEDIATE", "begin transaction: " + purpose_);
+  db_.execute(sql::begin_write(db_), "begin transaction: " + purpose_);
 }
 
 Transaction::~Transaction() {

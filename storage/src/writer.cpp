@@ -16,6 +16,7 @@
 #include "mtlab/storage/params.h"
 #include "mtlab/storage/statement.h"
 #include "mtlab/storage/transaction.h"
+#include "sql_dialect.h"
 
 namespace mtlab::storage {
 namespace {
@@ -38,7 +39,7 @@ std::int64_t insert_run(const Database& db, std::int64_t experiment_id, const Ne
       "INSERT INTO runs (experiment_id, trial, status, seed, config_hash, created_at, host, os, cpu, threads, "
       "mtlab_version, git_commit, torch_version, blas, config_toml, config_json, parent_run_id, init_checkpoint, "
       "init_checkpoint_sha256) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16, ?17, ?18)",
+      "?16, ?17, ?18) RETURNING id",
       "insert run '" + run.trial + "'");
   insert.bind_all(experiment_id, run.trial, run.seed, run.config_hash, iso_utc_now(), non_empty(env.host),
                   non_empty(env.os), non_empty(env.cpu),
@@ -46,8 +47,9 @@ std::int64_t insert_run(const Database& db, std::int64_t experiment_id, const Ne
                   non_empty(env.mtlab_version), non_empty(env.git_commit), non_empty(env.torch_version),
                   non_empty(env.blas), run.config_toml, config_json, run.parent_run_id,
                   non_empty(run.init_checkpoint), non_empty(run.init_checkpoint_sha256));
-  insert.run();
-  const std::int64_t run_id = db.last_insert_id();
+  insert.step();
+  const std::int64_t run_id = insert.get_int(0);
+  insert.reset();
   auto param = db.prepare(
       "INSERT INTO params (run_id, key, value_type, value_text, value_int, value_real) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
       "insert params of run '" + run.trial + "'");
@@ -67,8 +69,7 @@ struct Writer::Impl {
   std::optional<Statement> insert_metric;
   std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
 
-  Impl(const std::filesystem::path& path, WriterOptions o)
-      : db(Database::open(path, OpenOptions{OpenMode::read_write, o.busy_timeout_ms, true})), options(o) {}
+  Impl(Database database, WriterOptions o) : db(std::move(database)), options(o) {}
 
   void flush_locked() {
     last_flush = std::chrono::steady_clock::now();
@@ -96,14 +97,16 @@ struct Writer::Impl {
 };
 
 Writer::Writer(const std::filesystem::path& path, WriterOptions options)
-    : impl_(std::make_unique<Impl>(path, options)) {}
+    : Writer(Database::open(path, OpenOptions{OpenMode::read_write, options.busy_timeout_ms, true}), options) {}
+
+Writer::Writer(Database db, WriterOptions options) : impl_(std::make_unique<Impl>(std::move(db), options)) {}
 
 Writer::~Writer() {
   try {
     std::lock_guard lock(impl_->mutex);
     impl_->flush_locked();
   } catch (const std::exception& e) {
-    log::warn("results database {}: buffered metrics lost: {}", impl_->db.path().string(), e.what());
+    log::warn("results database {}: buffered metrics lost: {}", impl_->db.location(), e.what());
   }
 }
 
@@ -154,13 +157,14 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
       storage::decide_trial(db, experiment, run.trial, run.config_hash, policy, stale_after, max_attempts);
   if (!claim.decision.run && !claim.decision.exhausted) return claim;
   Transaction tx(db, "claim trial '" + run.trial + "'");
+  sql::lock_experiment_claims(db, experiment_id);
   adopt_legacy_hash(db, experiment_id, run.trial, run.legacy_config_hash, run.config_hash);
   claim.decision =
       storage::decide_trial(db, experiment, run.trial, run.config_hash, policy, stale_after, max_attempts);
   const auto& previous = claim.decision.previous_run;
   if (claim.decision.exhausted) {
     db.prepare("UPDATE runs SET status = 'failed', ended_at = coalesce(ended_at, heartbeat_at, started_at, created_at), "
-               "error = coalesce(error || char(10), '') || ?2 WHERE id = ?1 AND status <> 'completed'",
+               "error = coalesce(error || " + sql::newline(db) + ", '') || ?2 WHERE id = ?1 AND status <> 'completed'",
                "give up a run out of attempts")
         .bind_all(*previous, "failed: " + claim.decision.reason)
         .run();
@@ -171,8 +175,8 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
       claim.decision.previous_status != RunStatus::failed && resumable && resumable(*previous)) {
     const auto now = iso_utc_now();
     db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, duration_s = NULL, heartbeat_at = ?2, pid = ?3, "
-               "attempt = attempt + 1, host = coalesce(nullif(?4, ''), host), error = coalesce(error || char(10), '') || 'resumed at ' || ?2 "
-               "WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
+               "attempt = attempt + 1, host = coalesce(nullif(?4, ''), host), error = coalesce(error || " +
+                   sql::newline(db) + ", '') || 'resumed at ' || ?2 WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
                "reopen interrupted run")
         .bind_all(*previous, now, static_cast<std::int64_t>(getpid()), run.environment.host)
         .run();
@@ -188,7 +192,7 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
     if (claim.decision.previous_run &&
         (claim.decision.previous_status == RunStatus::pending || claim.decision.previous_status == RunStatus::running)) {
       db.prepare("UPDATE runs SET status = 'interrupted', ended_at = coalesce(heartbeat_at, started_at, created_at), "
-                 "error = coalesce(error || char(10), '') || 'interrupted: replaced by a new attempt' "
+                 "error = coalesce(error || " + sql::newline(db) + ", '') || 'interrupted: replaced by a new attempt' "
                  "WHERE id = ?1 AND status IN ('pending', 'running')",
                  "mark replaced run interrupted")
           .bind_all(*claim.decision.previous_run)
@@ -224,10 +228,10 @@ void Writer::set_status(std::int64_t run_id, RunStatus status, std::string_view 
     update->bind_all(run_id, now, static_cast<std::int64_t>(getpid()), non_empty(error));
   } else {
     update.emplace(db.prepare(
-        "UPDATE runs SET status = ?2, ended_at = ?3, heartbeat_at = ?3, "
-        "duration_s = (julianday(?3) - julianday(started_at)) * 86400.0, "
-        "error = CASE WHEN ?4 IS NULL THEN error WHEN error IS NULL THEN ?4 ELSE error || char(10) || ?4 END "
-        "WHERE id = ?1 AND status IN ('pending', 'running')",
+        fmt::format("UPDATE runs SET status = ?2, ended_at = ?3, heartbeat_at = ?3, duration_s = {}, "
+                    "error = CASE WHEN CAST(?4 AS TEXT) IS NULL THEN error WHEN error IS NULL THEN ?4 ELSE error || {} || ?4 END "
+                    "WHERE id = ?1 AND status IN ('pending', 'running')",
+                    sql::seconds_between(db, "?3", "started_at"), sql::newline(db)),
         "set run status"));
     update->bind_all(run_id, to_string(status), now, non_empty(error));
   }
@@ -288,12 +292,12 @@ std::int64_t Writer::record_artifact(std::int64_t run_id, const ArtifactRecord& 
   std::lock_guard lock(impl_->mutex);
   const auto& db = impl_->db;
   Transaction tx(db, "record artifact");
-  db.prepare("INSERT INTO artifacts (run_id, kind, path, size_bytes, sha256, created_at) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-             "record artifact '" + a.path + "'")
-      .bind_all(run_id, a.kind, a.path, a.size_bytes, non_empty(a.sha256), iso_utc_now())
-      .run();
-  const auto id = db.last_insert_id();
+  auto insert = db.prepare("INSERT INTO artifacts (run_id, kind, path, size_bytes, sha256, created_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                           "record artifact '" + a.path + "'");
+  insert.bind_all(run_id, a.kind, a.path, a.size_bytes, non_empty(a.sha256), iso_utc_now()).step();
+  const auto id = insert.get_int(0);
+  insert.reset();
   tx.commit();
   return id;
 }

@@ -44,6 +44,22 @@ TEST_CASE("A minimal spec resolves with every default filled", "[spec]") {
   CHECK(t.seed == 42);
 }
 
+TEST_CASE("A PostgreSQL URL as experiment.database is kept exactly as written", "[spec][storage]") {
+  const auto dir = test::scratch_dir("spec_database_url");
+  const auto file = write_file(dir, "exp.toml", test::kMinimalSpec);
+  for (const std::string url : {"postgresql://mtlab@db.example:5432/results", "postgres://db/results",
+                                "postgresql://mtlab@/results?host=/run/postgresql"}) {
+    spec::LoadOptions options;
+    options.overrides = {"experiment.database=\"" + url + "\""};
+    CHECK(only_trial(file, options).config["experiment"]["database"] == url);
+  }
+  // A file path is still a path: from --set, relative to the current folder.
+  spec::LoadOptions options;
+  options.overrides = {"experiment.database=\"sub/r.db\""};
+  CHECK(only_trial(file, options).config["experiment"]["database"] ==
+        (std::filesystem::current_path() / "sub" / "r.db").string());
+}
+
 TEST_CASE("A checkpoint resolves to an absolute folder, vocab = \"build\" is not a path", "[spec]") {
   const auto dir = test::scratch_dir("spec_checkpoint");
   std::filesystem::create_directories(dir / "model");

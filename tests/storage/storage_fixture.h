@@ -31,8 +31,7 @@ inline double fixture_accuracy(const std::string& freeze, int seed_index) {
   return freeze == "none" ? 0.80 + 0.02 * seed_index : 0.60 + 0.10 * seed_index;
 }
 
-inline void fill_fixture(const std::filesystem::path& db) {
-  storage::Writer w(db);
+inline void fill_fixture(storage::Writer& w) {
   const auto exp = w.begin_experiment("freeze", "freeze scenarios");
   for (const std::string freeze : {"none", "all"}) {
     for (int s = 0; s < 3; ++s) {
@@ -57,6 +56,11 @@ inline void fill_fixture(const std::filesystem::path& db) {
   w.set_status(o, storage::RunStatus::running);
   w.log_metric(o, "intent", "dev", "accuracy", 1, 0.5);
   w.set_status(o, storage::RunStatus::completed);
+}
+
+inline void fill_fixture(const std::filesystem::path& db) {
+  storage::Writer w(db);
+  fill_fixture(w);
 }
 
 }  // namespace mtlab::test

@@ -8,6 +8,7 @@
 
 #include "mtlab/core/hash.h"
 #include "mtlab/storage/database.h"
+#include "mtlab/storage/schema.h"
 #include "mtlab/storage/statement.h"
 #include "db_helpers.h"
 #include "run_command.h"
@@ -73,7 +74,8 @@ void downgrade_to_v3(const fs::path& db_path) {
   for (const auto& [id, hash] : hashes) {
     db.prepare("UPDATE runs SET config_hash = ?2 WHERE id = ?1", "write a legacy hash").bind_all(id, hash).run();
   }
-  db.execute("ALTER TABLE runs DROP COLUMN config_hash_scheme; DELETE FROM schema_version WHERE version >= 4",
+  db.execute("ALTER TABLE runs DROP COLUMN config_hash_scheme; ALTER TABLE runs DROP COLUMN attempt; "
+             "DROP TABLE trial_queue; DELETE FROM schema_version WHERE version >= 4",
              "back to schema version 3");
 }
 
@@ -106,7 +108,7 @@ TEST_CASE("completed trials stay done across the schema 4 upgrade and a move of 
   CHECK_THAT(upgraded.output, Contains("0 completed, 0 failed, 1 skipped"));
   {
     const auto db = storage::Database::open_read_only(first_home / "results.db");
-    CHECK(scalar_int(db, "SELECT max(version) FROM schema_version") == 4);
+    CHECK(scalar_int(db, "SELECT max(version) FROM schema_version") == storage::current_schema_version());
     CHECK(scalar_int(db, "SELECT count(*) FROM runs") == 1);
     CHECK(scalar_int(db, "SELECT config_hash_scheme FROM runs") == 2);
     CHECK(scalar_text(db, "SELECT config_hash FROM runs") != legacy_hash);

@@ -53,6 +53,8 @@ struct KeySpec {
   // the config hash, so changing it never re-runs a completed trial. Keys that
   // shipped hashed stay hashed: leaving them out would re-key recorded runs.
   bool hashed = true;
+  std::vector<std::string_view> url_schemes = {};  // paths: a value starting with one ("postgresql://") is a
+                                                   // URL, kept exactly as written
 };
 
 // Every key, in reference order (sections in the order of docs/spec.md).

@@ -1,8 +1,9 @@
 #pragma once
 // The results store: everything mtlab records about runs and reads back, behind
-// one interface, so that a second backend (PostgreSQL, issue 17) is one new
-// class plus one line in the conformance suite (tests/storage/test_store_conformance.cpp).
-// SQLite is the implementation today; nothing here names a SQLite type.
+// one interface, implemented once over SQLite and PostgreSQL alike (SqlStore on
+// a Database, database.h); the conformance suite
+// (tests/storage/test_store_conformance.cpp) runs every case on both.
+// Nothing here names a SQLite or PostgreSQL type.
 //
 // Writes: experiments, runs claimed with the re-run policies (rerun.h) and kept
 // alive by heartbeats, statuses with their error text, params (recorded with the
@@ -38,7 +39,7 @@ class ResultsStore {
  public:
   virtual ~ResultsStore() = default;
 
-  // Where the store is, as messages name it (a file path, later a URL).
+  // Where the store is, as messages name it (a file path, or the URL as written).
   virtual std::string location() const = 0;
   virtual bool read_only() const = 0;
 
@@ -129,8 +130,13 @@ enum class StoreMode {
 };
 
 // The store at `location`: a SQLite file path, `sqlite:PATH` or `sqlite:///PATH`
-// (SQLAlchemy's form: `sqlite:////abs/path.db` is absolute). A `postgresql://`
-// (or `postgres://`) URL is refused as not supported yet; any other `scheme://` as unknown.
+// (SQLAlchemy's form: `sqlite:////abs/path.db` is absolute), or a PostgreSQL
+// database, libpq's URI `postgresql://user@host:port/db` or `postgres://…`
+// (`?host=/folder` for a unix socket). A URL with a password is refused: libpq
+// reads PGPASSWORD and ~/.pgpass. Any other `scheme://` is refused as unknown.
 std::unique_ptr<ResultsStore> open_store(std::string_view location, StoreMode mode);
+
+// The SQLite file a location names; nullopt for a database server (a URL).
+std::optional<std::filesystem::path> store_file(std::string_view location);
 
 }  // namespace mtlab::storage

@@ -1,19 +1,24 @@
 #pragma once
 // A prepared statement (RAII). Values go in only through bind(); reads go out
-// through typed getters. Indices: bind() is 1-based, columns are 0-based (as in SQLite).
+// through typed getters. Indices: bind() is 1-based (?1, ?2, … in the SQL),
+// columns are 0-based. The same on every backend (connection.h).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace mtlab::storage {
+
+class StatementBackend;
+
+// The type of a value read back; PostgreSQL's types map onto SQLite's five
+// (integers and booleans → integer, float/numeric → real, bytea → blob, the rest → text).
+enum class ColumnType { null, integer, real, text, blob };
 
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt, std::string purpose);
+  Statement(std::unique_ptr<StatementBackend> backend, std::string purpose);
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
@@ -48,25 +53,20 @@ class Statement {
 
   int column_count() const;
   std::string column_name(int column) const;
-  // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
-  int column_type(int column) const;
+  ColumnType column_type(int column) const;
   bool is_null(int column) const;
   std::int64_t get_int(int column) const;
   double get_double(int column) const;
   std::string get_text(int column) const;  // NULL → ""
+  std::size_t blob_bytes(int column) const;
   std::optional<std::int64_t> get_optional_int(int column) const;
   std::optional<double> get_optional_double(int column) const;
   std::optional<std::string> get_optional_text(int column) const;
 
-  // True when the statement cannot change the database (sqlite3_stmt_readonly).
-  bool read_only() const;
   const std::string& purpose() const { return purpose_; }
-  sqlite3_stmt* handle() const { return stmt_; }
 
  private:
-  [[noreturn]] void fail(int rc) const;
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* stmt_ = nullptr;
+  std::unique_ptr<StatementBackend> backend_;
   std::string purpose_;
 };
 

@@ -1,7 +1,9 @@
 #pragma once
-// A write transaction (RAII): BEGIN IMMEDIATE takes the write lock up front, so
-// two writers queue on the busy timeout instead of failing with "database is
-// locked" when a read would later have to upgrade. Rolls back unless committed.
+// A write transaction (RAII). SQLite: BEGIN IMMEDIATE takes the write lock up
+// front, so two writers queue on the busy timeout instead of failing with
+// "database is locked" when a read would later have to upgrade. PostgreSQL:
+// BEGIN (read committed; claims queue on sql::lock_experiment_claims).
+// Rolls back unless committed.
 #include <string>
 #include <string_view>
 

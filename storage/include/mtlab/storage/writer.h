@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "mtlab/storage/database.h"
 #include "mtlab/storage/rerun.h"
 #include "mtlab/storage/run_record.h"
 #include "mtlab/storage/run_status.h"
@@ -20,7 +21,6 @@
 
 namespace mtlab::storage {
 
-class Database;
 
 struct WriterOptions {
   std::size_t metric_batch = 2048;  // buffered metric rows before an automatic flush
@@ -34,6 +34,8 @@ class Writer {
  public:
   // Opens (creating and migrating as needed) the database at `path`.
   explicit Writer(const std::filesystem::path& path, WriterOptions options = {});
+  // Writes through `db`, opened read-write (a SQLite file or a PostgreSQL database).
+  explicit Writer(Database db, WriterOptions options = {});
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
   // Flushes buffered metrics; an error here is logged, not thrown.

@@ -1,8 +1,9 @@
 #pragma once
-// The ResultsStore on one SQLite file: writes go through Writer (batched
-// metrics, claims in transactions), reads through the read-only helpers
-// (runs_list, compare, export, report_data, query, lineage_queries) on the same connection,
-// or on a read-only connection when opened read-only.
+// The ResultsStore on one database, SQLite or PostgreSQL alike (the SQL is one
+// text for both, database.h): writes go through Writer (batched metrics, claims
+// in transactions), reads through the read-only helpers (runs_list, compare,
+// export, report_data, query, lineage_queries) on the same connection, or on a
+// read-only connection when opened read-only.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,9 +14,11 @@
 
 namespace mtlab::storage {
 
-class SqliteStore final : public ResultsStore {
+class SqlStore final : public ResultsStore {
  public:
-  SqliteStore(const std::filesystem::path& path, StoreMode mode);
+  // `db` was opened read-write (migrated) for StoreMode::read_write, else
+  // read-only without a schema check (done on first typed read).
+  SqlStore(Database db, StoreMode mode);
 
   std::string location() const override;
   bool read_only() const override;
@@ -65,7 +68,7 @@ class SqliteStore final : public ResultsStore {
   const Database& reader() const;
   const Database& connection() const;
 
-  std::filesystem::path path_;
+  std::string location_;
   std::unique_ptr<Writer> writer_;
   std::optional<Database> read_only_;
   mutable bool schema_checked_ = false;

@@ -40,7 +40,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   wait 2>/dev/null
-  [[ "$store" == postgresql ]] && "$repo/scripts/pg_local.sh" stop "$work/pg"
+  [[ -n "${pgdir:-}" ]] && "$repo/scripts/pg_local.sh" stop "$pgdir" && rm -rf "$pgdir"
   if ((keep || failed)); then echo "chaos: work folder kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -99,10 +99,12 @@ q() { "$mtlab" query "$1" "$2" --csv | tr -d '\r' | sed 1d; }
 # Per trial: completed runs, then every final metric and the count of metric rows
 # of its completed run: what a serial sweep must equal.
 results() {
-  q "$1" "SELECT 'final', r.trial || '|' || f.metric || '|' || f.step || '|' || f.value
+  # (Values as columns of their own: mtlab prints a number alike from either store,
+  # while SQL text concatenation rounds it differently in SQLite and PostgreSQL.)
+  q "$1" "SELECT 'final' AS kind, r.trial, f.metric, f.step, f.value
             FROM final_metrics f JOIN runs r ON r.id = f.run_id WHERE r.status = 'completed'
-          UNION ALL SELECT 'rows', r.trial || '|' || count(*) FROM metrics m JOIN runs r ON r.id = m.run_id
-            WHERE r.status = 'completed' GROUP BY r.trial ORDER BY 1, 2"
+          UNION ALL SELECT 'rows', r.trial, '', count(*), NULL FROM metrics m JOIN runs r ON r.id = m.run_id
+            WHERE r.status = 'completed' GROUP BY r.trial ORDER BY 1, 2, 3"
 }
 
 echo "chaos: $workers workers on $store, $kills_wanted kills, seed $seed, work folder $work"
@@ -116,7 +118,9 @@ results "$work/reference/results.db" > "$work/reference/results.csv"
 echo "chaos: serial reference: 6 trials in ${sweep_s} s"
 
 if [[ "$store" == postgresql ]]; then
-  db="$("$repo/scripts/pg_local.sh" start "$work/pg")" || { failed=1; exit 1; }
+  # Its own folder: the server runs as an unprivileged user, who cannot enter $work (mode 700).
+  pgdir="$(mktemp -d /tmp/cwpg.XXXX)"
+  db="$("$repo/scripts/pg_local.sh" start "$pgdir")" || { failed=1; exit 1; }
 else
   db="$work/sweep/results.db"
 fi
@@ -149,7 +153,7 @@ while ((kills < kills_wanted && SECONDS < deadline)); do
   { wait "$victim"; } 2>/dev/null  # (no "Killed" job notice)
   start_worker; ((restarts++))
   if [[ "$store" == postgresql ]] && ((!restarted_server && kills * 2 >= kills_wanted)); then
-    "$repo/scripts/pg_local.sh" restart "$work/pg" > /dev/null && restarted_server=1 && echo "chaos: restarted the PostgreSQL server"
+    "$repo/scripts/pg_local.sh" restart "$pgdir" > /dev/null && restarted_server=1 && echo "chaos: restarted the PostgreSQL server"
   fi
 done
 # The survivors finish the sweep; workers that stop on an error are restarted, as a supervisor would.

@@ -127,7 +127,7 @@ TEST_CASE("a spec naming a missing plugin, task or file is refused with what exi
     const auto r = run_mtlab("validate " + q(f));
     CHECK(r.exit_code == 1);
     CHECK(r.output == f + ":4:1: tasks.intent.head: no head plugin named 'sequence_clasification' (did you mean "
-                              "'sequence_classification'?); available: masked_lm, sequence_classification, token_classification\n" +
+                              "'sequence_classification'?); available: crf, masked_lm, sequence_classification, token_classification\n" +
                           f + ": 1 problem\n");
   }
   SECTION("a task that does not exist, in a freeze policy and a learning-rate group") {

@@ -3,8 +3,9 @@
 # machine, against the same sweep run serially, all in one run of this script so
 # the ratios compare like with like. The sweep: 8 trials (4 freeze policies x 2
 # seeds) of a small from-scratch BERT on an ATIS slice. Each configuration runs
-# on a fresh SQLite database; threads per worker: LibTorch's default (all cores)
-# and, as a second row, cores / workers (`--set training.threads=…`).
+# on a fresh SQLite database; threads per worker: what `run --workers` gives
+# (cores / workers) and, as a second row, every core each (OMP_NUM_THREADS set to
+# the core count: oversubscribed).
 # Usage: bench/workers/sweep_workers.sh [--build DIR] [--workers "1 2 4"]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -69,18 +70,18 @@ run() {  # label, extra args...
   local label="$1"; shift
   rm -rf "$work/results.db"* "$work/runs"
   local start; start=$(date +%s.%N)
-  (cd "$work" && "$mtlab" run exp.toml --no-progress -q "$@" > /dev/null)
+  (cd "$work" && "$mtlab" -q run exp.toml --no-progress "$@" > /dev/null) || { echo "bench: $label failed" >&2; exit 1; }
   python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$start" "$(date +%s.%N)"
 }
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $cores cores; $(date -u +%F)"
-serial="$(run serial)"
+serial="$(run serial)" || exit 1
 echo "serial (1 process, $cores threads): ${serial} s"
 printf '| workers | threads each | wall s | speed-up vs serial |\n| --- | --- | --- | --- |\n'
 printf '| serial | %s | %s | 1.00 |\n' "$cores" "$serial"
 for n in $counts; do
-  t="$(run "w$n" --workers "$n")"
-  printf '| %s | %s (default) | %s | %.2f |\n' "$n" "$cores" "$t" "$(python3 -c "print($serial / $t)")"
   per=$((cores / n)); ((per >= 1)) || per=1
-  t="$(run "w$n-split" --workers "$n" --set "training.threads=$per")"
-  printf '| %s | %s | %s | %.2f |\n' "$n" "$per" "$t" "$(python3 -c "print($serial / $t)")"
+  t="$(run "w$n" --workers "$n")" || exit 1
+  printf '| %s | %s (cores / workers) | %s | %.2f |\n' "$n" "$per" "$t" "$(python3 -c "print($serial / $t)")"
+  t="$(OMP_NUM_THREADS="$cores" run "w$n-all" --workers "$n")" || exit 1
+  printf '| %s | %s (every core each) | %s | %.2f |\n' "$n" "$cores" "$t" "$(python3 -c "print($serial / $t)")"
 done

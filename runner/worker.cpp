@@ -31,12 +31,11 @@ WorkerTrials trials_from_spec(const WorkerOptions& o, plugin::Registry& registry
   load.overrides = o.overrides;
   load.plugins = spec::registry_catalog(&registry);
   spec::Experiment experiment = spec::load_experiment(o.spec, load);
-  WorkerTrials out{std::move(experiment.trials), fs::absolute(o.spec).parent_path(), experiment.name};
-  store = storage::open_store(out.trials.front().view("experiment").get_string("database"),
+  const fs::path spec_dir = fs::absolute(o.spec).parent_path();
+  store = storage::open_store(experiment.trials.front().view("experiment").get_string("database"),
                               storage::StoreMode::read_write);
-  experiment.trials = out.trials;
-  publish_experiment(*store, experiment, out.spec_dir);
-  return out;
+  publish_experiment(*store, experiment, spec_dir);
+  return {std::move(experiment.trials), spec_dir, experiment.name};
 }
 
 WorkerTrials trials_from_queue(const WorkerOptions& o, plugin::Registry& registry,

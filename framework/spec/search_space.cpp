@@ -238,6 +238,10 @@ class Reader {
       error(field(dim.loc_key, "high"), fmt::format("{} is not above low ({})", number_text(dim.high), number_text(dim.low)));
       return false;
     }
+    if (!std::isfinite(dim.high - dim.low)) {
+      error(field(dim.loc_key, "high"), "high − low is not a finite number");
+      return false;
+    }
     if (dim.kind == D::loguniform && !(dim.low > 0)) {
       error(field(dim.loc_key, "low"), fmt::format("{} is not above 0 (loguniform samples log x)", number_text(dim.low)));
       return false;
@@ -262,6 +266,10 @@ class Reader {
       return false;
     }
     const double steps = (dim.high - dim.low) / step;
+    if (steps > kMaxExactInteger) {
+      error(at, fmt::format("{} is too small: more than 2^53 steps from low to high", number_text(step)));
+      return false;
+    }
     if (std::fabs(steps - std::round(steps)) > 1e-9 * std::max(1.0, steps)) {
       error(at, fmt::format("high − low ({}) is not a multiple of step ({})", number_text(dim.high - dim.low), number_text(step)));
       return false;
@@ -324,7 +332,7 @@ class Reader {
       for (std::size_t i = 0; i < list.size(); ++i) {
         if (!takes(named, list[i])) {
           error(values->is_array() ? fmt::format("{}[{}]", here, i) : here,
-                fmt::format("{} is not a value '{}' takes", list[i].dump(), key));
+                fmt::format("{} is not a value '{}' takes ({})", list[i].dump(), key, value_range(named)));
         } else {
           c.values.push_back(list[i]);
         }
@@ -343,6 +351,16 @@ class Reader {
         out.emplace_back(key, &*it);
       }
     }
+  }
+
+  static std::string value_range(const SearchDim& dim) {
+    if (dim.kind == D::integer) {
+      return fmt::format("integers from {} to {}{}", number_text(dim.low), number_text(dim.high),
+                         dim.step != 1 ? " by " + number_text(dim.step) : "");
+    }
+    std::vector<std::string> shown;
+    for (const auto& v : dim.values) shown.push_back(v.dump());
+    return "one of " + join(shown);
   }
 
   static bool takes(const SearchDim& dim, const json& v) {
@@ -402,7 +420,7 @@ class Reader {
     const auto e = doc_.tree.find("experiment");
     if (e != doc_.tree.end() && e->is_object()) {
       const auto s = e->find("seed");
-      if (s != e->end() && s->is_number_unsigned()) return s->get<std::uint64_t>();
+      if (s != e->end() && s->is_number_integer() && s->get<std::int64_t>() >= 0) return s->get<std::uint64_t>();
     }
     return ExperimentOptions{}.seed;
   }

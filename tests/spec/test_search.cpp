@@ -87,7 +87,9 @@ const std::map<int, double> kChiSquare1pct = {{2, 9.210}, {3, 11.345}, {7, 18.47
 
 // Every distribution once, a condition, 1000 trials of generated data (no files, no plugins).
 std::string search_spec(const std::string& sampler, int trials) {
-  return test::kMinimalSpec + "[experiment]\nseed = 7\n[sweep]\nsampler = \"" + sampler + "\"\ntrials = " +
+  std::string base = test::kMinimalSpec;
+  base.replace(base.find("name = \"t\"\n"), 11, "name = \"t\"\nseed = 7\n");
+  return base + "[sweep]\nsampler = \"" + sampler + "\"\ntrials = " +
          std::to_string(trials) + R"(
 [sweep.search]
 "optimizer.lr" = { distribution = "loguniform", low = 1e-5, high = 1e-3 }
@@ -174,12 +176,17 @@ TEST_CASE("A search is the same for the same spec and seed and differs with sear
   const auto b = trials_of("search_same_b", text);
   REQUIRE(a.size() == 20);
   CHECK(names(a) == names(b));
-  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].json == b[i].json);
-  const auto reseeded = trials_of("search_same_c", text + "[sweep]\nsearch_seed = 8\n");
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].hash == b[i].hash);  // paths relative to the spec folder
+  spec::LoadOptions options;
+  options.overrides = {"sweep.search_seed=8"};
+  const auto reseeded = trials_of("search_same_c", text, options);
   REQUIRE(reseeded.size() == 20);
   CHECK(names(reseeded) != names(a));
   // The default search seed is experiment.seed (7 here), not a seed of sweep.seeds.
-  CHECK(names(trials_of("search_same_d", text + "[sweep]\nsearch_seed = 7\n")) == names(a));
+  options.overrides = {"sweep.search_seed=7", "sweep.seeds=[1, 2]"};
+  const auto seeded = trials_of("search_same_d", text, options);
+  REQUIRE(seeded.size() == 40);
+  for (std::size_t i = 0; i < 20; ++i) CHECK(seeded[2 * i].name == a[i].name + ",seed=1");
   CHECK(names(trials_of("search_same_e", search_spec("sobol", 20))) != names(a));
 }
 

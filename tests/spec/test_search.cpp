@@ -279,7 +279,7 @@ trials = 3
   }
 }
 
-TEST_CASE("--set sweep.trials and sweep.sampler take effect and more trials keep the first", "[spec][search]") {
+TEST_CASE("Overriding sweep.trials and sweep.sampler with --set takes effect and more trials keep the first", "[spec][search]") {
   const auto dir = test::scratch_dir("search_set");
   const auto file = write_file(dir, "exp.toml", search_spec("random", 10));
   spec::LoadOptions options;

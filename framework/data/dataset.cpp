@@ -14,7 +14,7 @@
 #include "mtlab/data/text_reader.h"
 #include "mtlab/options/data_formats.h"
 #include "mtlab/options/env_expand.h"
-#include "rng.h"
+#include "mtlab/core/rng.h"
 
 namespace mtlab {
 
@@ -111,7 +111,7 @@ Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir)
     const auto seed = static_cast<std::uint64_t>(data_int(table, "split_seed", kDataDefaults.split_seed));
     std::vector<std::size_t> order(d.train.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    detail::Rng rng(seed);
+    SplitMix64 rng(seed);
     rng.shuffle(order);
     const auto n_dev = static_cast<std::size_t>(dev_fraction * static_cast<double>(d.train.size()) + 0.5);
     if (n_dev == 0 || n_dev >= d.train.size()) {

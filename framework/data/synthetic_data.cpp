@@ -11,7 +11,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/data/text_lines.h"
 #include "mtlab/options/data_formats.h"
-#include "rng.h"
+#include "mtlab/core/rng.h"
 
 namespace mtlab {
 
@@ -134,7 +134,7 @@ struct Sentence {
 };
 
 // Resolves "(a|b|)" groups.
-std::string choose_alternatives(const std::string& tmpl, detail::Rng& rng) {
+std::string choose_alternatives(const std::string& tmpl, SplitMix64& rng) {
   std::string out;
   for (std::size_t i = 0; i < tmpl.size(); ++i) {
     if (tmpl[i] != '(') {
@@ -156,7 +156,7 @@ std::string choose_alternatives(const std::string& tmpl, detail::Rng& rng) {
   return out;
 }
 
-Sentence realize(const Intent& intent, const std::string& tmpl, detail::Rng& rng) {
+Sentence realize(const Intent& intent, const std::string& tmpl, SplitMix64& rng) {
   Sentence s;
   s.intent = intent.name;
   std::set<std::string> used;  // no "from tokyo to tokyo": one value per sentence
@@ -192,7 +192,7 @@ Sentence realize(const Intent& intent, const std::string& tmpl, detail::Rng& rng
 
 // One surface perturbation; tags stay consistent (fillers are O, never inside
 // an entity; only O words are dropped; a misspelling keeps the word's tag).
-void add_noise(Sentence& s, detail::Rng& rng) {
+void add_noise(Sentence& s, SplitMix64& rng) {
   static const std::vector<std::string> fillers = {"um", "uh", "please", "like", "actually", "hey", "so"};
   static const std::set<std::string> droppable = {"the", "a", "an", "me", "my", "for", "at", "to", "is", "in"};
   switch (rng.below(3)) {
@@ -264,7 +264,7 @@ std::vector<std::string> synthetic_slot_types() {
 }
 
 Dataset generate_synthetic(const SyntheticOptions& options) {
-  detail::Rng rng(options.seed ^ 0x6D746C6162ull);  // "mtlab": seed 0 is not a degenerate state
+  SplitMix64 rng(options.seed ^ 0x6D746C6162ull);  // "mtlab": seed 0 is not a degenerate state
   int total_weight = 0;
   for (const auto& i : intents()) total_weight += i.weight;
 

@@ -73,7 +73,7 @@ CheckResult check_experiment(const fs::path& file, const LoadOptions& options) {
   }
   const Document& doc = exp.document;
   std::vector<Diagnostic> errors;
-  auto plans = detail::plan_sweep(doc, errors, options.max_trials);
+  auto [plans, probes] = detail::plan_sweep(doc, errors, options.max_trials);
 
   nlohmann::json base = doc.tree;
   base.erase("sweep");
@@ -91,8 +91,40 @@ CheckResult check_experiment(const fs::path& file, const LoadOptions& options) {
     }
   }
 
+  // One trial's config: the base with the plan's values set, resolved; problems go to `found`.
+  auto resolve_plan = [&](const detail::TrialPlan& plan, Trial& trial, std::map<std::string, Location>& locations,
+                          std::vector<Diagnostic>& found) {
+    trial.config = base;
+    locations = base_locations;
+    for (const auto& a : plan) {
+      std::erase_if(locations, [&](const auto& e) { return is_under(e.first, a.key); });
+      locations[a.key] = a.where;
+      detail::set_at(trial.config, a.key, a.value);
+      trial.swept.push_back(SweptValue{a.label, a.key, a.value});
+    }
+    detail::ResolveContext context{&locations, check_plugins ? &plugins : nullptr, options.check_files,
+                                   Location{doc.file.string(), 0, 0}, &found};
+    detail::resolve_config(trial.config, context);
+  };
+
+  // A searched key's bounds and choices, each alone on the base config: a problem with
+  // the probed key itself is the search's (reported where the value is written), and
+  // then the sampled trials are not resolved, which would report it once per draw.
+  bool probes_ok = true;
+  for (const auto& probe : probes) {
+    Trial trial;
+    std::map<std::string, Location> locations;
+    std::vector<Diagnostic> found;
+    resolve_plan(probe, trial, locations, found);
+    for (auto& e : found) {
+      if (!is_under(e.key, probe.front().key)) continue;  // the base config's own problems are reported below
+      errors.push_back(std::move(e));
+      probes_ok = false;
+    }
+  }
+
   // With a broken [sweep], the base config is still checked so every problem shows.
-  const bool sweep_ok = !plans.empty();
+  const bool sweep_ok = !plans.empty() && probes_ok;
   if (!sweep_ok) plans = {detail::TrialPlan{}};
   const bool swept = !(plans.size() == 1 && plans[0].empty());
   for (std::size_t i = 0; i < plans.size(); ++i) {
@@ -100,17 +132,8 @@ CheckResult check_experiment(const fs::path& file, const LoadOptions& options) {
     trial.index = i;
     trial.count = plans.size();
     trial.file = doc.file.string();
-    trial.config = base;
-    std::map<std::string, Location> locations = base_locations;
-    for (const auto& a : plans[i]) {
-      std::erase_if(locations, [&](const auto& e) { return is_under(e.first, a.key); });
-      locations[a.key] = a.where;
-      detail::set_at(trial.config, a.key, a.value);
-      trial.swept.push_back(SweptValue{a.label, a.key, a.value});
-    }
-    detail::ResolveContext context{&locations, check_plugins ? &plugins : nullptr, options.check_files,
-                                   Location{doc.file.string(), 0, 0}, &errors};
-    detail::resolve_config(trial.config, context);
+    std::map<std::string, Location> locations;
+    resolve_plan(plans[i], trial, locations, errors);
     // With any problem found no trial is returned (below): the rest are resolved for
     // their problems only, without naming, serializing and hashing what is dropped.
     if (!sweep_ok || !errors.empty()) continue;

@@ -12,11 +12,16 @@
 
 #include "mtlab/options/data_formats.h"
 #include "mtlab/options/trial_options.h"
+#include "mtlab/spec/experiment.h"
+#include "search_space.h"
 
 namespace mtlab::spec {
 namespace {
 
 using T = ValueType;
+using detail::Distribution;
+using detail::Sampler;
+using detail::SearchSpec;
 
 // The TOML text of a default taken from the option structs (mtlab/options/trial_options.h),
 // kept for the program's lifetime (a deque never moves its strings).
@@ -221,12 +226,25 @@ std::vector<KeySpec> build_schema() {
       {.key = "plugins.paths", .type = T::path_list, .default_toml = "[]", .help = "Plugin folders or library files, searched before MTLAB_PLUGIN_PATH and the built-in folder.", .path = PathRule::must_exist},
 
       // [sweep]
-      {.key = "sweep", .type = T::table, .help = "Expands the spec into trials: presets × grid × zip × seeds. Each trial is named by its swept values."},
+      {.key = "sweep", .type = T::table, .help = "Expands the spec into trials: presets × grid × zip × search × seeds. Each trial is named by its swept values."},
       {.key = "sweep.grid", .type = T::sweep_table, .default_toml = "{}", .help = "Cartesian product: { \"dotted.key\" = [values…], … }; the first key varies slowest."},
       {.key = "sweep.zip", .type = T::sweep_table, .default_toml = "{}", .help = "Lists advanced together (equal lengths): { \"a.key\" = [1, 2], \"b.key\" = [3, 4] } gives 2 trials."},
       {.key = "sweep.seeds", .type = T::integer_list, .default_toml = "[]", .help = "Repeat every trial once per seed (sets experiment.seed); []: no repeats.", .min = 0, .max = 4294967295.0},
       {.key = "sweep.freeze", .type = T::string_or_list, .help = "Freeze-scenario preset over training.freeze: a list of policies, or \"scenarios\" for none, all, backbone, embeddings and head:NAME for every task; []: off."},
       {.key = "sweep.layers", .type = T::integer_list, .default_toml = "[]", .help = "Transfer-depth preset: training.freeze = \"layers:K\" for each K (with sweep.freeze, one dimension of both); []: off.", .min = 0, .max = kMaxEncoderLayers},
+      {.key = "sweep.search", .type = T::search_table, .default_toml = "{}", .help = "Search instead of a grid: { \"dotted.key\" = { distribution = …, … }, … }, one table per key (below); sweep.sampler draws the configurations, one dimension of the product; {}: off."},
+      {.key = "sweep.sampler", .type = T::string, .default_toml = toml(SearchSpec{}.sampler), .help = "How sweep.search is sampled: random (independent draws of SplitMix64), sobol (a scrambled Sobol' sequence: evener coverage, best with a power of two of trials; at most 32 keys) or grid (every combination: choice and int keys in full, continuous keys at points = K).", .choices = enum_choices<Sampler>()},
+      {.key = "sweep.trials", .type = T::integer, .help = "How many distinct configurations random and sobol draw from sweep.search (each then repeated per seed of sweep.seeds); required with them; not with grid, which takes its every combination.", .min = 1, .max = static_cast<double>(kMaxTrials)},
+      {.key = "sweep.search_seed", .type = T::integer, .help = "Seed of the random draws and of sobol's scramble: the same spec and seed give the same trials on every host. Absent: experiment.seed as the spec sets it (or its default), not a seed of sweep.seeds.", .min = 0, .max = 4294967295.0},
+      {.key = "sweep.search.*", .type = T::table, .help = "One searched key: NAME is a dotted config key (quoted, \"optimizer.lr\", or nested tables), its value a table of the keys below. Every value it may take — its bounds, each choice — is validated as that key, where it is written."},
+      {.key = "sweep.search.*.distribution", .type = T::string, .help = "uniform (low to high), loguniform (uniform in log x, for learning rates), int (the integers low to high) or choice (one of values, each equally likely).", .required = true, .choices = enum_choices<Distribution>()},
+      {.key = "sweep.search.*.low", .type = T::number, .help = "uniform, loguniform, int: the smallest value (loguniform: above 0; int: an integer)."},
+      {.key = "sweep.search.*.high", .type = T::number, .help = "uniform, loguniform, int: the largest value, above low (int: an integer)."},
+      {.key = "sweep.search.*.step", .type = T::number, .help = "uniform: only low + k·step (high − low a multiple of step); int: every step-th integer from low (an integer; default 1)."},
+      {.key = "sweep.search.*.log", .type = T::boolean, .default_toml = "false", .help = "int: uniform in log k, P(k) ∝ log((k+1)/k) (low 1 or more, no step)."},
+      {.key = "sweep.search.*.values", .type = T::value_list, .help = "choice: the values (distinct strings, numbers, booleans or lists)."},
+      {.key = "sweep.search.*.points", .type = T::integer, .help = "uniform, loguniform, with sampler = \"grid\": K values evenly spaced from low to high (on the log scale for loguniform); not with step.", .min = 2, .max = static_cast<double>(kMaxTrials)},
+      {.key = "sweep.search.*.when", .type = T::condition_table, .help = "Sample this key only where another searched key (a choice or int without a when of its own) takes a value, or one of a list: { \"training.freeze\" = \"none\" }; elsewhere the key keeps its default (the trial's name leaves it out). Several keys: each must hold."},
   };
   s.insert(s.end(), rest.begin(), rest.end());
   return s;
@@ -289,6 +307,9 @@ std::string type_name(ValueType type) {
     case T::number_or_table: return "float or table";
     case T::string_or_list: return "string or list of strings";
     case T::sweep_table: return "table of lists";
+    case T::search_table: return "table of distributions";
+    case T::value_list: return "list of values";
+    case T::condition_table: return "table of values";
     case T::index_or_name: return "integer or string";
   }
   return "value";

@@ -7,6 +7,8 @@
 
 #include "mtlab/core/suggest.h"
 #include "mtlab/options/freeze_spec.h"
+#include "mtlab/spec/schema.h"
+#include "search_sampler.h"
 
 namespace mtlab::spec::detail {
 namespace {
@@ -46,7 +48,7 @@ class Planner {
     }
     const std::size_t before = errors_.size();
     const nlohmann::json& sweep = *it;
-    static const std::vector<std::string> known = {"grid", "zip", "seeds", "freeze", "layers"};
+    static const std::vector<std::string> known = child_keys("sweep");
     for (auto k = sweep.begin(); k != sweep.end(); ++k) {
       if (std::find(known.begin(), known.end(), k.key()) == known.end()) {
         error(quoted_child("sweep", k.key()), "unknown key" + did_you_mean_or(k.key(), known, "; expected one of: " + join(known)));
@@ -62,10 +64,13 @@ class Planner {
       }
     }
     if (sweep.contains("zip")) zip(sweep["zip"]);
+    search(sweep);
     if (sweep.contains("seeds") && sweep["seeds"] != nlohmann::json::array()) seeds(sweep["seeds"]);
     if (errors_.size() > before) return {};
     return cartesian();
   }
+
+  std::vector<TrialPlan> take_probes() { return std::move(probes_); }
 
  private:
   const Document& doc_;
@@ -73,6 +78,7 @@ class Planner {
   std::size_t max_trials_;
   std::vector<Dimension> dims_;
   std::set<std::string> swept_;
+  std::vector<TrialPlan> probes_;  // see SweepPlans::probes
 
   void error(const std::string& key, std::string message) {
     errors_.push_back(Diagnostic{doc_.location(key), key, std::move(message)});
@@ -80,24 +86,14 @@ class Planner {
 
   bool claim(const std::string& config_key, const std::string& loc_key) {
     if (!swept_.insert(config_key).second) {
-      error(loc_key, fmt::format("'{}' is swept twice (by two of presets, grid, zip and seeds)", config_key));
+      error(loc_key, fmt::format("'{}' is swept twice (by two of presets, grid, zip, search and seeds)", config_key));
       return false;
     }
     return true;
   }
 
   bool no_duplicates(const nlohmann::json& values, const std::string& loc_key) {
-    bool ok = true;
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (values[i] == values[j]) {
-          error(fmt::format("{}[{}]", loc_key, i), fmt::format("duplicate value {} (trials would repeat)", values[i].dump()));
-          ok = false;
-          break;
-        }
-      }
-    }
-    return ok;
+    return check_distinct(values, loc_key, [&](const std::string& key, std::string message) { error(key, std::move(message)); });
   }
 
   // A grid/zip table, nested tables flattened to dotted keys, in the order written.
@@ -134,11 +130,39 @@ class Planner {
       error(e.loc_key, "expected a non-empty list of values to sweep, got " + e.values->dump());
       return false;
     }
-    if (e.key.rfind("sweep", 0) == 0 || e.key == "experiment.name") {
-      error(e.loc_key, fmt::format("'{}' cannot be swept", e.key));
+    if (!sweepable(e.key, e.loc_key)) return false;
+    return (!unique_values || no_duplicates(*e.values, e.loc_key)) && claim(e.key, e.loc_key);
+  }
+
+  bool sweepable(const std::string& key, const std::string& loc_key) {
+    if (key.rfind("sweep", 0) == 0 || key == "experiment.name") {
+      error(loc_key, fmt::format("'{}' cannot be swept", key));
       return false;
     }
-    return (!unique_values || no_duplicates(*e.values, e.loc_key)) && claim(e.key, e.loc_key);
+    return true;
+  }
+
+  // [sweep.search]: one dimension whose options are the sampled configurations.
+  void search(const nlohmann::json& sweep) {
+    const ErrorSink sink = [&](const std::string& key, std::string message) { error(key, std::move(message)); };
+    const auto spec = read_search(doc_, sweep, max_trials_, sink);
+    if (!spec) return;
+    bool ok = true;
+    for (const auto& d : spec->dims) ok = sweepable(d.key, d.loc_key) && claim(d.key, d.loc_key) && ok;
+    if (!ok) return;
+    for (const auto& d : spec->dims) {
+      for (const auto& [value, loc_key] : d.probes()) probes_.push_back({Assignment{last_segment(d.key), d.key, value, doc_.location(loc_key)}});
+    }
+    Dimension dim;
+    for (const auto& config : sample_search(*spec, max_trials_, sink)) {
+      Option option;
+      for (std::size_t d = 0; d < config.size(); ++d) {
+        const auto& s = spec->dims[d];
+        if (!config[d].is_null()) option.push_back(Assignment{last_segment(s.key), s.key, config[d], doc_.location(s.loc_key)});
+      }
+      dim.push_back(std::move(option));
+    }
+    if (!dim.empty()) dims_.push_back(std::move(dim));
   }
 
   Assignment assignment(const Entry& e, std::size_t i) {
@@ -284,8 +308,12 @@ class Planner {
 
 }  // namespace
 
-std::vector<TrialPlan> plan_sweep(const Document& doc, std::vector<Diagnostic>& errors, std::size_t max_trials) {
-  return Planner(doc, errors, max_trials).plan();
+SweepPlans plan_sweep(const Document& doc, std::vector<Diagnostic>& errors, std::size_t max_trials) {
+  Planner planner(doc, errors, max_trials);
+  SweepPlans out;
+  out.trials = planner.plan();
+  out.probes = planner.take_probes();
+  return out;
 }
 
 std::string trial_name(const TrialPlan& plan) {

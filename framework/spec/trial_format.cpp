@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 namespace mtlab::spec {
 
@@ -25,11 +27,19 @@ std::string format_trials(const Experiment& experiment) {
   const auto& trials = experiment.trials;
   std::string out = fmt::format("experiment {}: {} trial{}\n", experiment.name, trials.size(), trials.size() == 1 ? "" : "s");
   const auto keys = differing_keys(trials);
+  std::set<std::string> swept;  // by any trial
+  for (const auto& t : trials) {
+    for (const auto& s : t.swept) swept.insert(s.key);
+  }
   for (const auto& t : trials) {
     out += fmt::format("  [{}/{}] {}  hash {}\n", t.index + 1, t.count, t.name, t.hash.substr(0, 12));
     for (const auto& key : keys) {
       auto it = std::find_if(t.params.begin(), t.params.end(), [&](const Param& p) { return p.key == key; });
-      out += fmt::format("      {} = {}\n", key, it == t.params.end() ? std::string("(unset)") : it->value.dump());
+      // A searched key whose condition does not hold in this trial keeps its default.
+      const bool held_back = swept.count(key) &&
+                             std::none_of(t.swept.begin(), t.swept.end(), [&](const SweptValue& s) { return s.key == key; });
+      out += fmt::format("      {} = {}{}\n", key, it == t.params.end() ? std::string("(unset)") : it->value.dump(),
+                         held_back ? "  (default: its condition does not hold)" : "");
     }
   }
   return out;

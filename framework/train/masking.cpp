@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "data/rng.h"
+#include "mtlab/core/rng.h"
 #include "mtlab/core/error.h"
 #include "mtlab/model/loss.h"
 
@@ -31,9 +31,9 @@ namespace {
 
 // One stream per (seed, round, example), independent of the order batches come in.
 std::uint64_t stream_seed(std::uint64_t seed, std::int64_t round, std::size_t example) {
-  detail::Rng mix(seed ^ 0x6d6c6d2d6d61736bull);  // "mlm-mask"
+  SplitMix64 mix(seed ^ 0x6d6c6d2d6d61736bull);  // "mlm-mask"
   std::uint64_t s = mix.next() ^ static_cast<std::uint64_t>(round);
-  detail::Rng mix2(s);
+  SplitMix64 mix2(s);
   return mix2.next() ^ (static_cast<std::uint64_t>(example) * 0x9E3779B97F4A7C15ull);
 }
 
@@ -41,7 +41,7 @@ std::uint64_t stream_seed(std::uint64_t seed, std::int64_t round, std::size_t ex
 
 MaskedTokens mask_tokens(const Encoding& encoding, const MaskingSpec& spec, std::int64_t round, std::size_t example) {
   MaskedTokens out{encoding.input_ids, std::vector<std::int64_t>(encoding.size(), kIgnoreIndex)};
-  detail::Rng rng(stream_seed(spec.seed, round, example));
+  SplitMix64 rng(stream_seed(spec.seed, round, example));
   const auto& o = spec.options;
   const auto candidate = [&](std::size_t i) {
     return encoding.word_ids[i] >= 0 && encoding.attention_mask[i] != 0 &&

@@ -72,3 +72,17 @@ TEST_CASE("mtlab validate checks plugin names and keys against the shipped plugi
                         file.string() + ":15:1: optimizer.epss: unknown key (did you mean 'eps'?)\n" +
                         file.string() + ": 2 problems\n");
 }
+
+TEST_CASE("mtlab validate --trials lists the shipped random search on ATIS", "[cli][validate][search]") {
+  // experiments/search_atis.toml with the real plugins and data: 12 sampled configurations,
+  // the same on every run; its conditional key marked where its condition does not hold.
+  const auto spec = test::source_dir() / "experiments" / "search_atis.toml";
+  const std::string cmd = "MTLAB_DATA=" + shell_quote(test::data_dir().string()) + " " +
+                          mtlab_cmd("validate --trials " + shell_quote(spec.string()));
+  const auto r = run_command(cmd);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("experiment atis-search: 12 trials\n  [1/12] lr=") == 0);
+  CHECK(r.output.find("(default: its condition does not hold)") != std::string::npos);
+  CHECK(r.output.substr(r.output.size() - 14) == "ok: 12 trials\n");
+  CHECK(run_command(cmd).output == r.output);
+}

@@ -28,6 +28,9 @@ enum class ValueType {
   number_or_table,  // optimizer.groups.NAME: a learning rate, or { lr, weight_decay }
   string_or_list,   // sweep.freeze: "scenarios" or a list of policies
   sweep_table,      // sweep.grid / sweep.zip: dotted key → list of values
+  search_table,     // sweep.search: dotted key → distribution table
+  value_list,       // a list of values of any one kind (sweep.search.KEY.values)
+  condition_table,  // sweep.search.KEY.when: dotted key → value or list of values
   index_or_name,    // a column: an integer index or a (header) name
 };
 

@@ -11,7 +11,9 @@ namespace mtlab::spec {
 std::vector<std::string> differing_keys(const std::vector<Trial>& trials);
 
 // "experiment NAME: N trials\n" then, per trial,
-// "  [i/N] NAME  hash 0123456789ab\n      key = value\n" for each differing key.
+// "  [i/N] NAME  hash 0123456789ab\n      key = value\n" for each differing key; a key
+// swept in other trials but not in this one (a searched key whose `when` does not hold)
+// is marked "(default: its condition does not hold)".
 std::string format_trials(const Experiment& experiment);
 
 }  // namespace mtlab::spec

@@ -4,15 +4,17 @@
 // neither re-reads the spec nor re-expands the sweep, and runs exactly what the
 // parent claimed. The parent owns the run's status; this process records the
 // trial's metrics, facts, artifacts and plugins, and says how it ended by its
-// exit code: 0 done, 130 interrupted, 1 failed.
+// exit code: 0 done, 130 interrupted, 1 failed, kPrunedExitCode pruned.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "command.h"
 #include "mtlab/spec/experiment.h"
+#include "mtlab/spec/resolve_options.h"
 #include "mtlab/spec/trial_file.h"
 #include "mtlab/storage/results_store.h"
 #include "mtlab/train/interrupt.h"
+#include "pruner.h"
 #include "trial_execution.h"
 
 namespace mtlab::cli {
@@ -41,8 +43,17 @@ int run_trial_child(const RunTrialOptions& o) {
   job.resume = o.resume;
   job.spec_dir = file.spec_dir;
   job.output_dir = o.trial_file.parent_path();
+  std::optional<Pruner> pruner;  // judged in this process, against the same store, as in the parent's
+  if (file.prune) {
+    pruner.emplace(*store, experiment.get_string("name"), *file.prune,
+                   spec::resolve_options(file.trial).training.minimizes());
+    job.judge = pruner->judge_for(o.run_id);
+  }
   try {
     execute_trial(job, *store, registry);
+  } catch (const Pruned& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kPrunedExitCode;
   } catch (const Interrupted& e) {
     fmt::print(stderr, "{}\n", e.what());
     return 130;

@@ -48,8 +48,9 @@ void print_summary(const storage::ResultsStore& store, const spec::Experiment& e
   } catch (const std::exception& e) {
     log::debug("no comparison table: {}", e.what());
   }
-  fmt::print("\n{} completed, {} failed, {} skipped in {:.1f}s; results in {}\n", counts.completed, counts.failed,
-             counts.skipped, seconds, storage::store_file(database) ? fs::absolute(*storage::store_file(database)).string() : database);
+  const std::string pruned = counts.pruned > 0 ? fmt::format(", {} pruned", counts.pruned) : "";
+  fmt::print("\n{} completed{}, {} failed, {} skipped in {:.1f}s; results in {}\n", counts.completed, pruned,
+             counts.failed, counts.skipped, seconds, storage::store_file(database) ? fs::absolute(*storage::store_file(database)).string() : database);
   fmt::print("try: mtlab compare {} --experiment {} --metric {}\n", database, experiment.name, summary_metric(first));
   fmt::print("     mtlab report {} --experiment {} --out {}   (charts in one HTML file; run --report writes it)\n",
              database, experiment.name, report_file(database, experiment.name).string());
@@ -70,21 +71,10 @@ bool write_sweep_report(const storage::ResultsStore& store, const spec::Experime
   }
 }
 
-// `run --workers N`: N local workers run the published sweep; the counts are
-// read back from the store (each trial's latest run), since no one worker saw all.
-SweepCounts run_local_workers(const storage::ResultsStore& store, const spec::Experiment& experiment,
-                              const RunOptions& options) {
-  if (options.resume || options.rerun_failed) {
-    log::info("workers continue interrupted trials (and those of dead workers) by themselves; --resume and "
-              "--rerun-failed apply to a run without --workers");
-  }
-  const std::vector<std::string> command = worker_command(store.location(), experiment.name, options.quiet);
-  const auto exits = run_worker_processes(std::vector(static_cast<std::size_t>(options.workers), command));
+// The trials' ends as the store has them (each trial's latest run): what no one
+// process saw whole when workers ran the sweep or ASHA promoted its trials.
+SweepCounts counts_on_record(const storage::ResultsStore& store, const spec::Experiment& experiment) {
   SweepCounts counts;
-  for (const auto& w : exits) {
-    if (w.signal != 0) log::warn("worker {} was killed by signal {}; the others took over its trial", w.pid, w.signal);
-    counts.interrupted |= w.exit_code == 130;
-  }
   const storage::Table runs = store.list_runs({experiment.name, ""});
   std::map<std::string, std::string> latest;  // trial → status of its newest run
   for (const auto& row : runs.rows) {
@@ -95,7 +85,26 @@ SweepCounts run_local_workers(const storage::ResultsStore& store, const spec::Ex
     const std::string status = it == latest.end() ? "" : it->second;
     if (status == "completed") ++counts.completed;
     else if (status == "failed") ++counts.failed;
+    else if (status == "pruned") ++counts.pruned;
     else ++counts.skipped;
+  }
+  return counts;
+}
+
+// `run --workers N`: N local workers run the published sweep; the counts are
+// read back from the store (each trial's latest run), since no one worker saw all.
+SweepCounts run_local_workers(const storage::ResultsStore& store, const spec::Experiment& experiment,
+                              const RunOptions& options) {
+  if (options.resume || options.rerun_failed) {
+    log::info("workers continue interrupted trials (and those of dead workers) by themselves; --resume and "
+              "--rerun-failed apply to a run without --workers");
+  }
+  const std::vector<std::string> command = worker_command(store.location(), experiment.name, options.quiet);
+  const auto exits = run_worker_processes(std::vector(static_cast<std::size_t>(options.workers), command));
+  SweepCounts counts = counts_on_record(store, experiment);
+  for (const auto& w : exits) {
+    if (w.signal != 0) log::warn("worker {} was killed by signal {}; the others took over its trial", w.pid, w.signal);
+    counts.interrupted |= w.exit_code == 130;
   }
   return counts;
 }
@@ -136,6 +145,8 @@ int run_experiment(const RunOptions& options) {
   settings.spec_dir = fs::absolute(options.spec).parent_path();
   settings.policy = rerun_policy(options);
   settings.progress = !options.no_progress && !options.quiet && isatty(STDERR_FILENO);
+  settings.prune = experiment.prune;
+  settings.trials = experiment.trials;
 
   install_interrupt_handlers();
   const auto sweep_start = std::chrono::steady_clock::now();
@@ -148,6 +159,11 @@ int run_experiment(const RunOptions& options) {
     SweepLoop loop(settings, *store, registry);
     counts = loop.run(source);
     announce_sweep_end();  // data-parallel: the other ranks stop (distributed_trials.h)
+    if (experiment.prune) {  // a trial paused, then promoted, ended twice in this process
+      const bool interrupted = counts.interrupted;
+      counts = counts_on_record(*store, experiment);
+      counts.interrupted = interrupted;
+    }
   }
   store->flush();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "child_process.h"
 #include "distributed_trials.h"
 #include "heartbeat.h"
@@ -74,6 +76,10 @@ SweepLoop::SweepLoop(SweepSettings settings, storage::ResultsStore& store, plugi
     log::warn("LibTorch runs on a reference BLAS ({}): expect slow matrix products", environment_.blas);
   }
   experiment_id_ = store_.begin_experiment(settings_.experiment, settings_.description);
+  if (settings_.prune && !settings_.trials.empty()) {
+    const bool minimize = spec::resolve_options(settings_.trials.front()).training.minimizes();
+    pruner_ = std::make_unique<Pruner>(store_, settings_.experiment, *settings_.prune, minimize);
+  }
   const int stale = store_.mark_stale_runs_interrupted(settings_.experiment, settings_.heartbeat_timeout);
   if (stale > 0) {
     log::warn("{} stale run(s) of '{}' marked interrupted (their process is gone)", stale, settings_.experiment);
@@ -86,12 +92,22 @@ fs::path SweepLoop::run_folder(std::int64_t run_id) const {
 
 SweepCounts SweepLoop::run(spec::TrialSource& source) {
   SweepCounts counts;
-  while (auto next = source.next()) {
-    spec::Trial trial = std::move(*next);  // from_run becomes a concrete checkpoint folder in claim()
-    const Claim claimed = claim(trial);
-    const TrialEnd end = claimed.run_id ? run_claimed(trial, *claimed.run_id, claimed.resumed) : claimed.end;
-    source.finished(trial, end);
+  for (;;) {
+    // ASHA: a promotion comes before a new trial (Li et al. 2020, get_job).
+    std::optional<TrialEnd> promoted = run_promotion();
+    TrialEnd end = TrialEnd::skipped;
+    if (promoted) {
+      end = *promoted;
+    } else {
+      auto next = source.next();
+      if (!next) break;
+      spec::Trial trial = std::move(*next);  // from_run becomes a concrete checkpoint folder in claim()
+      const Claim claimed = claim(trial);
+      end = claimed.run_id ? run_claimed(trial, *claimed.run_id, claimed.resumed) : claimed.end;
+      source.finished(trial, end);
+    }
     if (end == TrialEnd::completed) ++counts.completed;
+    if (end == TrialEnd::pruned) ++counts.pruned;
     if (end == TrialEnd::skipped) ++counts.skipped;  // a taken trial is the source's to hand out again
     if (end == TrialEnd::failed) ++counts.failed;
     if (end == TrialEnd::interrupted) {
@@ -128,6 +144,29 @@ SweepLoop::Claim SweepLoop::claim(spec::Trial& trial) {
   return {claimed.run_id, claimed.resumed, TrialEnd::completed};
 }
 
+std::optional<TrialEnd> SweepLoop::run_promotion() {
+  if (!pruner_) return std::nullopt;
+  const auto runnable = [&](const storage::RungEntry& e) {
+    const auto t = std::find_if(settings_.trials.begin(), settings_.trials.end(),
+                                [&](const spec::Trial& trial) { return trial.hash == e.config_hash; });
+    return t != settings_.trials.end() && fs::exists(resume_checkpoint_file(run_folder(e.run_id)));
+  };
+  const auto promotion = pruner_->promote(runnable, environment_.host);
+  if (!promotion) return std::nullopt;
+  spec::Trial trial = *std::find_if(settings_.trials.begin(), settings_.trials.end(),
+                                    [&](const spec::Trial& t) { return t.hash == promotion->config_hash; });
+  try {
+    resolve_lineage(store_, trial);
+  } catch (const std::exception& e) {
+    store_.set_status(promotion->run_id, storage::RunStatus::failed, e.what());
+    log::warn("{}: promoted, but not run: {}", progress_label(trial), e.what());
+    return TrialEnd::failed;
+  }
+  log::info("{} (run {}, promoted from rung {}, resumed from its checkpoint)", progress_label(trial),
+            promotion->run_id, promotion->rung);
+  return run_claimed(trial, promotion->run_id, true);
+}
+
 TrialEnd SweepLoop::run_claimed(spec::Trial& trial, std::int64_t run_id, bool resumed) {
   store_.set_status(run_id, storage::RunStatus::running);
   // Alive while it runs, however long an evaluation keeps metrics from coming.
@@ -141,12 +180,16 @@ TrialEnd SweepLoop::run_isolated(const spec::Trial& trial, std::int64_t run_id, 
   const fs::path folder = run_folder(run_id);
   fs::create_directories(folder);
   const fs::path trial_file = folder / "trial.json";
-  spec::write_trial_file(trial_file, {trial, settings_.spec_dir});
+  spec::write_trial_file(trial_file, {trial, settings_.spec_dir, settings_.prune});
   const auto child = run_child_process(trial_child_command(trial_file, run_id, resumed), settings_.trial_timeout,
                                        interrupt_requested);
   if (child.exit_code == 0 && !child.timed_out) {
     store_.set_status(run_id, storage::RunStatus::completed);
     return TrialEnd::completed;
+  }
+  if (child.exit_code == kPrunedExitCode && !child.timed_out) {
+    store_.set_status(run_id, storage::RunStatus::pruned, "pruned (trial process)");
+    return TrialEnd::pruned;
   }
   if (child.exit_code == 130 && !child.timed_out) {
     store_.set_status(run_id, storage::RunStatus::interrupted, "interrupted (trial process)");
@@ -168,10 +211,15 @@ TrialEnd SweepLoop::run_in_process(spec::Trial& trial, std::int64_t run_id, bool
   job.output_dir = run_folder(run_id);
   job.progress = settings_.progress;
   job.frozen_cache = &frozen_cache_;
+  if (pruner_) job.judge = pruner_->judge_for(run_id);
   try {
     execute_trial(job, store_, registry_);
     store_.set_status(run_id, storage::RunStatus::completed);
     return TrialEnd::completed;
+  } catch (const Pruned& e) {
+    store_.set_status(run_id, storage::RunStatus::pruned, e.what());
+    log::info("    {}", e.what());
+    return TrialEnd::pruned;
   } catch (const Interrupted& e) {
     store_.set_status(run_id, storage::RunStatus::interrupted, e.what());
     log::warn("{}: {}; everything recorded so far is kept (continue with mtlab run --resume)", trial.name, e.what());

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mtlab/model/environment.h"
 #include "mtlab/options/liveness.h"
@@ -14,6 +16,7 @@
 #include "mtlab/spec/trial_source.h"
 #include "mtlab/storage/results_store.h"
 #include "mtlab/train/frozen_prefix_cache.h"
+#include "pruner.h"
 
 namespace mtlab::cli {
 
@@ -32,6 +35,10 @@ struct SweepSettings {
   // Workers: how many attempts a trial gets (1 + experiment.max_retries); 0: no limit.
   int max_attempts = 0;
   bool progress = false;
+  // [sweep.prune]: trials are judged at rungs; with ASHA, paused ones among
+  // `trials` (the sweep's) are promoted before new trials are taken.
+  std::optional<spec::PruneSpec> prune;
+  std::vector<spec::Trial> trials;
 };
 
 // The experiment-level settings of a sweep, read from one of its trials (they
@@ -39,7 +46,7 @@ struct SweepSettings {
 SweepSettings sweep_settings(const spec::Trial& trial, const std::string& experiment);
 
 struct SweepCounts {
-  int completed = 0, failed = 0, skipped = 0;
+  int completed = 0, failed = 0, skipped = 0, pruned = 0;
   bool interrupted = false;
 };
 
@@ -60,6 +67,8 @@ class SweepLoop {
   spec::TrialEnd run_claimed(spec::Trial& trial, std::int64_t run_id, bool resumed);
   spec::TrialEnd run_isolated(const spec::Trial& trial, std::int64_t run_id, bool resumed);
   spec::TrialEnd run_in_process(spec::Trial& trial, std::int64_t run_id, bool resumed);
+  // ASHA: a paused trial promoted and run on from its checkpoint; nullopt: none to promote.
+  std::optional<spec::TrialEnd> run_promotion();
   std::filesystem::path run_folder(std::int64_t run_id) const;
 
   SweepSettings settings_;
@@ -68,6 +77,7 @@ class SweepLoop {
   Environment environment_;
   std::int64_t experiment_id_ = 0;
   FrozenPrefixCache frozen_cache_;  // every trial of the sweep shares frozen-prefix outputs
+  std::unique_ptr<Pruner> pruner_;  // with [sweep.prune]
 };
 
 }  // namespace mtlab::cli

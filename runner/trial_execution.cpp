@@ -26,6 +26,7 @@ void execute_trial(const TrialJob& job, storage::ResultsStore& store, plugin::Re
   context.resume = job.resume;
   context.progress = job.progress;
   context.frozen_cache = job.frozen_cache;
+  context.judge = job.judge;
   // Data-parallel: the other ranks run this trial alongside (distributed_trials.h);
   // a failure here closes the group, so they fail at once instead of at the timeout.
   context.group = data_parallel_group();
@@ -34,6 +35,8 @@ void execute_trial(const TrialJob& job, storage::ResultsStore& store, plugin::Re
   try {
     outcome = run_trial(context, recorder);
   } catch (const Interrupted&) {
+    throw;
+  } catch (const Pruned&) {
     throw;
   } catch (const std::exception& e) {
     if (context.group) context.group->abort(e.what());

@@ -10,6 +10,7 @@
 #include "mtlab/plugin/registry.h"
 #include "mtlab/spec/trial.h"
 #include "mtlab/storage/results_store.h"
+#include "mtlab/train/judge.h"
 
 namespace mtlab {
 class FrozenPrefixCache;
@@ -25,14 +26,18 @@ struct TrialJob {
   std::filesystem::path output_dir;
   bool progress = false;
   FrozenPrefixCache* frozen_cache = nullptr;
+  Judge judge;  // [sweep.prune]: asked after each dev evaluation; empty: the trial runs to its end
 };
+
+// The exit code of a `mtlab run-trial` child whose trial was pruned (0 done, 1 failed, 130 interrupted).
+inline constexpr int kPrunedExitCode = 3;
 
 // <output>/<experiment>/run-<id>: where a run keeps its files.
 std::filesystem::path run_folder(const std::filesystem::path& output_root, const std::string& experiment,
                                  std::int64_t run_id);
 
 // Runs the trial, records its plugins and logs a summary line; throws
-// Interrupted on Ctrl-C and the trial's error when it fails.
+// Interrupted on Ctrl-C, Pruned when its judge stops it, and the trial's error when it fails.
 void execute_trial(const TrialJob& job, storage::ResultsStore& store, plugin::Registry& registry);
 
 // The command line of a `mtlab run-trial` child running the trial written to

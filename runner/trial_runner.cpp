@@ -123,6 +123,7 @@ TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   inputs.datasets = &datasets;
   inputs.output_dir = context.output_dir;
   inputs.resume = context.resume;
+  inputs.judge = context.judge;
   inputs.group = context.group;
   inputs.save_model = [&](const std::filesystem::path& folder) {
     for (const auto& file : save_model_folder(*built.model, built.manifest, folder)) recorder.artifact("model", file);

@@ -27,6 +27,7 @@ struct TrialContext {
   bool resume = false;  // continue from output_dir's resume checkpoint when there is one
   FrozenPrefixCache* frozen_cache = nullptr;  // the sweep's; null: a trial that wants one makes its own
   ProcessGroup* group = nullptr;  // data-parallel ranks (distributed_trials.h); null: alone
+  Judge judge;                    // [sweep.prune]'s judge of this run; empty: none
 };
 
 struct TrialOutcome {

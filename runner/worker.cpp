@@ -23,6 +23,7 @@ struct WorkerTrials {
   std::vector<spec::Trial> trials;
   fs::path spec_dir;
   std::string experiment;
+  std::optional<spec::PruneSpec> prune;
 };
 
 WorkerTrials trials_from_spec(const WorkerOptions& o, plugin::Registry& registry,
@@ -35,7 +36,7 @@ WorkerTrials trials_from_spec(const WorkerOptions& o, plugin::Registry& registry
   store = storage::open_store(experiment.trials.front().view("experiment").get_string("database"),
                               storage::StoreMode::read_write);
   publish_experiment(*store, experiment, spec_dir);
-  return {std::move(experiment.trials), spec_dir, experiment.name};
+  return {std::move(experiment.trials), spec_dir, experiment.name, experiment.prune};
 }
 
 WorkerTrials trials_from_queue(const WorkerOptions& o, plugin::Registry& registry,
@@ -48,6 +49,7 @@ WorkerTrials trials_from_queue(const WorkerOptions& o, plugin::Registry& registr
                                    o.experiment);
     spec::TrialFile file = spec::trial_file_from_json(nlohmann::json::parse(queued.trial_json), where);
     out.spec_dir = file.spec_dir;
+    out.prune = file.prune;
     out.trials.push_back(std::move(file.trial));
   }
   if (out.trials.empty()) {
@@ -68,7 +70,7 @@ std::vector<storage::QueuedTrial> queue_entries(const spec::Experiment& experime
   std::vector<storage::QueuedTrial> out;
   for (const auto& trial : experiment.trials) {
     out.push_back({static_cast<std::int64_t>(trial.index), trial.name, trial.hash,
-                   spec::trial_file_json({trial, spec_dir}).dump()});
+                   spec::trial_file_json({trial, spec_dir, experiment.prune}).dump()});
   }
   return out;
 }
@@ -95,6 +97,8 @@ int run_worker(const WorkerOptions& o) {
   settings.policy = storage::RerunPolicy::resume;  // a dead worker's trial continues
   settings.max_attempts = static_cast<int>(1 + options.max_retries);
   settings.progress = !o.no_progress && !o.quiet && isatty(STDERR_FILENO);
+  settings.prune = work.prune;
+  settings.trials = work.trials;
 
   install_interrupt_handlers();
   log::info("worker {}: {} trial(s) of '{}' in {}", getpid(), work.trials.size(), work.experiment,

@@ -6,6 +6,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/options/env_expand.h"
 #include "resolve.h"
+#include "prune_reader.h"
 #include "sweep.h"
 
 namespace mtlab::spec {
@@ -74,6 +75,7 @@ CheckResult check_experiment(const fs::path& file, const LoadOptions& options) {
   const Document& doc = exp.document;
   std::vector<Diagnostic> errors;
   auto [plans, probes] = detail::plan_sweep(doc, errors, options.max_trials);
+  exp.prune = detail::read_prune(doc, errors);
 
   nlohmann::json base = doc.tree;
   base.erase("sweep");
@@ -143,6 +145,7 @@ CheckResult check_experiment(const fs::path& file, const LoadOptions& options) {
       trial.seed = seed->get<std::int64_t>();
     }
     finalize_trial(trial);
+    if (exp.prune) detail::check_prune_fits(*exp.prune, doc, trial, errors);
     exp.trials.push_back(std::move(trial));
   }
   if (const auto* name = detail::get_at(base, "experiment.name"); name && name->is_string()) exp.name = *name;

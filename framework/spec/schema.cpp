@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "mtlab/options/data_formats.h"
+#include "mtlab/spec/prune.h"
 #include "mtlab/options/trial_options.h"
 #include "mtlab/spec/experiment.h"
 #include "search_space.h"
@@ -245,6 +246,14 @@ std::vector<KeySpec> build_schema() {
       {.key = "sweep.search.*.values", .type = T::value_list, .help = "choice: the values (distinct strings, numbers, booleans or lists)."},
       {.key = "sweep.search.*.points", .type = T::integer, .help = "uniform, loguniform, with sampler = \"grid\": K values evenly spaced from low to high (on the log scale for loguniform); not with step.", .min = 2, .max = static_cast<double>(kMaxTrials)},
       {.key = "sweep.search.*.when", .type = T::condition_table, .help = "Sample this key only where another searched key (a choice or int without a when of its own) takes a value, or one of a list: { \"training.freeze\" = \"none\" }; elsewhere the key keeps its default (the trial's name leaves it out). Several keys: each must hold."},
+      {.key = "sweep.prune", .type = T::table, .help = "Stop weak trials early (docs/search.md): each trial is judged on training.metric (dev) at rungs of epochs or steps, against the values other trials of the experiment recorded at the same rung; a stopped trial ends as pruned, its metrics and resume checkpoint kept. Absent: every trial runs to its end."},
+      {.key = "sweep.prune.method", .type = T::string, .help = "asha: asynchronous successive halving (Li et al. 2020): at rung k (min_resource·eta^k) a trial in the top 1/eta of the rung goes on, the others pause, and a paused trial is promoted (resumed from its checkpoint) once it is in the top 1/eta of a fuller rung. median: at every rung past min_resource, a trial whose best value is worse than the median of the other trials' values there stops for good (Optuna's MedianPruner).", .required = true, .choices = enum_choices<PruneMethod>()},
+      {.key = "sweep.prune.resource", .type = T::string, .default_toml = toml(PruneSpec{}.resource), .help = "What a rung counts: epochs (judged at epoch ends), or optimizer steps (judged at the dev evaluations of training.eval_every).", .choices = enum_choices<PruneResource>()},
+      {.key = "sweep.prune.min_resource", .type = T::integer, .default_toml = toml(PruneSpec{}.min_resource), .help = "The first rung, in epochs or steps (median: no trial is pruned before it).", .min = 1, .max = 1e9},
+      {.key = "sweep.prune.max_resource", .type = T::integer, .default_toml = toml(PruneSpec{}.max_resource), .help = "Where a trial completes (trained no further, evaluated and saved as a completed run); 0: the trial's own length, training.epochs or its steps. Rungs lie below it.", .min = 0, .max = 1e9},
+      {.key = "sweep.prune.eta", .type = T::integer, .default_toml = toml(PruneSpec{}.eta), .help = "asha: the reduction factor: rungs at min_resource·eta^k, and the top 1/eta of a rung go on.", .min = 2, .max = 100},
+      {.key = "sweep.prune.interval", .type = T::integer, .default_toml = toml(PruneSpec{}.interval), .help = "median: a rung every this many epochs or steps from min_resource.", .min = 1, .max = 1e9},
+      {.key = "sweep.prune.min_trials", .type = T::integer, .default_toml = toml(PruneSpec{}.min_trials), .help = "median: how many other trials' values a rung needs before it prunes (Optuna's n_startup_trials).", .min = 1, .max = 100000},
   };
   s.insert(s.end(), rest.begin(), rest.end());
   return s;

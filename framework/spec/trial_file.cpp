@@ -34,10 +34,13 @@ json trial_file_json(const TrialFile& file) {
   // `config` is what runs (lineage resolved); `json` and `hash` are the config as
   // claimed and recorded, from which the TOML, the params and the legacy hash follow.
   const Trial& t = file.trial;
-  return {{"format", kFormat},  {"version", kVersion}, {"spec_dir", file.spec_dir.string()},
+  json out = {{"format", kFormat},  {"version", kVersion}, {"spec_dir", file.spec_dir.string()},
           {"index", t.index},   {"count", t.count},    {"name", t.name},
           {"swept", swept_json(t.swept)}, {"seed", t.seed}, {"config", t.config},
           {"locations", t.locations}, {"json", t.json}, {"hash", t.hash}, {"file", t.file}};
+  // Only when set, so a sweep published without pruning reads as before.
+  if (file.prune) out["prune"] = prune_json(*file.prune);
+  return out;
 }
 
 TrialFile trial_file_from_json(const json& j, const std::string& where) {
@@ -62,6 +65,7 @@ TrialFile trial_file_from_json(const json& j, const std::string& where) {
     t.toml = to_toml(recorded);
     t.params = flatten(recorded);
     t.legacy_hash = sha256_hex(t.json);
+    if (j.contains("prune")) out.prune = prune_from_json(j.at("prune"), where);
     return out;
   } catch (const json::exception& e) {
     throw Error(fmt::format("{}: a field of the trial file is missing or mistyped ({})", where, e.what()));

@@ -120,7 +120,10 @@ void TrainRun::end_epoch(std::int64_t epoch) {
     join_next(step_);
   }
   log::debug("epoch {} done at step {}", epoch + 1, step_);
+  const Verdict verdict = judge(epoch + 1, true);
+  if (verdict == Verdict::finish) stop_ = true;
   save_checkpoint(epoch + 1, 0, rng_state(rng_), stop_ || (o_.max_steps == 0 && epoch + 1 >= o_.epochs));
+  if (verdict == Verdict::pause) throw Pruned(fmt::format("pruned after epoch {} (step {})", epoch + 1, step_));
 }
 
 }  // namespace detail

@@ -73,6 +73,7 @@ void TrainRun::consider(const std::map<std::string, double>& dev) {
                             did_you_mean(o_.metric, keys), join(keys)));
   }
   const double value = it->second;
+  last_value_ = value;
   const bool better = !have_best_ || (minimize_ ? value < result_.best_value : value > result_.best_value);
   if (!better) {
     ++evals_without_gain_;
@@ -83,6 +84,24 @@ void TrainRun::consider(const std::map<std::string, double>& dev) {
   if (o_.save != SaveModel::last) best_ = snapshot(model_);
   have_best_ = true;
   evals_without_gain_ = 0;
+}
+
+Verdict TrainRun::judge(std::int64_t epochs_done, bool epoch_end) {
+  if (!in_.judge || !has_dev_) return Verdict::go_on;
+  Verdict verdict = Verdict::go_on;
+  if (root()) {
+    EvalProgress p;
+    p.epochs = epochs_done;
+    p.steps = step_;
+    p.epoch_end = epoch_end;
+    p.total_epochs = o_.max_steps > 0 ? 0 : o_.epochs;
+    p.total_steps = total_steps_;
+    p.value = last_value_;
+    p.best = result_.best_value;
+    p.minimize = minimize_;
+    verdict = in_.judge(p);
+  }
+  return sync_verdict(verdict);
 }
 
 // The selected model — the best on dev, or the last state when asked, or when

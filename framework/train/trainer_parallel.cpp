@@ -51,6 +51,13 @@ void TrainRun::sync_stop() {
   stop_ = flag.item<double>() > 0;
 }
 
+Verdict TrainRun::sync_verdict(Verdict verdict) {
+  if (!group_) return verdict;
+  auto value = torch::tensor({static_cast<double>(verdict)}, torch::kDouble);
+  group_->broadcast({value});
+  return static_cast<Verdict>(static_cast<int>(value.item<double>()));
+}
+
 bool TrainRun::interrupted() { return group_ ? interrupt_agreed_ : interrupt_requested(); }
 
 }  // namespace mtlab::detail

@@ -63,6 +63,7 @@ class TrainRun {
   void sync_start();
   BatchLoss sync_step(const BatchLoss& local);
   void sync_stop();
+  Verdict sync_verdict(Verdict verdict);
   bool interrupted();
 
   // The loop (trainer.cpp).
@@ -79,6 +80,8 @@ class TrainRun {
   std::map<std::string, double> evaluate_on(bool test);
   void evaluate_dev(std::optional<double> epoch);
   void consider(const std::map<std::string, double>& dev);
+  // The judge's verdict on the latest dev evaluation ([sweep.prune]), the same on every rank.
+  Verdict judge(std::int64_t epochs_done, bool epoch_end);
   void finish();
 
   // Resume checkpoints (trainer_checkpoint.cpp).
@@ -117,6 +120,7 @@ class TrainRun {
   std::vector<at::Tensor> best_;  // the best state's parameters and buffers
   bool have_best_ = false;
   std::int64_t evals_without_gain_ = 0;
+  double last_value_ = 0;  // training.metric at the latest dev evaluation
 
   // Steps.
   std::mt19937_64 rng_;

@@ -111,8 +111,7 @@ void TrainRun::plan_tasks() {
 void TrainRun::plan_selection() {
   if (o_.metric.rfind("dev.", 0) != 0) throw Error("training.metric: '" + o_.metric + "' must start with 'dev.'");
   metric_key_ = o_.metric.substr(4);
-  minimize_ = o_.metric_mode == MetricMode::min ||
-              (o_.metric_mode == MetricMode::automatic && (metric_key_.ends_with("loss") || metric_key_.ends_with("perplexity")));
+  minimize_ = o_.minimizes();
 }
 
 // Steps: one optimizer step per grad_accumulation batches.

@@ -93,7 +93,15 @@ void TrainRun::record_groups(double factor) {
 
 // Evaluation every eval_every steps, the max_steps stop and step-wise checkpoints.
 void TrainRun::after_step(std::int64_t epoch, std::size_t position, const std::string& epoch_rng) {
-  if (o_.eval_every > 0 && step_ % o_.eval_every == 0 && has_dev_) evaluate_dev(epoch_value_);
+  if (o_.eval_every > 0 && step_ % o_.eval_every == 0 && has_dev_) {
+    evaluate_dev(epoch_value_);
+    const Verdict verdict = judge(epoch, false);
+    if (verdict == Verdict::finish) stop_ = true;
+    if (verdict == Verdict::pause) {
+      save_checkpoint(epoch, position, epoch_rng, false);
+      throw Pruned(fmt::format("pruned at step {}", step_));
+    }
+  }
   if (o_.max_steps > 0 && step_ >= o_.max_steps) stop_ = true;
   if (o_.checkpoint_every > 0 && step_ % o_.checkpoint_every == 0 && !stop_) {
     save_checkpoint(epoch, position, epoch_rng, false);

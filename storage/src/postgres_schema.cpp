@@ -171,11 +171,34 @@ CREATE TABLE trial_queue (
 );
 )sql";
 
+const char* const v6_pruning = R"sql(
+ALTER TABLE runs DROP CONSTRAINT runs_status_check;
+ALTER TABLE runs ADD CONSTRAINT runs_status_check
+  CHECK (status IN ('pending', 'running', 'completed', 'failed', 'interrupted', 'pruned'));
+CREATE TABLE rungs (
+  run_id       BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  rung         BIGINT NOT NULL,
+  resource     BIGINT NOT NULL,
+  unit         TEXT NOT NULL CHECK (unit IN ('epochs', 'steps')),
+  max_resource BIGINT NOT NULL,
+  step         BIGINT NOT NULL,
+  value        DOUBLE PRECISION NOT NULL,
+  method       TEXT NOT NULL CHECK (method IN ('asha', 'median')),
+  decision     TEXT NOT NULL CHECK (decision IN ('continued', 'paused', 'promoted', 'pruned')),
+  peers        BIGINT NOT NULL,
+  cutoff       DOUBLE PRECISION,
+  rule         TEXT NOT NULL,
+  decided_at   TEXT NOT NULL,
+  promoted_at  TEXT,
+  PRIMARY KEY (run_id, rung)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& postgres_migration_sql() {
   static const std::vector<std::string> all = {v1_base_tables, v2_liveness_lineage_views, v3_run_facts,
-                                               v4_config_hash_scheme, v5_workers};
+                                               v4_config_hash_scheme, v5_workers, v6_pruning};
   return all;
 }
 

@@ -93,6 +93,11 @@ TrialDecision decide_trial(const Database& db, std::string_view experiment, std:
     d.reason = fmt::format("run {} is {}, running again (--force)", id, to_string(status));
     return d;
   }
+  if (status == RunStatus::pruned) {  // its sweep's pruner, not a re-run, continues it (promotion)
+    d.run = false;
+    d.reason = fmt::format("run {} was pruned ([sweep.prune] stopped it early; --force runs it again)", id);
+    return d;
+  }
   if ((status == RunStatus::pending || status == RunStatus::running) && !stale) {
     d.run = false;
     d.busy = true;

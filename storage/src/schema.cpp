@@ -190,6 +190,47 @@ CREATE TABLE trial_queue (
 );
 )sql";
 
+// Pruning ([sweep.prune]): runs.status takes 'pruned' (SQLite: widen_status_check
+// below), and each judgement of a trial at a rung is a row of `rungs`.
+const char* const v6_pruning = R"sql(
+CREATE TABLE rungs (
+  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  rung         INTEGER NOT NULL,
+  resource     INTEGER NOT NULL,
+  unit         TEXT NOT NULL CHECK (unit IN ('epochs', 'steps')),
+  max_resource INTEGER NOT NULL,
+  step         INTEGER NOT NULL,
+  value        REAL NOT NULL,
+  method       TEXT NOT NULL CHECK (method IN ('asha', 'median')),
+  decision     TEXT NOT NULL CHECK (decision IN ('continued', 'paused', 'promoted', 'pruned')),
+  peers        INTEGER NOT NULL,
+  cutoff       REAL,
+  rule         TEXT NOT NULL,
+  decided_at   TEXT NOT NULL,
+  promoted_at  TEXT,
+  PRIMARY KEY (run_id, rung)
+);
+)sql";
+
+// SQLite cannot alter a CHECK constraint; its documented way to loosen one is to
+// edit the table's SQL in sqlite_schema and bump the schema cookie, in the
+// migration's transaction (https://sqlite.org/lang_altertable.html#otheralter).
+// Every existing row satisfies the wider constraint.
+void widen_status_check(const Database& db) {
+  auto cookie = db.prepare("PRAGMA schema_version", "read the schema cookie");
+  cookie.step();
+  const std::int64_t version = cookie.get_int(0);
+  cookie.reset();
+  db.execute("PRAGMA writable_schema = ON", "allow the runs table's CHECK to be widened");
+  auto edit = db.prepare("UPDATE sqlite_master SET sql = replace(sql, ?1, ?2) WHERE type = 'table' AND name = 'runs'",
+                         "widen runs.status's CHECK");
+  edit.bind_all("'failed', 'interrupted'))", "'failed', 'interrupted', 'pruned'))").run();
+  const bool changed = db.changes() == 1;
+  db.execute("PRAGMA schema_version = " + std::to_string(version + 1), "bump the schema cookie");
+  db.execute("PRAGMA writable_schema = OFF", "end the schema edit");
+  if (!changed) throw Error(db.location() + ": migrate to version 6: the runs table's status CHECK was not found");
+}
+
 // One count(*) per dialect: the schema_version table; any table of the user's.
 const char* has_version_table_sql(const Database& db) {
   return db.dialect() == Dialect::postgresql
@@ -220,6 +261,8 @@ const std::vector<Migration>& migrations() {
       {4, "runs.config_hash_scheme: 1 for runs hashed with absolute paths, 2 for paths relative to the spec",
        v4_config_hash_scheme},
       {5, "workers: runs.attempt; trial_queue (an experiment's published trials)", v5_workers},
+      {6, "pruning: runs.status 'pruned'; rungs (each judgement of a trial at a rung)", v6_pruning,
+       widen_status_check},
   };
   return all;
 }
@@ -271,6 +314,7 @@ void migrate(const Database& db) {
   for (std::size_t i = 0; i < migrations().size(); ++i) {
     const auto& m = migrations()[i];
     if (m.version <= found) continue;
+    if (m.sqlite_step && db.dialect() == Dialect::sqlite) m.sqlite_step(db);
     db.execute(migration_sql(db, i), "migrate the schema to version " + std::to_string(m.version));
     auto record = db.prepare("INSERT INTO schema_version (version, applied_at, description) VALUES (?1, ?2, ?3)",
                              "record schema version " + std::to_string(m.version));

@@ -77,6 +77,16 @@ void SqlStore::publish_trials(std::int64_t experiment_id, const std::vector<Queu
   writer("publish trials for workers").publish_trials(experiment_id, trials);
 }
 
+void SqlStore::record_rung(const RungRecord& record) { writer("record a rung judgement").record_rung(record); }
+
+std::vector<RungEntry> SqlStore::rung_entries(std::string_view experiment) const {
+  return storage::rung_entries(reader(), experiment);
+}
+
+bool SqlStore::promote_run(std::int64_t run_id, int rung, std::string_view host) {
+  return writer("promote a paused trial").promote_run(run_id, rung, host);
+}
+
 std::vector<QueuedTrial> SqlStore::queued_trials(std::string_view experiment) const {
   return storage::queued_trials(reader(), experiment);
 }

@@ -36,6 +36,9 @@ class SqlStore final : public ResultsStore {
   int mark_stale_runs_interrupted(std::string_view experiment, std::chrono::seconds stale_after) override;
   void publish_trials(std::int64_t experiment_id, const std::vector<QueuedTrial>& trials) override;
   std::vector<QueuedTrial> queued_trials(std::string_view experiment) const override;
+  void record_rung(const RungRecord& record) override;
+  std::vector<RungEntry> rung_entries(std::string_view experiment) const override;
+  bool promote_run(std::int64_t run_id, int rung, std::string_view host) override;
 
   using ResultsStore::log_metric;
   void log_metric(MetricPoint point) override;

@@ -355,6 +355,22 @@ void Writer::publish_trials(std::int64_t experiment_id, const std::vector<Queued
   tx.commit();
 }
 
+void Writer::record_rung(const RungRecord& record) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->flush_locked();  // the value judged is on record before its judgement
+  Transaction tx(impl_->db, "record a rung judgement");
+  storage::record_rung(impl_->db, record);
+  tx.commit();
+}
+
+bool Writer::promote_run(std::int64_t run_id, int rung, std::string_view host) {
+  std::lock_guard lock(impl_->mutex);
+  Transaction tx(impl_->db, fmt::format("promote run {}", run_id));
+  if (!storage::promote_run(impl_->db, run_id, rung, host)) return false;  // rolled back
+  tx.commit();
+  return true;
+}
+
 void Writer::heartbeat(std::int64_t run_id) {
   std::lock_guard lock(impl_->mutex);
   const auto& db = impl_->db;

@@ -82,7 +82,7 @@ INSERT INTO metrics (run_id, task, split, name, step, value, wall_time) VALUES
 TEST_CASE("a version 1 database is migrated to the current version with its data kept", "[storage]") {
   const auto path = test::scratch_dir("storage_migrate_v1") / "v1.db";
   raw_exec(path, v1_schema);
-  REQUIRE(current_schema_version() == 5);
+  REQUIRE(current_schema_version() == 6);
 
   // Read-only users do not migrate: they say how.
   CHECK_THROWS_WITH(Database::open_read_only(path), Contains("schema version 1") && Contains("older"));
@@ -94,8 +94,9 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
 
   {
     const auto db = Database::open(path);
-    CHECK(schema_version(db) == 5);
-    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 5);
+    CHECK(schema_version(db) == 6);
+    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 6);
+    CHECK(scalar_int(db, "SELECT count(*) FROM rungs") == 0);  // v6's table, empty
     CHECK(scalar_int(db, "SELECT attempt FROM runs") == 1);  // v5: an old run was one attempt
     CHECK(scalar_int(db, "SELECT count(*) FROM trial_queue") == 0);
     CHECK(scalar_int(db, "SELECT count(*) FROM run_facts") == 0);  // v3's table, empty
@@ -121,9 +122,15 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
     CHECK(run == 2);
     CHECK(scalar_text(w.database(), "SELECT parent_run_id || '|' || init_checkpoint_sha256 FROM runs WHERE id = 2") ==
           "1|00ff");
+    // v6 widened the status CHECK of the migrated table: 'pruned' is taken, a typo still is not.
+    w.set_status(run, RunStatus::running);
+    w.set_status(run, RunStatus::pruned, "pruned after epoch 1");
+    CHECK(scalar_text(w.database(), "SELECT status FROM runs WHERE id = 2") == "pruned");
+    CHECK_THROWS(w.database().execute("UPDATE runs SET status = 'prunned' WHERE id = 2", "test"));
+    CHECK(scalar_text(w.database(), "PRAGMA integrity_check") == "ok");
   }
   // Opening again is a no-op.
-  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 5);
+  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 6);
 }
 
 TEST_CASE("runs hashed before version 4 are re-keyed when their trial is claimed again, and counted done",

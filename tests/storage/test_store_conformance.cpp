@@ -275,6 +275,95 @@ TEST_CASE("store: the trial queue is published once, read back in order, and ref
   });
 }
 
+RungRecord rung_record(std::int64_t run, int rung, double value, const std::string& decision) {
+  RungRecord r;
+  r.run_id = run;
+  r.rung = rung;
+  r.resource = rung == 0 ? 1 : 3;
+  r.unit = "epochs";
+  r.max_resource = 9;
+  r.step = 10 * (rung + 1);
+  r.value = value;
+  r.method = "asha";
+  r.decision = decision;
+  r.peers = 3;
+  r.rule = "top 1 of 3 (eta 3)";
+  return r;
+}
+
+TEST_CASE("store: a pruned run keeps its rungs, is not re-run, and is promoted once by one of many processes",
+          "[storage][conformance]") {
+  each_store("rungs", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto e = store->begin_experiment("e");
+    const auto paused = finished_run(*store, e, test::make_run("none", 1), RunStatus::pruned);
+    const auto other = finished_run(*store, e, test::make_run("none", 2), RunStatus::completed);
+    store->record_rung(rung_record(paused, 0, 0.61, "paused"));
+    auto cont = rung_record(other, 0, 0.75, "continued");
+    cont.cutoff = 0.75;
+    store->record_rung(cont);
+    store->record_rung(rung_record(other, 1, 0.8, "continued"));
+    const auto rows = store->rung_entries("e");
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].run_id == paused);
+    CHECK(rows[0].status == RunStatus::pruned);
+    CHECK(rows[0].trial == "freeze=none,seed=1");
+    CHECK_FALSE(rows[0].cutoff);
+    CHECK(rows[1].cutoff == 0.75);
+    CHECK(rows[2].rung == 1);
+    CHECK(store->rung_entries("no such experiment").empty());
+    // Recording a rung again replaces it (a resumed run judges it anew).
+    store->record_rung(rung_record(paused, 0, 0.62, "paused"));
+    CHECK(text(*store, "SELECT value FROM rungs WHERE run_id = " + std::to_string(paused)) == "0.62");
+
+    // Not re-run by any policy but --force; not resumed.
+    for (auto policy : {RerunPolicy::skip_done, RerunPolicy::rerun_failed, RerunPolicy::resume}) {
+      const auto d = store->decide_trial("e", "freeze=none,seed=1", test::make_run("none", 1).config_hash, policy);
+      CHECK_FALSE(d.run);
+      CHECK_THAT(d.reason, Contains("was pruned"));
+    }
+    CHECK(store->decide_trial("e", "freeze=none,seed=1", test::make_run("none", 1).config_hash, RerunPolicy::force).run);
+
+    // Promotion: only a paused row of a pruned run, once.
+    CHECK_FALSE(store->promote_run(other, 0, "h"));  // continued, not paused
+    constexpr int kProcesses = 4;
+    std::vector<pid_t> children;
+    for (int w = 0; w < kProcesses; ++w) {
+      const pid_t pid = fork();
+      REQUIRE(pid >= 0);
+      if (pid == 0) {
+        int code = 2;
+        try {
+          code = open_rw(location)->promote_run(paused, 0, "h") ? 0 : 1;
+        } catch (...) {
+        }
+        _exit(code);
+      }
+      children.push_back(pid);
+    }
+    int winners = 0, losers = 0;
+    for (const pid_t pid : children) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      REQUIRE(WIFEXITED(status));
+      (WEXITSTATUS(status) == 0 ? winners : losers) += 1;
+      CHECK(WEXITSTATUS(status) != 2);
+    }
+    CHECK(winners == 1);
+    CHECK(losers == kProcesses - 1);
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(paused)) == "running");
+    CHECK(text(*store, "SELECT decision FROM rungs WHERE run_id = " + std::to_string(paused)) == "promoted");
+    CHECK(text(*store, "SELECT promoted_at IS NOT NULL FROM rungs WHERE run_id = " + std::to_string(paused)) != "0");
+    CHECK_THAT(text(*store, "SELECT error FROM runs WHERE id = " + std::to_string(paused)),
+               Contains("promoted from rung 0"));
+    CHECK_FALSE(store->promote_run(paused, 0, "h"));
+    // A promoted run ends like any other run.
+    store->set_status(paused, RunStatus::completed);
+    CHECK(text(*store, "SELECT status FROM runs WHERE id = " + std::to_string(paused)) == "completed");
+    CHECK_THROWS_WITH(store->record_rung(rung_record(paused, 2, 0.9, "maybe")), Contains("rung"));
+  });
+}
+
 TEST_CASE("store: heartbeats keep a run of another host alive, and a silent one goes stale", "[storage][conformance]") {
   each_store("heartbeat", [](const std::string& location) {
     const auto store = open_rw(location);

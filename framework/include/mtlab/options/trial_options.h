@@ -70,6 +70,12 @@ struct TrainingOptions {
   std::int64_t threads = 0;  // 0: all cores
   std::string device = "cpu";
   std::int64_t log_every = 50;
+
+  // Whether `metric` is better low: metric_mode, or for auto a loss or a perplexity.
+  bool minimizes() const {
+    const bool lossy = metric.ends_with("loss") || metric.ends_with("perplexity");
+    return metric_mode == MetricMode::min || (metric_mode == MetricMode::automatic && lossy);
+  }
 };
 
 // [optimizer.groups] entries: a learning rate and/or a weight decay.

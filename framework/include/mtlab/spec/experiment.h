@@ -14,12 +14,14 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mtlab/plugin/registry.h"
 #include "mtlab/spec/diagnostic.h"
 #include "mtlab/spec/document.h"
+#include "mtlab/spec/prune.h"
 #include "mtlab/spec/trial.h"
 
 namespace mtlab::spec {
@@ -49,6 +51,7 @@ struct Experiment {
   Document document;          // as written (extends merged, overrides applied)
   std::string name;           // experiment.name
   std::vector<Trial> trials;  // in sweep order
+  std::optional<PruneSpec> prune;  // [sweep.prune]: stop weak trials early (none: every trial runs to its end)
 };
 
 struct CheckResult {

@@ -4,9 +4,11 @@
 // process needs neither the spec nor the sweep — it runs exactly the trial the
 // runner claimed, with its lineage already resolved and its hash as recorded.
 #include <filesystem>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "mtlab/spec/prune.h"
 #include "mtlab/spec/trial.h"
 
 namespace mtlab::spec {
@@ -16,6 +18,7 @@ namespace mtlab::spec {
 struct TrialFile {
   Trial trial;
   std::filesystem::path spec_dir;
+  std::optional<PruneSpec> prune;  // the sweep's [sweep.prune]: the trial is judged at its rungs
 };
 
 nlohmann::json trial_file_json(const TrialFile& file);

@@ -19,6 +19,7 @@ enum class TrialEnd {
   taken,        // not run: another live process is running it (ask again later)
   failed,       // its error is recorded
   interrupted,  // Ctrl-C or a stopped child: the sweep stops after this one
+  pruned,       // stopped early by [sweep.prune] (ASHA may promote it later)
 };
 
 class TrialSource {

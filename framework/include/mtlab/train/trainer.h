@@ -16,6 +16,7 @@
 #include "mtlab/model/optimizer.h"
 #include "mtlab/options/trial_options.h"
 #include "mtlab/train/freeze.h"
+#include "mtlab/train/judge.h"
 #include "mtlab/train/param_groups.h"
 #include "mtlab/train/recorder.h"
 #include "mtlab/train/schedule.h"
@@ -73,6 +74,8 @@ struct TrainInputs {
   // batches and trains on its shard; gradients are summed over the ranks; rank 0
   // alone saves checkpoints and the model. Null or a group of one: alone.
   ProcessGroup* group = nullptr;
+  // Asked after each dev evaluation during training whether to go on ([sweep.prune]); empty: always.
+  Judge judge;
 };
 
 // Where train() keeps the run's resume checkpoint (removed when the run completes).

@@ -29,6 +29,7 @@
 #include "mtlab/storage/rerun.h"
 #include "mtlab/storage/run_record.h"
 #include "mtlab/storage/run_status.h"
+#include "mtlab/storage/rungs.h"
 #include "mtlab/storage/runs_list.h"
 #include "mtlab/storage/table.h"
 #include "mtlab/storage/trial_queue.h"
@@ -78,6 +79,12 @@ class ResultsStore {
   // different sweep under the same experiment is refused), read it anywhere.
   virtual void publish_trials(std::int64_t experiment_id, const std::vector<QueuedTrial>& trials) = 0;
   virtual std::vector<QueuedTrial> queued_trials(std::string_view experiment) const = 0;
+
+  // Pruned sweeps (rungs.h): each judgement of a trial at a rung; every row of an
+  // experiment; promoting a paused run (false: another process did, or it is not paused).
+  virtual void record_rung(const RungRecord& record) = 0;
+  virtual std::vector<RungEntry> rung_entries(std::string_view experiment) const = 0;
+  virtual bool promote_run(std::int64_t run_id, int rung, std::string_view host) = 0;
 
   // ---- metrics ---------------------------------------------------------------
   // Buffered; written on flush(), a full buffer, a status change, or when closed.

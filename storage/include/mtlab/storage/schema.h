@@ -13,6 +13,8 @@ struct Migration {
   int version;          // the version the database has after this step
   std::string summary;  // recorded in schema_version.description
   std::string sql;      // DDL only
+  // SQLite only, before `sql`: a change its DDL cannot say (widening a CHECK).
+  void (*sqlite_step)(const Database&) = nullptr;
 };
 
 // Every migration, in order; migrations()[i].version == i + 1.

@@ -17,6 +17,7 @@
 #include "mtlab/storage/rerun.h"
 #include "mtlab/storage/run_record.h"
 #include "mtlab/storage/run_status.h"
+#include "mtlab/storage/rungs.h"
 #include "mtlab/storage/trial_queue.h"
 
 namespace mtlab::storage {
@@ -87,6 +88,9 @@ class Writer {
 
   // Marks the run alive now (also done by every metric flush).
   void heartbeat(std::int64_t run_id);
+  // Pruning (rungs.h): a judgement recorded; a paused run promoted, or false.
+  void record_rung(const RungRecord& record);
+  bool promote_run(std::int64_t run_id, int rung, std::string_view host);
 
   std::optional<std::int64_t> find_completed_run(std::string_view experiment, std::string_view trial,
                                                   std::string_view config_hash) const;

@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "compare_layout.h"
+#include "mtlab/storage/pruning_summary.h"
 #include "mtlab/storage/results_store.h"
 
 namespace mtlab::cli {
@@ -47,6 +48,9 @@ void run(const CompareOptions& o) {
     fmt::print("({} more metric{} of other splits: --all-metrics, --csv or --json)\n",
                c.metric_labels.size() - labels.size(), c.metric_labels.size() - labels.size() == 1 ? "" : "s");
   }
+  if (const auto pruning = storage::summarize_pruning(store->rung_entries(o.experiment))) {
+    fmt::print("{}", storage::format_pruning(*pruning));
+  }
 }
 
 void setup(CLI::App& app, GlobalOptions&) {
@@ -70,7 +74,8 @@ void setup(CLI::App& app, GlobalOptions&) {
       ->excludes(wide);
   auto* csv = sub->add_flag("--csv", o->csv, "Print CSV (mean and std as separate number columns)");
   sub->add_flag("--json", o->json, "Print JSON (mean and std as separate numbers)")->excludes(csv);
-  sub->footer("Only completed runs count; trials are grouped by their swept params (seed keys aside), and a metric "
+  sub->footer("Only completed runs count (a sweep pruned by [sweep.prune] also shows its rungs: how many trials each "
+              "judged and let go on, and the epochs or steps trained against every trial run to the end); trials are grouped by their swept params (seed keys aside), and a metric "
               "shows mean ± sample std over seeds. In a terminal the table fits its width: the best mark, the metric "
               "and the swept keys first, then what fits, with short headers; a pipe gets every column.");
   sub->callback([o] { run(*o); });

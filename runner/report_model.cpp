@@ -7,6 +7,7 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/storage/clock.h"
+#include "mtlab/storage/pruning_summary.h"
 #include "mtlab/storage/results_store.h"
 #include "report_thin.h"
 
@@ -121,6 +122,20 @@ json series_json(const storage::ReportSeries& s, std::size_t max_points) {
           {"steps", curve.steps}, {"values", values}, {"recorded", s.steps.size()}};
 }
 
+// [sweep.prune]'s rungs and compute (storage/pruning_summary.h); null when not pruned.
+json pruning_json(const std::vector<storage::RungEntry>& entries) {
+  const auto s = storage::summarize_pruning(entries);
+  if (!s) return nullptr;
+  json rungs = json::array();
+  for (const auto& r : s->rungs) {
+    rungs.push_back({{"rung", r.rung}, {"resource", r.resource}, {"judged", r.judged}, {"went_on", r.went_on},
+                     {"stopped", r.stopped}});
+  }
+  return {{"method", s->method}, {"unit", s->unit}, {"max_resource", s->max_resource}, {"rungs", rungs},
+          {"trials", s->trials}, {"completed", s->completed}, {"pruned", s->pruned}, {"used", s->used},
+          {"full", s->full}};
+}
+
 json experiment_json(const storage::ResultsStore& store, const std::string& name, const ReportRequest& request) {
   const auto e = store.report_experiment(name);
   json out = {{"name", e.name}, {"description", e.description}, {"created_at", e.created_at},
@@ -137,6 +152,7 @@ json experiment_json(const storage::ResultsStore& store, const std::string& name
     out["note"] = e.runs.empty() ? "this experiment has no runs yet"
                                  : "no completed runs: nothing to compare; the runs below did not finish";
   }
+  out["pruning"] = pruning_json(store.rung_entries(e.name));
   out["runs"] = json::array();
   for (const auto& r : e.runs) out["runs"].push_back(run_json(r));
   out["series"] = json::array();

@@ -557,7 +557,7 @@
       { title: 'run', numeric: true, value: function (r) { return r.id; } },
       { title: 'trial', value: function (r) { return r.trial; } },
       { title: 'seed', numeric: true, value: function (r) { return r.seed; } },
-      { title: 'status', value: function (r) { return r.status; }, cls: function (r) { return r.status === 'completed' ? '' : 'bad'; } },
+      { title: 'status', value: function (r) { return r.status; }, cls: function (r) { return r.status === 'completed' || r.status === 'pruned' ? '' : 'bad'; } },
       { title: 'started', value: function (r) { return r.started_at; } },
       { title: 'duration', numeric: true, value: function (r) { return r.duration_s; }, text: function (r) { return fmtSeconds(r.duration_s); } },
       { title: 'started from', value: function (r) { return r.parent_run_id === null ? '' : 'run ' + r.parent_run_id + (r.parent ? ' (' + r.parent + ')' : ''); } },
@@ -569,6 +569,25 @@
       { title: 'LibTorch', value: function (r) { return r.torch_version; } },
       { title: 'mtlab', value: function (r) { return r.mtlab_version + (r.git_commit ? ' (' + r.git_commit + ')' : ''); } }
     ], exp.runs);
+  }
+
+  // [sweep.prune]: per rung, the trials judged, let go on and stopped there; the compute against every trial run to the end.
+  function pruningSection(parent, exp, eid) {
+    var p = exp.pruning;
+    if (!p) return;
+    var share = p.full > 0 ? (100 * p.used / p.full).toFixed(1) : '0.0';
+    var s = section(parent, eid + '-pruning', 'Pruning (' + p.method + ')',
+      'Each trial was judged on the training metric at rungs of ' + p.unit + ' against the values other trials had there; ' +
+      'a trial completes at ' + p.max_resource + ' ' + p.unit + '. ' + p.trials + ' trials: ' + p.completed + ' completed, ' +
+      p.pruned + ' pruned; ' + fmtInt(p.used) + ' ' + p.unit + ' trained of the ' + fmtInt(p.full) +
+      ' every trial to the end would take (' + share + ' %). Why each trial stopped: the table rungs (mtlab query).');
+    table(s, eid + '-pruning-table', [
+      { title: 'rung', numeric: true, value: function (r) { return r.rung; } },
+      { title: 'at (' + p.unit + ')', numeric: true, value: function (r) { return r.resource; } },
+      { title: 'judged', numeric: true, value: function (r) { return r.judged; } },
+      { title: 'went on', numeric: true, value: function (r) { return r.went_on; } },
+      { title: 'stopped there', numeric: true, value: function (r) { return r.stopped; } }
+    ], p.rungs);
   }
 
   function failures(parent, exp, eid) {
@@ -635,6 +654,7 @@
     var index = indexSeries(exp);
     if (exp.trials.length) {
       trialTable(s, exp, eid);
+      pruningSection(s, exp, eid);
       valueChart(s, exp, eid);
       learningCurves(s, exp, eid, index);
       groupCurves(s, exp, eid, index);

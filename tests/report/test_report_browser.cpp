@@ -3,9 +3,11 @@
 // the tables have their rows, and the page reports no error.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <regex>
 
 #include "browser.h"
+#include "mtlab/storage/query.h"
 #include "expected_charts.h"
 #include "report_fixture.h"
 
@@ -98,4 +100,43 @@ TEST_CASE("run --report writes the sweep's report beside the database", "[report
   const auto rendered = test::render_page(page, sweep.folder);
   test::check_clean_render(rendered.summary);
   CHECK(find_by_id(rendered.summary["charts"], "value:sweep") != nullptr);
+}
+
+TEST_CASE("report of a sweep pruned by ASHA: the rungs table and the compute it saved", "[report][browser][prune]") {
+  const auto folder = test::scratch_dir("report_pruned");
+  std::ofstream(folder / "exp.toml") << "extends = \"" << (test::source_dir() / "tests/specs/tiny_atis.toml").string()
+                                     << "\"\n" << R"toml(
+[experiment]
+name = "pruned"
+database = "results.db"
+output = "runs"
+
+[training]
+epochs = 3
+metric = "dev.loss"
+
+[sweep]
+sampler = "random"
+trials = 6
+
+[sweep.search]
+"optimizer.lr" = { distribution = "loguniform", low = 1e-4, high = 3e-2 }
+
+[sweep.prune]
+method = "asha"
+)toml";
+  const auto run = test::run_command("cd " + test::shell_quote(folder.string()) + " && MTLAB_DATA=" +
+                                     test::shell_quote(test::data_dir().string()) + " " +
+                                     test::shell_quote(test::mtlab_executable().string()) +
+                                     " run exp.toml --no-progress --report");
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const auto rendered = test::render_page(folder / "pruned-report.html", folder);
+  test::check_clean_render(rendered.summary);
+  const auto db = storage::Database::open_read_only(folder / "results.db");
+  const auto rungs = storage::run_read_only_query(db, "SELECT count(DISTINCT rung) FROM rungs").rows.at(0).at(0);
+  const auto* table = find_by_id(rendered.summary["tables"], "exp0-pruning-table");
+  REQUIRE(table != nullptr);
+  CHECK((*table)["rows"].get<std::int64_t>() == std::get<std::int64_t>(rungs));
+  CHECK_THAT(rendered.dom, Contains("Pruning (asha)") && Contains("6 trials:") && Contains("epochs trained of the 18"));
 }

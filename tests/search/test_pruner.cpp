@@ -53,7 +53,7 @@ std::optional<std::int64_t> promoted(ResultsStore& store, const cli::Pruner& pru
 
 }  // namespace
 
-TEST_CASE("ASHA pauses, continues and promotes as worked by hand, trial by trial", "[search][prune]") {
+TEST_CASE("ASHA pauses and continues and promotes as worked by hand as trials arrive", "[search][prune]") {
   for (const auto& location : locations("asha")) {
     INFO(location);
     const auto store = open_store(location, StoreMode::read_write);
@@ -149,7 +149,7 @@ TEST_CASE("The median rule prunes a trial whose best is worse than the median of
   CHECK_FALSE(pruner.promote([](const RungEntry&) { return true; }, "h"));
 }
 
-TEST_CASE("With max_resource below a trial's length the trial completes there; steps count at any evaluation",
+TEST_CASE("With max_resource below a trial's length the trial completes there and steps count at any evaluation",
           "[search][prune]") {
   const auto store = open_store(locations("max_resource").front(), StoreMode::read_write);
   spec::PruneSpec s;

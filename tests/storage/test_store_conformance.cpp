@@ -291,7 +291,7 @@ RungRecord rung_record(std::int64_t run, int rung, double value, const std::stri
   return r;
 }
 
-TEST_CASE("store: a pruned run keeps its rungs, is not re-run, and is promoted once by one of many processes",
+TEST_CASE("store: a pruned run keeps its rungs and is not re-run and is promoted once by one of many processes",
           "[storage][conformance]") {
   each_store("rungs", [](const std::string& location) {
     const auto store = open_rw(location);

@@ -124,7 +124,7 @@ void check_sweep_ended(const Database& db) {
 
 }  // namespace
 
-TEST_CASE("ASHA in one process: every decision on record follows the rule, and paused trials keep checkpoints",
+TEST_CASE("ASHA in one process: every decision on record follows the rule and paused trials keep checkpoints",
           "[e2e][prune]") {
   const auto dir = experiment_dir("prune_asha_one");
   const auto r = mtlab_in(dir, "run exp.toml --no-progress");
@@ -157,9 +157,19 @@ TEST_CASE("ASHA in one process: every decision on record follows the rule, and p
         scalar(db, "SELECT count(*) FROM rungs WHERE rung = 0 AND decision IN ('continued', 'promoted')"));
   const auto runs = mtlab_in(dir, "runs results.db");
   CHECK_THAT(runs.output, Contains("pruned"));
+  // compare: the completed trials ranked, then the rungs and the compute saved.
+  const auto compare = mtlab_in(dir, "compare results.db --experiment pruned --metric dev.loss");
+  INFO(compare.output);
+  CHECK_THAT(compare.output, Contains("pruning (asha, in epochs; a trial completes at 4):") &&
+                                 Contains("8 trials: ") && Contains("epochs trained of the 32 every trial to the end"));
+  const std::int64_t used = scalar(db, "SELECT CAST(sum(e) AS INTEGER) FROM (SELECT max(epoch) AS e FROM metrics WHERE split = 'dev' "
+                                       "AND task = '' AND name = 'loss' AND epoch IS NOT NULL GROUP BY run_id) AS t");
+  CHECK_THAT(compare.output, Contains(" " + std::to_string(used) + " epochs trained of the 32"));
+  const auto exported = mtlab_in(dir, "export results.db --experiment pruned");
+  CHECK_THAT(exported.output, Contains("pruned"));
 }
 
-TEST_CASE("ASHA on two workers: no trial is promoted twice, no epoch trained twice", "[e2e][prune][workers]") {
+TEST_CASE("ASHA on two workers: no trial is promoted twice and no epoch trained twice", "[e2e][prune][workers]") {
   const auto dir = experiment_dir("prune_asha_workers");
   const auto r = mtlab_in(dir, "run exp.toml --workers 2 --no-progress");
   INFO(r.output);
@@ -218,4 +228,17 @@ TEST_CASE("The median rule stops trials for good: none is promoted", "[e2e][prun
   // Every rung a trial passed (epochs 1, 2, 3) is on record until it stopped.
   CHECK(scalar(db, "SELECT count(*) FROM rungs WHERE rung > 2") == 0);
   check_each_epoch_once(db);
+}
+
+TEST_CASE("ASHA with each trial in a child process: the child judges and says pruned by its exit code",
+          "[e2e][prune][isolation]") {
+  const auto dir = experiment_dir("prune_asha_isolated");
+  const auto r = mtlab_in(dir, "run exp.toml --no-progress --set experiment.isolation=process");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto db = Database::open_read_only(dir / "results.db");
+  check_sweep_ended(db);
+  CHECK(scalar(db, "SELECT count(*) FROM runs WHERE status = 'pruned' AND error LIKE '%pruned (trial process)%'") ==
+        scalar(db, "SELECT count(*) FROM runs WHERE status = 'pruned'"));
+  CHECK(scalar(db, "SELECT count(*) FROM rungs WHERE decision = 'promoted'") >= 1);
 }

@@ -53,7 +53,8 @@ std::optional<std::int64_t> find_completed_run(const Database& db, std::string_v
 // and a SIGKILLed runner is known dead at once); a run of another host (or with
 // no pid yet) while its heartbeat is younger than `stale_after`. With
 // RerunPolicy::resume and `max_attempts` > 0, a dead run that already was the
-// trial's max_attempts-th attempt is not continued again (exhausted).
+// trial's max_attempts-th attempt is not continued again (exhausted). A pruned run
+// ([sweep.prune]) is left alone by every policy but force: its pruner promotes it.
 TrialDecision decide_trial(const Database& db, std::string_view experiment, std::string_view trial,
                            std::string_view config_hash, RerunPolicy policy,
                            std::chrono::seconds stale_after = kStaleAfter, int max_attempts = 0);

@@ -51,27 +51,67 @@ class Tail {
   std::string current_;
 };
 
+// The environment `env` makes of ours: each NAME=VALUE replaces NAME or is added.
+std::vector<std::string> child_environment(const std::vector<std::string>& env) {
+  std::vector<std::string> out;
+  const auto name = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    bool replaced = false;
+    for (const auto& o : env) replaced |= name(o) == name(entry);
+    if (!replaced) out.push_back(entry);
+  }
+  out.insert(out.end(), env.begin(), env.end());
+  return out;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 }  // namespace
+
+pid_t spawn_child(const std::vector<std::string>& argv, const SpawnOptions& o) {
+  // Everything that allocates happens before fork: a child of a threaded
+  // process may only make async-signal-safe calls until it execs.
+  std::vector<std::string> arg_strings = argv, env_strings = child_environment(o.env);
+  const std::vector<char*> args = c_strings(arg_strings), envp = c_strings(env_strings);
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child < 0) throw Error(fmt::format("cannot start {}: {}", o.what, std::strerror(errno)));
+  if (child > 0) return child;
+  if (o.own_process_group) setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, o.death_signal);
+  if (getppid() != parent) _exit(126);  // we died before the line above
+  if (o.output_fd >= 0) {
+    dup2(o.output_fd, STDOUT_FILENO);
+    dup2(o.output_fd, STDERR_FILENO);
+  }
+  execve(args[0], args.data(), envp.data());
+  const char message[] = "mtlab: cannot run a child process: exec failed\n";
+  (void)!write(STDERR_FILENO, message, sizeof(message) - 1);
+  _exit(127);
+}
 
 ChildResult run_child_process(const std::vector<std::string>& argv, std::chrono::seconds timeout,
                               const std::function<bool()>& stop_requested) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t parent = getpid();
   const auto start = Clock::now();
-  const pid_t child = fork();
-  if (child < 0) throw Error(fmt::format("cannot start a trial process: {}", std::strerror(errno)));
-  if (child == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed runner takes its trial with it
-    if (getppid() != parent) _exit(126);
-    dup2(pipe_fds[1], STDOUT_FILENO);
-    dup2(pipe_fds[1], STDERR_FILENO);
-    execv(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
+  SpawnOptions spawn;
+  spawn.what = "a trial process";
+  spawn.death_signal = SIGKILL;  // a killed runner takes its trial with it
+  spawn.output_fd = pipe_fds[1];
+  pid_t child = -1;
+  try {
+    child = spawn_child(argv, spawn);
+  } catch (...) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    throw;
   }
   close(pipe_fds[1]);
 

@@ -2,12 +2,29 @@
 // Runs a command in a child process for trial isolation: its output is passed
 // through to ours and its last lines kept for the failure record; it dies with
 // us (PR_SET_PDEATHSIG), and a time limit stops it (SIGTERM, then SIGKILL).
+#include <signal.h>
+#include <sys/types.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace mtlab::cli {
+
+// How spawn_child starts a child.
+struct SpawnOptions {
+  std::string what = "a child process";  // for the error when it cannot start
+  int death_signal = SIGKILL;             // what the child gets when this process dies
+  std::vector<std::string> env;           // NAME=VALUE set in (or replacing in) its environment
+  int output_fd = -1;                     // when >= 0, its stdout and stderr
+  bool own_process_group = false;         // a terminal's Ctrl-C reaches it only through us
+};
+
+// Starts argv[0] (an absolute path) with `options`; the child dies with us
+// (PR_SET_PDEATHSIG, also when we died before it could ask). Every launcher of
+// local children — trial processes, workers, data-parallel ranks — goes through it.
+pid_t spawn_child(const std::vector<std::string>& argv, const SpawnOptions& options);
 
 struct ChildResult {
   int exit_code = -1;  // when it exited

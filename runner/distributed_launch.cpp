@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include <fstream>
 #include <thread>
 
+#include "child_process.h"
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/train/interrupt.h"
@@ -57,21 +57,11 @@ int free_port() {
 }
 
 pid_t start_rank(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) throw Error(fmt::format("mtlab run --nproc: fork failed: {}", std::strerror(errno)));
-  if (pid > 0) return pid;
-  // The rank: its own process group (Ctrl-C reaches it through us, once), dies with us.
-  setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != parent) _exit(1);
-  for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execv(args[0], args.data());
-  std::fprintf(stderr, "mtlab: cannot start rank: %s\n", std::strerror(errno));
-  _exit(127);
+  SpawnOptions spawn;
+  spawn.what = "a data-parallel rank (mtlab run --nproc)";
+  spawn.env = env;
+  spawn.own_process_group = true;  // Ctrl-C reaches it through us, once
+  return spawn_child(argv, spawn);
 }
 
 std::string describe_status(int status) {

@@ -1,7 +1,6 @@
 #include "worker_pool.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "child_process.h"
 #include "mtlab/core/error.h"
 #include "mtlab/train/interrupt.h"
 
@@ -23,21 +23,11 @@ namespace mtlab::cli {
 namespace {
 
 pid_t start(const std::vector<std::string>& argv, const std::string& threads) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t child = fork();
-  if (child < 0) throw Error(fmt::format("cannot start a worker process: {}", std::strerror(errno)));
-  if (child == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);  // `mtlab run --workers` gone: its workers stop (and say so)
-    if (getppid() != parent) _exit(126);
-    if (!threads.empty()) setenv("OMP_NUM_THREADS", threads.c_str(), 1);
-    execv(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  return child;
+  SpawnOptions spawn;
+  spawn.what = "a worker process";
+  spawn.death_signal = SIGTERM;  // `mtlab run --workers` gone: its workers stop (and say so)
+  if (!threads.empty()) spawn.env.push_back("OMP_NUM_THREADS=" + threads);
+  return spawn_child(argv, spawn);
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ db=results/asha.db
 : "${MTLAB_DATA:=../shared/data}"
 export MTLAB_DATA
 
-query() { "$mtlab" query "$db" "$1" --csv | tail -n +2; }
+query() { "$mtlab" query "$db" "$1" --csv | tail -n +2 | tr -d '\r'; }
 
 # Epochs trained by an experiment's runs: each run's last epoch-end evaluation.
 epochs_of() {
@@ -23,21 +23,19 @@ epochs_of() {
          AND m.name = 'loss' AND m.epoch IS NOT NULL GROUP BY r.id) AS t"
 }
 
-declare -A seconds
-run() {  # name spec [--set …]
-  local name=$1 spec=$2
-  shift 2
-  local start=$SECONDS
-  "$mtlab" -q run "$spec" --no-progress "$@"
-  seconds[$name]=$((SECONDS - start))
+# Wall time from the first run's start to the last run's end, as recorded (a run
+# of this script that finds a search done skips its trials and keeps its times).
+wall_of() {
+  query "SELECT CAST(round((julianday(max(r.ended_at)) - julianday(min(r.started_at))) * 86400) AS INTEGER)
+         FROM runs r JOIN experiments x ON x.id = r.experiment_id WHERE x.name = '$1'"
 }
 
-run atis-asha experiments/asha/asha.toml
+"$mtlab" -q run experiments/asha/asha.toml --no-progress
 budget=$(epochs_of atis-asha)
 trials=$(( (budget + 4) / 9 ))  # full 9-epoch trials in ASHA's budget, rounded
 echo "ASHA trained $budget epochs: random search gets $trials trials of 9 epochs"
-run atis-random experiments/asha/random.toml --set "sweep.trials=$trials"
-run atis-grid experiments/asha/grid.toml
+"$mtlab" -q run experiments/asha/random.toml --no-progress --set "sweep.trials=$trials"
+"$mtlab" -q run experiments/asha/grid.toml --no-progress
 
 lscpu | sed -n 's/^Model name: *//p'
 echo "| search | trials run | completed | pruned | epochs trained | wall time (s) | best dev loss | its test intent acc | slot F1 | sentence acc |"
@@ -51,5 +49,5 @@ for name in atis-asha atis-random atis-grid; do
     printf('%.2f', 100 * (SELECT value FROM final_metrics f WHERE f.run_id = d.run_id AND f.metric = 'test.sentence_accuracy'))
     FROM final_metrics d WHERE d.experiment = '$name' AND d.metric = 'dev.loss' AND d.status = 'completed'
     ORDER BY d.value LIMIT 1")
-  echo "| ${name#atis-} | $runs | $completed | $pruned | $(epochs_of "$name") | ${seconds[$name]} | $dev | $acc | $f1 | $sent |"
+  echo "| ${name#atis-} | $runs | $completed | $pruned | $(epochs_of "$name") | $(wall_of "$name") | $dev | $acc | $f1 | $sent |"
 done

@@ -11,6 +11,7 @@
 #include "mtlab/metrics/span_f1.h"
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
+#include "e2e_helpers.h"
 #include "run_command.h"
 #include "test_paths.h"
 
@@ -21,47 +22,26 @@ using mtlab::test::shell_quote;
 
 namespace {
 
-const char* kCrfSpec = R"toml([experiment]
+const std::string kCrfSpec = mtlab::test::tiny_atis_spec(R"toml(
+[experiment]
 name = "atis-crf"
 seed = 3
 database = "results.db"
 output = "runs"
 
-[backbone]
-plugin = "bert"
-max_length = 48
-
-[backbone.init]
-hidden_size = 32
-num_layers = 2
-num_heads = 2
-intermediate_size = 64
-max_position_embeddings = 64
-
 [tasks.intent]
-head = "sequence_classification"
 weight = 0.5
 
 [tasks.slots]
 head = "crf"
 weight = 0.5
 
-[data]
-format = "joint"
-train = "${MTLAB_DATA}/atis/train"
-dev = "${MTLAB_DATA}/atis/dev"
-test = "${MTLAB_DATA}/atis/test"
-limit_train = 256
-limit_dev = 64
-limit_test = 64
-
 [optimizer]
 lr = 5e-3
 
 [training]
 epochs = 10
-batch_size = 32
-)toml";
+)toml");
 
 std::string mtlab_cmd(const std::filesystem::path& dir, const std::string& args) {
   return "cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
@@ -139,13 +119,13 @@ TEST_CASE("a crf slot task on ATIS trains and is scored and predicted by Viterbi
 TEST_CASE("a crf task refuses a loss plugin and unknown keys and says where", "[e2e][crf]") {
   const auto dir = mtlab::test::scratch_dir("crf_e2e_bad");
   std::string spec = kCrfSpec;
-  // Line 22 of the spec is [tasks.slots]: head, weight, then these two on lines 25 and 26.
-  spec.replace(spec.find("weight = 0.5\n\n[data]"), 12, "weight = 0.5\nloss = \"cross_entropy\"\nhead_config = { constrain = true }");
+  // Line 12 of the spec is [tasks.slots]: head, weight, then these two on lines 15 and 16.
+  spec.replace(spec.find("weight = 0.5\n\n[optimizer]"), 12, "weight = 0.5\nloss = \"cross_entropy\"\nhead_config = { constrain = true }");
   std::ofstream(dir / "exp.toml") << spec;
   auto result = run_command(mtlab_cmd(dir, "validate exp.toml"));
   INFO(result.output);
   CHECK(result.exit_code == 1);
-  CHECK_THAT(result.output, Contains("exp.toml:25:1") && Contains("head 'crf' computes its own loss") &&
+  CHECK_THAT(result.output, Contains("exp.toml:15:1") && Contains("head 'crf' computes its own loss") &&
                                 Contains("remove `loss`"));
-  CHECK_THAT(result.output, Contains("exp.toml:26:") && Contains("unknown key for head plugin 'crf'"));
+  CHECK_THAT(result.output, Contains("exp.toml:16:") && Contains("unknown key for head plugin 'crf'"));
 }

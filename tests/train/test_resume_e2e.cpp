@@ -26,51 +26,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kSpec = R"toml(
+const std::string kSpec = mtlab::test::tiny_atis_spec(R"toml(
 [experiment]
 name = "resume-sweep"
-seed = 5
 database = "results.db"
 output = "runs"
 
-[backbone]
-plugin = "bert"
-max_length = 48
-
-[backbone.init]
-hidden_size = 32
-num_layers = 2
-num_heads = 2
-intermediate_size = 64
-max_position_embeddings = 64
-
-[tasks.intent]
-head = "sequence_classification"
-
-[tasks.slots]
-head = "token_classification"
-
 [data]
-format = "joint"
-train = "${MTLAB_DATA}/atis/train"
-dev = "${MTLAB_DATA}/atis/dev"
-test = "${MTLAB_DATA}/atis/test"
 limit_train = 384
-limit_dev = 64
-limit_test = 64
-
-[optimizer]
-lr = 2e-3
 
 [training]
 epochs = 3
-batch_size = 32
 checkpoint_every = 5
 eval_every = 4
 
 [sweep]
 freeze = ["none", "layers:1"]
-)toml";
+)toml");
 
 std::string command(const fs::path& dir, const std::string& args) {
   return "cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +

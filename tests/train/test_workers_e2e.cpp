@@ -21,52 +21,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kSpec = R"toml(
+const std::string kSpec = mtlab::test::tiny_atis_spec(R"toml(
 [experiment]
 name = "workers"
-seed = 5
 database = "results.db"
 output = "runs"
 
-[backbone]
-plugin = "bert"
-max_length = 48
-
-[backbone.init]
-hidden_size = 32
-num_layers = 2
-num_heads = 2
-intermediate_size = 64
-max_position_embeddings = 64
-
-[tasks.intent]
-head = "sequence_classification"
-
-[tasks.slots]
-head = "token_classification"
-
-[data]
-format = "joint"
-train = "${MTLAB_DATA}/atis/train"
-dev = "${MTLAB_DATA}/atis/dev"
-test = "${MTLAB_DATA}/atis/test"
-limit_train = 256
-limit_dev = 64
-limit_test = 64
-
-[optimizer]
-lr = 2e-3
-
 [training]
-epochs = 2
-batch_size = 32
 checkpoint_every = 3
 eval_every = 4
 
 [sweep]
 freeze = ["none", "layers:1"]
 seeds = [1, 2]
-)toml";
+)toml");
 
 fs::path experiment_dir(const std::string& name) {
   const auto dir = mtlab::test::scratch_dir(name);

@@ -217,12 +217,19 @@ CREATE TABLE rungs (
 // migration's transaction (https://sqlite.org/lang_altertable.html#otheralter).
 // Every existing row satisfies the wider constraint.
 void widen_status_check(const Database& db) {
+  auto widened = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs' AND "
+                            "instr(sql, '''pruned''') > 0",
+                            "look for the widened CHECK");
+  widened.step();
+  if (widened.get_int(0) > 0) return;  // already widened (a database put back by hand from a newer one)
+  widened.reset();
   auto cookie = db.prepare("PRAGMA schema_version", "read the schema cookie");
   cookie.step();
   const std::int64_t version = cookie.get_int(0);
   cookie.reset();
   db.execute("PRAGMA writable_schema = ON", "allow the runs table's CHECK to be widened");
-  auto edit = db.prepare("UPDATE sqlite_master SET sql = replace(sql, ?1, ?2) WHERE type = 'table' AND name = 'runs'",
+  auto edit = db.prepare("UPDATE sqlite_master SET sql = replace(sql, ?1, ?2) WHERE type = 'table' AND name = 'runs' "
+                         "AND instr(sql, ?1) > 0",
                          "widen runs.status's CHECK");
   edit.bind_all("'failed', 'interrupted'))", "'failed', 'interrupted', 'pruned'))").run();
   const bool changed = db.changes() == 1;

@@ -38,15 +38,17 @@ std::int64_t insert_run(const Database& db, std::int64_t experiment_id, const Ne
   auto insert = db.prepare(
       "INSERT INTO runs (experiment_id, trial, status, seed, config_hash, created_at, host, os, cpu, threads, "
       "mtlab_version, git_commit, torch_version, blas, config_toml, config_json, parent_run_id, init_checkpoint, "
-      "init_checkpoint_sha256) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-      "?16, ?17, ?18) RETURNING id",
+      "init_checkpoint_sha256, pid) VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+      "?15, ?16, ?17, ?18, ?19) RETURNING id",
       "insert run '" + run.trial + "'");
   insert.bind_all(experiment_id, run.trial, run.seed, run.config_hash, iso_utc_now(), non_empty(env.host),
                   non_empty(env.os), non_empty(env.cpu),
                   env.threads > 0 ? std::optional<std::int64_t>(env.threads) : std::nullopt,
                   non_empty(env.mtlab_version), non_empty(env.git_commit), non_empty(env.torch_version),
                   non_empty(env.blas), run.config_toml, config_json, run.parent_run_id,
-                  non_empty(run.init_checkpoint), non_empty(run.init_checkpoint_sha256));
+                  non_empty(run.init_checkpoint), non_empty(run.init_checkpoint_sha256),
+                  // The claiming process: killed before the run starts, it is known dead at once on this host.
+                  static_cast<std::int64_t>(getpid()));
   insert.step();
   const std::int64_t run_id = insert.get_int(0);
   insert.reset();

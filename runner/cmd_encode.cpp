@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "command.h"
+#include "precision_options.h"
 #include "text_inputs.h"
 #include "mtlab/core/error.h"
 #include "mtlab/io/safetensors.h"
@@ -42,6 +43,7 @@ struct EncodeOptions {
   std::string output;
   std::string device = "cpu";
   std::string matmul;
+  PrecisionOptions precision;
 };
 
 std::vector<SentenceInput> read_inputs(const EncodeOptions& o) {
@@ -176,6 +178,7 @@ void run(const EncodeOptions& o) {
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
   auto model = load_backbone(registry, folder.transformer_folder, o.device);
+  prepare_linear_layers(*model, chosen_precision(o.precision));
   if (isatty(STDERR_FILENO) && inputs.size() > static_cast<std::size_t>(o.batch_size)) {
     options.progress = [](std::size_t done, std::size_t total) {
       const int width = 30;
@@ -224,6 +227,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   sub->add_option("--device", o->device, "cpu | cuda | cuda:N");
   sub->add_option("--matmul", o->matmul, "Linear-layer kernels: onednn | blas (default: onednn when available)")
       ->check(CLI::IsMember({"onednn", "blas"}));
+  add_precision_options(*sub, o->precision);
   sub->callback([o] { run(*o); });
 }
 

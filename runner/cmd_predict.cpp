@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "precision_options.h"
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/model/environment.h"
@@ -26,6 +27,7 @@ struct PredictOptions {
   std::string format;
   std::size_t batch_size = 32;
   int threads = 0;
+  PrecisionOptions precision;
 };
 
 nlohmann::json to_json(const SentencePrediction& p) {
@@ -65,7 +67,7 @@ void run(const PredictOptions& o) {
                           : std::filesystem::path(o.model);
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
-  const Predictor predictor = Predictor::load(folder, registry);
+  const Predictor predictor = Predictor::load(folder, registry, "cpu", chosen_precision(o.precision));
   std::vector<std::string> texts;
   for (const auto& input : read_text_inputs(o.texts, o.input)) texts.push_back(input.text);
   const auto predictions = predictor.predict(texts, o.batch_size);
@@ -88,6 +90,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   sub->add_option("--format", o->format, "table (default on a terminal) or jsonl")->check(CLI::IsMember({"table", "jsonl"}));
   sub->add_option("--batch-size", o->batch_size, "Sentences per batch")->check(CLI::Range(1, 4096));
   sub->add_option("--threads", o->threads, "LibTorch threads (0: default)")->check(CLI::Range(0, 1024));
+  add_precision_options(*sub, o->precision);
   sub->callback([o] { run(*o); });
 }
 

@@ -4,10 +4,13 @@
 // product of BERT's own shape through LibTorch's default BLAS and through oneDNN.
 // With --family all (or --compare), BERT and the other families encode the same
 // sentences interleaved, chunk by chunk, and each family's throughput per FLOP is
-// given relative to BERT's.
+// given relative to BERT's. With --dtype bf16 or --quantize int8, the family encodes
+// in fp32 and in that precision, interleaved the same way: the speed ratio to fp32
+// in one run, and the cosine similarity of the two precisions' embeddings.
 //
 //   bench_encode [--sentences 1000] [--batch-size 32] [--threads 2] [--matmul onednn|blas]
 //                [--family bert|roberta|electra|distilbert|all] [--compare] [--rounds N]
+//                [--dtype fp32|bf16] [--quantize int8]
 #include <sys/resource.h>
 #include <unistd.h>
 #include <fmt/format.h>
@@ -27,6 +30,7 @@
 #include "../common/bench_util.h"
 #include "mtlab/model/environment.h"
 #include "mtlab/model/fast_linear.h"
+#include "mtlab/model/precision.h"
 #include "mtlab/model/sentence_encoder.h"
 #include "mtlab/text/roberta_tokenizer.h"
 
@@ -38,6 +42,7 @@ struct Options {
   int sentences = 1000, batch = 32, threads = 2, rounds = 0;  // rounds 0: 1 alone, 2 when comparing
   std::string matmul = "onednn", family = "bert";
   bool compare = false;
+  mtlab::Precision precision = mtlab::Precision::fp32;  // not fp32: compared with fp32
 };
 
 Options parse_options(int argc, char** argv) {
@@ -56,15 +61,24 @@ Options parse_options(int argc, char** argv) {
     else if (arg == "--rounds") o.rounds = std::atoi(value);
     else if (arg == "--matmul") o.matmul = value;
     else if (arg == "--family") o.family = value;
+    else if (arg == "--dtype" && std::string(value) == "bf16") o.precision = mtlab::Precision::bf16;
+    else if (arg == "--dtype" && std::string(value) == "fp32") o.precision = mtlab::Precision::fp32;
+    else if (arg == "--quantize" && std::string(value) == "int8") o.precision = mtlab::Precision::int8;
     else throw std::invalid_argument("unknown option " + arg);
   }
   if (o.family == "all") o.compare = true;
+  if (o.precision != mtlab::Precision::fp32) {
+    if (o.family == "all") throw std::invalid_argument("--dtype/--quantize compare one family with itself in fp32");
+    o.compare = true;
+  }
   if (o.rounds <= 0) o.rounds = o.compare ? 2 : 1;
   return o;
 }
 
-// BERT first, so that every other family's ratio has its reference.
+// BERT first, so that every other family's ratio has its reference; with a
+// precision, the family twice (fp32 first).
 std::vector<std::string> families_to_run(const Options& o) {
+  if (o.precision != mtlab::Precision::fp32) return {o.family, o.family};
   if (o.family == "all") return mtlab::BertConfig::families();
   if (o.compare && o.family != "bert") return {"bert", o.family};
   return {o.family};
@@ -120,6 +134,7 @@ struct Tokenizers {
 struct FamilyRun {
   std::string family;
   mtlab::BertConfig config;
+  mtlab::Precision precision = mtlab::Precision::fp32;
   std::shared_ptr<mtlab::BertModel> model;
   std::unique_ptr<mtlab::SentenceEncoder> encoder;
   std::vector<std::int64_t> counts;  // real tokens of each sentence
@@ -129,15 +144,20 @@ struct FamilyRun {
   double best_seconds() const { return *std::min_element(seconds.begin(), seconds.end()); }
   double total_seconds() const { return std::accumulate(seconds.begin(), seconds.end(), 0.0); }
   double gflops(double s) const { return flops / s / 1e9; }
+  std::string label() const {
+    return precision == mtlab::Precision::fp32 ? config.family_name()
+                                               : config.family_name() + " " + mtlab::precision_name(precision);
+  }
 };
 
-FamilyRun build_run(const std::string& family, const Tokenizers& tokenizers, const Options& o,
-                    const std::vector<mtlab::SentenceInput>& inputs) {
-  FamilyRun run{family, base_config(family)};
+FamilyRun build_run(const std::string& family, mtlab::Precision precision, const Tokenizers& tokenizers,
+                    const Options& o, const std::vector<mtlab::SentenceInput>& inputs) {
+  FamilyRun run{family, base_config(family), precision};
   torch::manual_seed(0);  // the same draw in every family, whatever ran before
   run.model = std::make_shared<mtlab::BertModel>(run.config, family == "roberta" ? tokenizers.roberta
                                                                                  : tokenizers.wordpiece);
   run.model->eval();
+  mtlab::prepare_linear_layers(*run.model, precision);
   mtlab::SentenceEncoderOptions options;
   options.pooling = {mtlab::Pooling::cls};
   options.batch_size = o.batch;
@@ -213,11 +233,20 @@ void print_comparison(const std::vector<FamilyRun>& runs, int sentences, std::si
     const double ratio = run.gflops(run.total_seconds()) / bert.gflops(bert.total_seconds());
     std::string rounds;
     for (double s : run.seconds) rounds += fmt::format(" {:.2f}", s);
-    std::printf("%-10s %8.2f %12.2f %9.1f %8.3f%s%s\n", run.config.family_name().c_str(), best, sentences / best,
+    std::printf("%-10s %8.2f %12.2f %9.1f %8.3f%s%s\n", run.label().c_str(), best, sentences / best,
                 run.gflops(best), ratio, ratio >= 0.85 ? " " : "!", rounds.c_str());
   }
   std::printf("best s, sentences/s, GFLOP/s: the family's best round; vs BERT: GFLOP/s over all rounds "
-              "relative to BERT's; '!' marks one below 0.85\n");
+              "relative to the first row's (BERT, or the family in fp32); '!' marks one below 0.85\n");
+}
+
+// How far the reduced precision's embeddings (runs[1]) are from fp32's (runs[0]):
+// cosine similarity per sentence, over the first 256 sentences.
+void print_closeness(const std::vector<FamilyRun>& runs, const std::vector<mtlab::SentenceInput>& inputs) {
+  const std::vector<mtlab::SentenceInput> some(inputs.begin(), inputs.begin() + std::min<std::size_t>(256, inputs.size()));
+  const auto cos = torch::cosine_similarity(runs[0].encoder->encode(some), runs[1].encoder->encode(some), 1);
+  std::printf("%s vs fp32, CLS embeddings of %zu sentences: cosine similarity min %.5f, mean %.5f\n",
+              runs[1].label().c_str(), some.size(), cos.min().item<double>(), cos.mean().item<double>());
 }
 
 }  // namespace
@@ -234,9 +263,11 @@ int main(int argc, char** argv) {
   const auto words = single_token_words(vocab, *roberta);
   const auto inputs = make_sentences(words, o.sentences, 42);
 
+  // The same precision as `mtlab encode` would use here (fp32, with a warning, where the CPU lacks it).
+  const auto precision = mtlab::usable_precision(o.precision, "bench_encode " + mtlab::precision_name(o.precision));
   std::vector<FamilyRun> runs;
   for (const auto& family : families_to_run(o)) {
-    runs.push_back(build_run(family, tokenizers, o, inputs));
+    runs.push_back(build_run(family, runs.empty() ? mtlab::Precision::fp32 : precision, tokenizers, o, inputs));
     if (runs.back().counts != runs.front().counts) {
       std::fprintf(stderr, "bench_encode: %s sees other token counts than %s\n", family.c_str(),
                    runs.front().family.c_str());
@@ -268,7 +299,7 @@ int main(int argc, char** argv) {
 
   const auto env = mtlab::describe_environment();
   std::printf("bench_encode: BERT-base shape (H=768, L=12, heads=12, I=3072), random weights\n");
-  for (const auto& run : runs) std::printf("  %s: %s\n", run.config.family_name().c_str(), describe(run.config).c_str());
+  for (const auto& run : runs) std::printf("  %s: %s\n", run.label().c_str(), describe(run.config).c_str());
   std::printf("cpu: %s\nblas: %s %s\n", env.cpu.c_str(), env.blas.c_str(), env.blas_details.c_str());
   std::printf("sentences: %d (8-40 words drawn from %zu), batch %d, threads %d, encode matmul path %s, rounds %d\n",
               o.sentences, words.size(), o.batch, o.threads, o.matmul.c_str(), o.rounds);
@@ -287,5 +318,6 @@ int main(int argc, char** argv) {
               peak_rss_mb(), rss_model, rss_warm, current_rss_mb());
   std::printf("embeddings: %ld rows per family and round\n", static_cast<long>(rows));
   if (o.compare) print_comparison(runs, o.sentences, chunk);
+  if (o.precision != mtlab::Precision::fp32) print_closeness(runs, inputs);
   return 0;
 }

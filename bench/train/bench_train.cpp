@@ -5,6 +5,10 @@
 // a share of the best plain GEMM rate measured in the same run.
 //   bench_train [--shape mini|base] [--steps N] [--batch B] [--threads T]
 //               [--concat K] [--matmul onednn|blas] [--record none|sqlite]
+//               [--precision fp32|bf16] [--rounds R]
+// --precision bf16 trains the same model from the same start in fp32 and in bf16
+// (training.precision = "bf16": CPU autocast), alternating R rounds of each in this
+// process, and prints the speed ratio of the best rounds.
 // --concat K joins K generated sentences into one example (about 11·K tokens, cut
 // at 64), for the "sequences up to 64 tokens"; --record sqlite records
 // every metric into a temporary results database through storage::Writer, as
@@ -23,6 +27,7 @@
 #include "mtlab/data/synthetic_data.h"
 #include "mtlab/bert/bert_model.h"
 #include "mtlab/model/environment.h"
+#include "mtlab/model/precision.h"
 #include "mtlab/plugin/registry.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/trainer.h"
@@ -85,7 +90,8 @@ std::vector<Example> concatenated(const std::vector<Example>& in, int k) {
 
 int main(int argc, char** argv) {
   std::string shape = "mini", matmul = matmul_path_name(matmul_path()), record = "none";
-  int steps = 30, batch = 16, threads = 2, concat = 1;
+  std::string precision = "fp32";
+  int steps = 30, batch = 16, threads = 2, concat = 1, rounds = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
     else if (!std::strcmp(argv[i], "--steps")) steps = std::stoi(argv[i + 1]);
@@ -94,6 +100,8 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--concat")) concat = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--matmul")) matmul = argv[i + 1];
     else if (!std::strcmp(argv[i], "--record")) record = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--precision")) precision = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--rounds")) rounds = std::stoi(argv[i + 1]);
     else throw std::runtime_error(std::string("unknown option ") + argv[i]);
   }
   set_threads(threads);
@@ -105,7 +113,7 @@ int main(int argc, char** argv) {
     config.hidden_size = 256, config.num_hidden_layers = 4, config.num_attention_heads = 4, config.intermediate_size = 1024;
   }
   const auto vocab_file = std::filesystem::path(MTLAB_SHARED_DIR) / "fixtures" / "vocab" / "bert-base-uncased-vocab.txt";
-  auto backbone = std::make_shared<BertModel>(config, BertTokenizer(Vocab::load(vocab_file), TokenizerOptions{}));
+  const BertTokenizer tokenizer(Vocab::load(vocab_file), TokenizerOptions{});
 
   SyntheticOptions data_options;
   data_options.seed = 3;
@@ -117,21 +125,26 @@ int main(int argc, char** argv) {
 
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
-  auto intent = registry.create<Head>(plugin::Kind::head, "sequence_classification", Config());
-  auto slots = registry.create<Head>(plugin::Kind::head, "token_classification", Config());
   TaskSpec ti{"intent", HeadLevel::sequence, 0.5, {}, 0, LabelSet::build(split_labels(data.train))};
   TaskSpec ts{"slots", HeadLevel::token, 0.5, {}, 0, LabelSet::build_tags(split_tags(data.train))};
-  intent->build(config.hidden_size, static_cast<std::int64_t>(ti.labels.size()));
-  slots->build(config.hidden_size, static_cast<std::int64_t>(ts.labels.size()));
-  auto model = std::make_shared<MultiTaskModel>(
-      backbone, std::vector<std::pair<std::string, std::shared_ptr<Head>>>{{"intent", intent}, {"slots", slots}});
+  // The same model from the same start for every run.
+  auto make_model = [&] {
+    torch::manual_seed(1);
+    auto fresh = std::make_shared<BertModel>(config, BertTokenizer(Vocab::load(vocab_file), TokenizerOptions{}));
+    auto intent = registry.create<Head>(plugin::Kind::head, "sequence_classification", Config());
+    auto slots = registry.create<Head>(plugin::Kind::head, "token_classification", Config());
+    intent->build(config.hidden_size, static_cast<std::int64_t>(ti.labels.size()));
+    slots->build(config.hidden_size, static_cast<std::int64_t>(ts.labels.size()));
+    return std::make_shared<MultiTaskModel>(
+        fresh, std::vector<std::pair<std::string, std::shared_ptr<Head>>>{{"intent", intent}, {"slots", slots}});
+  };
   auto ce = registry.create<Loss>(plugin::Kind::loss, "cross_entropy", Config());
   auto adamw = registry.create<OptimizerFactory>(plugin::Kind::optimizer, "adamw", Config());
 
   std::vector<TaskSpec> tasks{ti, ts};
   std::vector<TaskDataset> datasets(1);
   datasets[0].train = data.train;
-  datasets[0].train_tokens = encode_examples(backbone->tokenizer(), data.train, {&tasks[0], &tasks[1]}, 64, "train");
+  datasets[0].train_tokens = encode_examples(tokenizer, data.train, {&tasks[0], &tasks[1]}, 64, "train");
 
   // Padding of the bucketed batches the trainer draws (same rule, same sizes).
   std::mt19937_64 rng(7);
@@ -145,39 +158,58 @@ int main(int argc, char** argv) {
     computed += longest * b.size();
   }
 
-  TrainInputs in;
-  in.model = model.get();
-  in.tasks = tasks;
-  in.losses = {{"intent", ce.get()}, {"slots", ce.get()}};
-  in.optimizer = adamw.get();
-  in.groups.lr = 1e-4;
-  in.freeze = FreezePolicy::parse("none", {"intent", "slots"}, config.num_hidden_layers);
-  in.datasets = &datasets;
-  TrainerOptions o;
-  o.epochs = 1;
-  o.batch_size = batch;
-  o.save = SaveModel::none;
-  o.progress = false;
-  o.log_every = record == "sqlite" ? 50 : 1000000;
-  const auto db = std::filesystem::temp_directory_path() / fmt::format("bench_train_{}.db", getpid());
-  std::unique_ptr<Recorder> recorder;
-  if (record == "sqlite") {
-    recorder = std::make_unique<SqliteRecorder>(db);
-  } else {
-    recorder = std::make_unique<NullRecorder>();
-  }
+  auto train_once = [&](TrainingPrecision p, TrainResult* result) {
+    auto model = make_model();
+    TrainInputs in;
+    in.model = model.get();
+    in.tasks = tasks;
+    in.losses = {{"intent", ce.get()}, {"slots", ce.get()}};
+    in.optimizer = adamw.get();
+    in.groups.lr = 1e-4;
+    in.freeze = FreezePolicy::parse("none", {"intent", "slots"}, config.num_hidden_layers);
+    in.datasets = &datasets;
+    TrainerOptions o;
+    o.epochs = 1;
+    o.batch_size = batch;
+    o.save = SaveModel::none;
+    o.progress = false;
+    o.precision = p;
+    o.log_every = record == "sqlite" ? 50 : 1000000;
+    const auto db = std::filesystem::temp_directory_path() / fmt::format("bench_train_{}.db", getpid());
+    std::unique_ptr<Recorder> recorder;
+    if (record == "sqlite") {
+      recorder = std::make_unique<SqliteRecorder>(db);
+    } else {
+      recorder = std::make_unique<NullRecorder>();
+    }
+    const auto start = Clock::now();
+    *result = train(in, o, *recorder);
+    recorder->flush();
+    const double seconds = seconds_since(start);
+    recorder.reset();
+    std::filesystem::remove(db);
+    std::filesystem::remove(db.string() + "-wal");
+    std::filesystem::remove(db.string() + "-shm");
+    return seconds;
+  };
 
   const double blas = gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::blas);
   const double onednn = at::hasMKLDNN() ? gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::onednn) : 0.0;
   set_matmul_path(matmul_path_from_name(matmul));
-  const auto start = Clock::now();
-  const auto result = train(in, o, *recorder);
-  recorder->flush();
-  const double seconds = seconds_since(start);
-  recorder.reset();
-  std::filesystem::remove(db);
-  std::filesystem::remove(db.string() + "-wal");
-  std::filesystem::remove(db.string() + "-shm");
+  const bool compare = precision == "bf16";
+  if (compare && usable_precision(Precision::bf16, "bench_train --precision bf16") != Precision::bf16) return 1;
+  TrainResult result;
+  double seconds = 1e300, seconds_bf16 = 1e300;
+  std::string rounds_text;
+  for (int r = 0; r < rounds; ++r) {
+    const double s32 = train_once(TrainingPrecision::fp32, &result);
+    seconds = std::min(seconds, s32);
+    rounds_text += fmt::format(" fp32 {:.2f}", s32);
+    if (!compare) continue;
+    const double s16 = train_once(TrainingPrecision::bf16, &result);
+    seconds_bf16 = std::min(seconds_bf16, s16);
+    rounds_text += fmt::format(", bf16 {:.2f};", s16);
+  }
 
   double forward = 0;  // FLOPs on real tokens, over the epoch
   for (const auto& e : datasets[0].train_tokens.encodings) {
@@ -201,5 +233,10 @@ int main(int argc, char** argv) {
               static_cast<long long>(config.intermediate_size), blas, onednn);
   std::printf("ratio train / best GEMM (%.1f GFLOP/s): %.1f%%; peak RSS %.0f MB\n", best, 100.0 * gflops / best,
               peak_rss_mb());
+  if (compare) {
+    std::printf("bf16 (training.precision = \"bf16\"): %.2f s, %.1f sentences/s; speed bf16 / fp32 = %.2fx (best of %d "
+                "alternating rounds each, s:%s)\n", seconds_bf16, data.train.size() / seconds_bf16,
+                seconds / seconds_bf16, rounds, rounds_text.c_str());
+  }
   return 0;
 }

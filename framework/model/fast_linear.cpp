@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 #include <torch/csrc/autograd/custom_function.h>
 
@@ -9,6 +10,7 @@
 #include <cstdlib>
 
 #include "mtlab/core/error.h"
+#include "prepared_linear.h"
 
 namespace mtlab {
 namespace {
@@ -93,6 +95,12 @@ struct OneDnnLinear : torch::autograd::Function<OneDnnLinear> {
 }  // namespace
 
 at::Tensor fast_linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  // Reduced precision: weights prepared for inference (prepare_linear_layers) ...
+  if (auto y = detail::prepared_linear(x, weight); y.defined()) return y;
+  // ... or a bf16 autocast scope (training), whose casts carry the gradients back to
+  // the fp32 weights; the output returns to the weight's type, so LayerNorm, GELU and
+  // the residual sums stay fp32 as in inference.
+  if (at::autocast::is_cpu_enabled() && x.is_cpu()) return at::linear(x, weight, bias).to(weight.scalar_type());
   const bool onednn = matmul_path() == MatmulPath::onednn && x.is_cpu() && x.scalar_type() == at::kFloat &&
                       weight.scalar_type() == at::kFloat && x.dim() >= 2 && !x.is_mkldnn();
   if (!onednn) return at::linear(x, weight, bias);
@@ -104,5 +112,9 @@ at::Tensor fast_linear(const at::Tensor& x, const at::Tensor& weight, const at::
   if (!tracks) return onednn_mm(x2d, weight, bias).view(sizes);
   return OneDnnLinear::apply(x2d, weight, bias).view(sizes);
 }
+
+bool has_prepared_precision(const at::Tensor& weight) { return detail::is_prepared(weight); }
+
+at::ScalarType linear_input_type(const at::Tensor& weight) { return detail::compute_type(weight); }
 
 }  // namespace mtlab

@@ -56,6 +56,7 @@ TrainingOptions training_options(const Config& t, const std::vector<std::string>
   o.grad_accumulation = t.get_int("grad_accumulation", o.grad_accumulation);
   o.threads = t.get_int("threads", o.threads);
   o.device = t.get_string("device", o.device);
+  o.precision = read_enum(t, "precision", o.precision);
   o.log_every = t.get_int("log_every", o.log_every);
   return o;
 }

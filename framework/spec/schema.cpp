@@ -201,6 +201,7 @@ std::vector<KeySpec> build_schema() {
       {.key = "training.grad_accumulation", .type = T::integer, .default_toml = toml(d.training.grad_accumulation), .help = "Batches whose gradients are summed before each optimizer step.", .min = 1, .max = 4096},
       {.key = "training.threads", .type = T::integer, .default_toml = toml(d.training.threads), .help = "CPU threads for LibTorch (0: all cores); recorded with the run.", .min = 0, .max = 1024},
       {.key = "training.device", .type = T::string, .default_toml = toml(d.training.device), .help = "Where to train: cpu, cuda, cuda:N or auto (cuda when available)."},
+      {.key = "training.precision", .type = T::string, .default_toml = toml(d.training.precision), .help = "Precision of the training steps' forward and backward passes: fp32, or bf16 (CPU autocast: linear layers and matrix products in bf16 on AVX512_BF16/AMX, fp32 master weights and optimizer; fp32 with a warning where the CPU lacks bf16). Evaluation and the saved model stay fp32 (docs/performance.md).", .choices = enum_choices<TrainingPrecision>()},
       {.key = "training.log_every", .type = T::integer, .default_toml = toml(d.training.log_every), .help = "Record per-group gradient norms and learning rates every N steps (losses are recorded every step).", .min = 1, .max = 1e9},
 
       // [embed]

@@ -1,3 +1,4 @@
+#include "mtlab/model/precision.h"
 #include "mtlab/train/frozen_prefix_cache.h"
 
 #include <fmt/format.h>
@@ -167,6 +168,8 @@ at::Tensor FrozenPrefix::compute_group(const at::Tensor& ids, const at::Tensor& 
   // training and evaluation share one canonical result; no graph is recorded,
   // as nothing in the prefix requires a gradient (checked at construction).
   at::AutoGradMode grad_kernels(true);
+  // fp32 inside a bf16 training step too: the states are the example's, whoever asks.
+  const CpuAutocast fp32(false);
   const auto device = backbone.device();
   const auto ids_d = ids.to(device), types_d = types.to(device);
   computed_ += ids.size(0);

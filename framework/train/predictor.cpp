@@ -28,7 +28,7 @@ std::vector<std::string> split_words(const std::string& text) {
 }
 
 Predictor Predictor::load(const std::filesystem::path& folder, const plugin::Registry& registry,
-                          const std::string& device) {
+                          const std::string& device, Precision precision) {
   const nlohmann::json manifest = read_model_manifest(folder);
   const std::string where = (folder / "heads.json").string();
   try {
@@ -56,6 +56,7 @@ Predictor Predictor::load(const std::filesystem::path& folder, const plugin::Reg
     p.model_ = std::make_shared<MultiTaskModel>(backbone, heads);
     load_head_weights(*p.model_, folder, p.tasks_);
     p.model_->eval();
+    prepare_linear_layers(*backbone, precision);
     return p;
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: {}", where, e.what()));

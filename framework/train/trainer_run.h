@@ -113,6 +113,7 @@ class TrainRun {
   std::vector<std::vector<const TaskSpec*>> dataset_tasks_;  // per dataset, in task order
   std::vector<std::vector<std::string>> dataset_task_names_;
   bool has_dev_ = false, has_test_ = false;
+  bool bf16_ = false;  // training.precision = "bf16" on a CPU that has it: forward passes in CpuAutocast
 
   // Model selection on training.metric.
   std::string metric_key_;

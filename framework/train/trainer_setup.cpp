@@ -7,6 +7,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/core/suggest.h"
+#include "mtlab/model/precision.h"
 #include "mtlab/train/distributed.h"
 #include "mtlab/train/multitask_model.h"
 #include "trainer_run.h"
@@ -25,6 +26,16 @@ TrainRun::TrainRun(TrainInputs& in, const TrainerOptions& options, Recorder& rec
 
 // Freeze first: the optimizer only ever sees trainable parameters.
 void TrainRun::freeze() {
+  // Decided first: the frozen prefix below is computed in fp32 either way (outside autocast).
+  if (o_.precision == TrainingPrecision::bf16) {
+    if (model_.backbone().device().is_cpu()) {
+      bf16_ = usable_precision(Precision::bf16, "training.precision = \"bf16\"") == Precision::bf16;
+    } else {
+      log::warn("training.precision = \"bf16\" is CPU autocast; on {} training computes in fp32",
+                model_.backbone().device().str());
+    }
+  }
+  recorder_.fact("training.precision", bf16_ ? "bf16" : "fp32");
   freeze_ = apply_freeze(model_, in_.freeze);
   recorder_.fact("freeze.policy", in_.freeze.text());
   recorder_.fact("freeze.trainable_parameters", std::to_string(freeze_.trainable_parameters));

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "mtlab/core/error.h"
+#include "mtlab/model/precision.h"
 #include "mtlab/train/distributed.h"
 #include "mtlab/train/multitask_model.h"
 #include "trainer_run.h"
@@ -21,8 +22,14 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
   if (group_) shard = shard_batch(split, indices, dataset_tasks_[d], group_->rank(), group_->size());
   Batch batch = make_batch(split, group_ ? shard.indices : indices, dataset_tasks_[d], d, epoch_);
   const auto device = model_.backbone().device();
-  auto encoded = encode_batch(model_, prefix_.get(), batch);
-  auto logits = model_.heads_forward(encoded, dataset_task_names_[d]);
+  std::map<std::string, at::Tensor> logits;
+  {
+    const CpuAutocast autocast(bf16_);
+    logits = model_.heads_forward(encode_batch(model_, prefix_.get(), batch), dataset_task_names_[d]);
+  }
+  if (bf16_) {
+    for (auto& [name, l] : logits) l = l.to(at::kFloat);  // losses and their gradients in fp32
+  }
   at::Tensor total;
   BatchLoss out;
   for (std::size_t k = 0; k < dataset_tasks_[d].size(); ++k) {

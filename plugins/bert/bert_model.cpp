@@ -81,7 +81,8 @@ struct BertLayer : torch::nn::Module {
     const auto heads = c.num_attention_heads, dh = H / heads;
     const bool train = is_training();
     at::Tensor q, k, v;
-    if (!train && !at::GradMode::is_enabled()) {
+    // Fused unless the weights were prepared for reduced precision (their concatenation would not be).
+    if (!train && !at::GradMode::is_enabled() && !has_prepared_precision(query->weight)) {
       // One [3H, H] product instead of three; the concatenation is built per call
       // (a few MB, well under 1% of the product's time) rather than kept, to save memory.
       const auto w = torch::cat({query->weight, key->weight, value->weight}, 0);
@@ -93,9 +94,11 @@ struct BertLayer : torch::nn::Module {
       v = qkv[2];
     } else {
       auto split = [&](const at::Tensor& t) { return t.view({B, T, heads, dh}).transpose(1, 2); };
-      q = split(linear(query, x));
-      k = split(linear(key, x));
-      v = split(linear(value, x));
+      // bf16-prepared weights take bf16 in: one conversion, and attention in bf16 (a no-op otherwise).
+      const auto xc = x.to(linear_input_type(query->weight));
+      q = split(linear(query, xc));
+      k = split(linear(key, xc));
+      v = split(linear(value, xc));
     }
     // scores = QKᵀ/√d + mask, as Hugging Face orders it.
     auto scores = at::matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh))).add_(mask_add);
@@ -105,7 +108,8 @@ struct BertLayer : torch::nn::Module {
     auto attended = linear(attention_dense, context);
     if (train) attended = at::dropout(attended, c.hidden_dropout_prob, true);
     auto h = attention_norm(attended + x);
-    auto inner = activation(linear(intermediate, h), c.hidden_act);
+    // The residual stream and LayerNorm stay in h's type; the block between may run in bf16.
+    auto inner = activation(linear(intermediate, h.to(linear_input_type(intermediate->weight))), c.hidden_act);
     auto out = linear(output, inner);
     if (train) out = at::dropout(out, c.hidden_dropout_prob, true);
     return output_norm(out + h);

@@ -186,3 +186,30 @@ TEST_CASE("mtlab encode takes the model from an experiment's [backbone] table", 
   REQUIRE(rows.size() == 1);
   CHECK(mtlab::test::max_abs_diff(torch::tensor(rows[0]), mtlab::test::to_tensor(cases()[0]["pooler_output"])) < 1e-5);
 }
+
+namespace {
+std::vector<float> flatten(const std::vector<std::vector<float>>& rows) {
+  std::vector<float> out;
+  for (const auto& r : rows) out.insert(out.end(), r.begin(), r.end());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("mtlab encode --dtype bf16 and --quantize int8 stay close to fp32", "[encode][cli][precision]") {
+  std::string texts;
+  for (int i = 0; i < 4; ++i) texts += " " + shell_quote(text(i));
+  const auto fp32 = run_command(encode_command(tiny(), "--format jsonl --pooling mean" + texts));
+  REQUIRE(fp32.exit_code == 0);
+  const auto reference = torch::tensor(flatten(parse_jsonl(fp32.output, "embedding"))).view({4, -1});
+  for (const auto& [args, bound] : std::vector<std::pair<std::string, double>>{{"--dtype bf16", 0.999},
+                                                                               {"--quantize int8", 0.99}}) {
+    INFO(args);
+    const auto r = run_command(encode_command(tiny(), "--format jsonl --pooling mean " + args + texts));
+    REQUIRE(r.exit_code == 0);
+    const auto rows = torch::tensor(flatten(parse_jsonl(r.output, "embedding"))).view({4, -1});
+    CHECK(torch::cosine_similarity(rows, reference, 1).min().item<double>() >= bound);
+  }
+  const auto both = run_command(encode_command(tiny(), "--dtype bf16 --quantize int8" + texts));
+  CHECK(both.exit_code != 0);
+  CHECK_THAT(both.output, Contains("--dtype excludes --quantize"));
+}

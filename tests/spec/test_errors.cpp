@@ -36,7 +36,7 @@ const std::vector<BadSpec> kBadSpecs = {
     {"unknown key, no close match", "{base}[training]\nzzz = 8\n",
      {"{f}:13:1: training.zzz: unknown key; expected one of: epochs, max_steps, batch_size, eval_batch_size, freeze, "
       "frozen_cache, frozen_cache_mb, eval_every, metric, metric_mode, early_stopping, patience, save, checkpoint_every, grad_clip, grad_accumulation, "
-      "threads, device, log_every"}},
+      "threads, device, precision, log_every"}},
     {"unknown section", "{base}[trainig]\nepochs = 1\n",
      {"{f}:12:2: trainig: unknown key (did you mean 'training'?)"}},
     {"wrong type", "{base}[training]\nbatch_size = \"32\"\n",
@@ -50,6 +50,10 @@ const std::vector<BadSpec> kBadSpecs = {
     {"not a finite number", "{base}[optimizer]\nlr = nan\n", {"{f}:13:1: optimizer.lr: nan is not a finite number"}},
     {"not one of the choices", "{base}[optimizer]\nschedule = \"cosin\"\n",
      {"{f}:13:1: optimizer.schedule: 'cosin' is not one of constant, linear, cosine (did you mean 'cosine'?)"}},
+    {"training precision not one of fp32 and bf16", "{base}[training]\nprecision = \"int8\"\n",
+     {"{f}:13:1: training.precision: 'int8' is not one of fp32, bf16"}},
+    {"training precision close to a choice", "{base}[training]\nprecision = \"bf61\"\n",
+     {"{f}:13:1: training.precision: 'bf61' is not one of fp32, bf16 (did you mean 'bf16'?)"}},
     {"missing required name", "[experiment]\nseed = 1\n[tasks.intent]\nhead = \"sequence_classification\"\n[data]\nformat = \"synthetic\"\n",
      {"{f}:1:2: experiment.name: missing required key, expected a string (the experiment's name)"}},
     {"missing head", "[experiment]\nname = \"t\"\n[tasks.intent]\nloss = \"cross_entropy\"\n[data]\nformat = \"synthetic\"\n",

@@ -23,6 +23,7 @@ enum class SamplingRule { round_robin, proportional, temperature };
 enum class WeightingMethod { fixed, uncertainty };  // fixed: "static", Σ weight·loss
 enum class UnfreezeUnit { epochs, steps };
 enum class TaskLevel { from_head, sentence, token };  // from_head: "" in a spec
+enum class TrainingPrecision { fp32, bf16 };  // bf16: CPU autocast, fp32 master weights
 
 template <> struct EnumNames<Isolation> { static constexpr std::array<std::string_view, 2> values = {"none", "process"}; };
 template <> struct EnumNames<MetricMode> { static constexpr std::array<std::string_view, 3> values = {"auto", "min", "max"}; };
@@ -31,6 +32,7 @@ template <> struct EnumNames<ScheduleKind> { static constexpr std::array<std::st
 template <> struct EnumNames<SamplingRule> { static constexpr std::array<std::string_view, 3> values = {"round_robin", "proportional", "temperature"}; };
 template <> struct EnumNames<WeightingMethod> { static constexpr std::array<std::string_view, 2> values = {"static", "uncertainty"}; };
 template <> struct EnumNames<UnfreezeUnit> { static constexpr std::array<std::string_view, 2> values = {"epochs", "steps"}; };
+template <> struct EnumNames<TrainingPrecision> { static constexpr std::array<std::string_view, 2> values = {"fp32", "bf16"}; };
 template <> struct EnumNames<TaskLevel> { static constexpr std::array<std::string_view, 3> values = {"", "sentence", "token"}; };
 
 // [experiment]
@@ -69,6 +71,7 @@ struct TrainingOptions {
   std::int64_t grad_accumulation = 1;
   std::int64_t threads = 0;  // 0: all cores
   std::string device = "cpu";
+  TrainingPrecision precision = TrainingPrecision::fp32;
   std::int64_t log_every = 50;
 
   // Whether `metric` is better low: metric_mode, or for auto a loss or a perplexity.

@@ -10,6 +10,7 @@
 
 #include "mtlab/data/label_set.h"
 #include "mtlab/metrics/span_f1.h"
+#include "mtlab/model/precision.h"
 #include "mtlab/plugin/registry.h"
 
 namespace mtlab {
@@ -36,9 +37,10 @@ struct SentencePrediction {
 
 class Predictor {
  public:
-  // `folder` is a model folder saved by a run; plugins come from `registry`.
+  // `folder` is a model folder saved by a run; plugins come from `registry`. The
+  // backbone's linear layers compute in `precision` (the heads stay fp32).
   static Predictor load(const std::filesystem::path& folder, const plugin::Registry& registry,
-                        const std::string& device = "cpu");
+                        const std::string& device = "cpu", Precision precision = Precision::fp32);
 
   // Words are the whitespace-separated tokens of each text (as in ATIS/SNIPS/CoNLL).
   std::vector<SentencePrediction> predict(const std::vector<std::string>& texts, std::size_t batch_size = 32) const;

@@ -1,6 +1,9 @@
-# mtlab_use_torch_pch(<target>): reuse the precompiled LibTorch header
-# (framework/pch, target mtlab_pch) in those of the target's sources that reach
-# <torch/torch.h>. It is compiled with -fPIC; an executable would get -fPIE and
+# mtlab_use_torch_pch(<target> [ALL_SOURCES]): reuse the precompiled LibTorch
+# header (framework/pch, target mtlab_pch) in those of the target's sources that
+# reach <torch/torch.h>, or in all of them (ALL_SOURCES: the tests, whose files
+# lean on the header coming first: Catch2's CHECK must be defined after c10's
+# one-argument CHECK, which an ATen header defines, and some use tensor operators
+# declared only by torch/torch.h). It is compiled with -fPIC; an executable would get -fPIE and
 # GCC would reject the header, so executables are compiled with -fPIC too (which
 # links into a PIE all the same).
 #
@@ -48,6 +51,7 @@ function(_mtlab_reaches_torch file dirs out)
 endfunction()
 
 function(mtlab_use_torch_pch target)
+  cmake_parse_arguments(ARG "ALL_SOURCES" "" "" ${ARGN})
   if(NOT MTLAB_USE_PCH)
     return()
   endif()
@@ -57,6 +61,9 @@ function(mtlab_use_torch_pch target)
     target_compile_options(${target} PRIVATE -fPIC)
   endif()
   target_precompile_headers(${target} REUSE_FROM mtlab_pch)
+  if(ARG_ALL_SOURCES)
+    return()
+  endif()
   get_target_property(sources ${target} SOURCES)
   get_target_property(source_dir ${target} SOURCE_DIR)
   foreach(source IN LISTS sources)

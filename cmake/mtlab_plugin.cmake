@@ -15,9 +15,7 @@ function(mtlab_add_plugin name)
     set_target_properties(${name} PROPERTIES
       LIBRARY_OUTPUT_DIRECTORY "${MTLAB_PLUGIN_OUTPUT_DIR}"
       INSTALL_RPATH "$ORIGIN/../..")
-    if(MTLAB_USE_PCH)
-      target_precompile_headers(${name} REUSE_FROM mtlab_pch)
-    endif()
+    mtlab_use_torch_pch(${name})
     install(TARGETS ${name} LIBRARY DESTINATION "${MTLAB_PLUGIN_INSTALL_DIR}" COMPONENT plugins)
     set_property(GLOBAL APPEND PROPERTY MTLAB_SHIPPED_PLUGINS ${name})  # (the mtlab_app target)
   endif()

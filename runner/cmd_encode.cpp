@@ -140,7 +140,7 @@ void write_tokens(const std::vector<at::Tensor>& rows, const std::string& format
 
 void run(const EncodeOptions& o) {
   if (!o.matmul.empty()) set_matmul_path(matmul_path_from_name(o.matmul));
-  set_threads(o.threads);
+  set_threads(threads_or_all_cores(o.threads));
   const std::string format = !o.format.empty() ? o.format : (isatty(STDOUT_FILENO) ? "table" : "jsonl");
   if ((format == "npy" || format == "safetensors") && o.output.empty() && isatty(STDOUT_FILENO)) {
     throw Error(fmt::format("--format {} is binary: give --output FILE", format));
@@ -219,7 +219,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   sub->add_option("--batch-size", o->batch_size, "Sentences per batch")->check(CLI::PositiveNumber);
   sub->add_option("--max-length", o->max_length, "Truncate inputs to this many tokens (specials included)")
       ->check(CLI::PositiveNumber);
-  sub->add_option("--threads", o->threads, "LibTorch intra-op threads (default: LibTorch's)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--threads", o->threads, "LibTorch intra-op threads (default: every core this process may use)")->check(CLI::NonNegativeNumber);
   sub->add_flag("--similarity", o->similarity, "Print the cosine-similarity matrix of the inputs instead");
   sub->add_option("--format", o->format, "table | jsonl | csv | npy | safetensors (default: table on a terminal, else jsonl)")
       ->check(CLI::IsMember({"table", "jsonl", "csv", "npy", "safetensors"}));

@@ -61,7 +61,7 @@ void print_table(const std::vector<SentencePrediction>& predictions) {
 void run(const PredictOptions& o) {
   if (o.model.empty() == (o.run == 0)) throw Error("give either --model FOLDER or --run ID with --db DATABASE");
   if (o.run != 0 && o.database.empty()) throw Error("--run needs --db DATABASE");
-  set_threads(o.threads);
+  set_threads(threads_or_all_cores(o.threads));
   const auto folder = o.model.empty()
                           ? storage::open_store(o.database, storage::StoreMode::read_only)->saved_model_folder(o.run)
                           : std::filesystem::path(o.model);
@@ -89,7 +89,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   sub->add_option("--input", o->input, "One sentence per line, or .jsonl with \"text\"; - for stdin");
   sub->add_option("--format", o->format, "table (default on a terminal) or jsonl")->check(CLI::IsMember({"table", "jsonl"}));
   sub->add_option("--batch-size", o->batch_size, "Sentences per batch")->check(CLI::Range(1, 4096));
-  sub->add_option("--threads", o->threads, "LibTorch threads (0: default)")->check(CLI::Range(0, 1024));
+  sub->add_option("--threads", o->threads, "LibTorch threads (0: every core this process may use)")->check(CLI::Range(0, 1024));
   add_precision_options(*sub, o->precision);
   sub->callback([o] { run(*o); });
 }

@@ -11,6 +11,12 @@
 //   bench_encode [--sentences 1000] [--batch-size 32] [--threads 2] [--matmul onednn|blas]
 //                [--family bert|roberta|electra|distilbert|all] [--compare] [--rounds N]
 //                [--dtype fp32|bf16] [--quantize int8]
+//   bench_encode --save DIR [--sentences N] [--family F]
+//     writes the family's model as a folder DIR/model and the sentences, one a line, as
+//     DIR/sentences.txt, then stops: what bench/encode/cli_vs_bench.sh gives `mtlab encode`.
+//   bench_encode --model DIR ...
+//     encodes with a model folder loaded as `mtlab encode` loads it (plugin registry,
+//     config.json's model_type, safetensors) instead of weights built in-process.
 #include <sys/resource.h>
 #include <unistd.h>
 #include <fmt/format.h>
@@ -20,6 +26,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -29,9 +37,11 @@
 #include "mtlab/bert/bert_model.h"
 #include "../common/bench_util.h"
 #include "mtlab/model/environment.h"
+#include "mtlab/model/backbone_folder.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/precision.h"
 #include "mtlab/model/sentence_encoder.h"
+#include "mtlab/plugin/registry.h"
 #include "mtlab/text/roberta_tokenizer.h"
 
 namespace {
@@ -41,6 +51,8 @@ using namespace mtlab::bench;
 struct Options {
   int sentences = 1000, batch = 32, threads = 2, rounds = 0;  // rounds 0: 1 alone, 2 when comparing
   std::string matmul = "onednn", family = "bert";
+  std::string save;   // non-empty: write the model folder and the sentences there, then stop
+  std::string model;  // non-empty: the model folder to load, as `mtlab encode --model` does
   bool compare = false;
   mtlab::Precision precision = mtlab::Precision::fp32;  // not fp32: compared with fp32
 };
@@ -64,6 +76,8 @@ Options parse_options(int argc, char** argv) {
     else if (arg == "--dtype" && std::string(value) == "bf16") o.precision = mtlab::Precision::bf16;
     else if (arg == "--dtype" && std::string(value) == "fp32") o.precision = mtlab::Precision::fp32;
     else if (arg == "--quantize" && std::string(value) == "int8") o.precision = mtlab::Precision::int8;
+    else if (arg == "--save") o.save = value;
+    else if (arg == "--model") o.model = value;
     else throw std::invalid_argument("unknown option " + arg);
   }
   if (o.family == "all") o.compare = true;
@@ -72,6 +86,9 @@ Options parse_options(int argc, char** argv) {
     o.compare = true;
   }
   if (o.rounds <= 0) o.rounds = o.compare ? 2 : 1;
+  if (!o.model.empty() && (o.compare || !o.save.empty())) {
+    throw std::invalid_argument("--model encodes with one folder: not with --family all, --compare or --save");
+  }
   return o;
 }
 
@@ -135,7 +152,7 @@ struct FamilyRun {
   std::string family;
   mtlab::BertConfig config;
   mtlab::Precision precision = mtlab::Precision::fp32;
-  std::shared_ptr<mtlab::BertModel> model;
+  std::shared_ptr<mtlab::Backbone> model;
   std::unique_ptr<mtlab::SentenceEncoder> encoder;
   std::vector<std::int64_t> counts;  // real tokens of each sentence
   double flops = 0;                  // of the whole set, on real tokens
@@ -153,9 +170,19 @@ struct FamilyRun {
 FamilyRun build_run(const std::string& family, mtlab::Precision precision, const Tokenizers& tokenizers,
                     const Options& o, const std::vector<mtlab::SentenceInput>& inputs) {
   FamilyRun run{family, base_config(family), precision};
-  torch::manual_seed(0);  // the same draw in every family, whatever ran before
-  run.model = std::make_shared<mtlab::BertModel>(run.config, family == "roberta" ? tokenizers.roberta
-                                                                                 : tokenizers.wordpiece);
+  if (!o.model.empty()) {
+    // What `mtlab encode --model DIR` runs: the registry's plugin for config.json's model_type.
+    static mtlab::plugin::Registry registry;
+    if (registry.plugins().empty()) registry.scan(mtlab::plugin::Registry::default_search_path());
+    const auto folder = mtlab::read_encoder_folder(o.model).transformer_folder;
+    run.config = mtlab::BertConfig::from_file(folder / "config.json");
+    run.family = run.config.model_type;
+    run.model = mtlab::load_backbone(registry, folder);
+  } else {
+    torch::manual_seed(0);  // the same draw in every family, whatever ran before
+    run.model = std::make_shared<mtlab::BertModel>(run.config, family == "roberta" ? tokenizers.roberta
+                                                                                   : tokenizers.wordpiece);
+  }
   run.model->eval();
   mtlab::prepare_linear_layers(*run.model, precision);
   mtlab::SentenceEncoderOptions options;
@@ -249,6 +276,21 @@ void print_closeness(const std::vector<FamilyRun>& runs, const std::vector<mtlab
               runs[1].label().c_str(), some.size(), cos.min().item<double>(), cos.mean().item<double>());
 }
 
+// The workload of this benchmark as `mtlab encode` takes it: the model (the same random
+// weights, torch::manual_seed(0)) as a Hugging Face folder, and the same sentences as a text file.
+int save_workload(const Options& o, const Tokenizers& tokenizers, const std::vector<mtlab::SentenceInput>& inputs) {
+  if (o.family == "all" || o.compare) throw std::invalid_argument("--save writes one family's model, not --family all or --compare");
+  const std::filesystem::path dir = o.save;
+  const auto run = build_run(o.family, mtlab::Precision::fp32, tokenizers, o, inputs);
+  run.model->save(dir / "model");
+  std::ofstream out(dir / "sentences.txt", std::ios::binary);
+  for (const auto& in : inputs) out << in.text << '\n';
+  if (!out.flush()) throw std::runtime_error("cannot write " + (dir / "sentences.txt").string());
+  std::printf("bench_encode: wrote %s/model (%s, random weights) and %s/sentences.txt (%d sentences)\n", o.save.c_str(),
+              run.config.family_name().c_str(), o.save.c_str(), o.sentences);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -262,6 +304,7 @@ int main(int argc, char** argv) {
   const Tokenizers tokenizers{std::make_shared<const mtlab::BertTokenizer>(vocab, mtlab::TokenizerOptions{}), roberta};
   const auto words = single_token_words(vocab, *roberta);
   const auto inputs = make_sentences(words, o.sentences, 42);
+  if (!o.save.empty()) return save_workload(o, tokenizers, inputs);
 
   // The same precision as `mtlab encode` would use here (fp32, with a warning, where the CPU lacks it).
   const auto precision = mtlab::usable_precision(o.precision, "bench_encode " + mtlab::precision_name(o.precision));

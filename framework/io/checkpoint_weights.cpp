@@ -94,6 +94,12 @@ const TensorInfo& CheckpointWeights::info(const std::string& name) const {
   return files_[it->second].info(name);
 }
 
+void CheckpointWeights::load_into(const std::string& name, const at::Tensor& target) const {
+  const auto it = owner_.find(name);
+  if (it == owner_.end()) throw Error(fmt::format("checkpoint has no tensor '{}'", name));
+  files_[it->second].load_into(name, target);
+}
+
 at::Tensor CheckpointWeights::load(const std::string& name, std::optional<at::ScalarType> dtype) const {
   auto it = owner_.find(name);
   if (it == owner_.end()) throw Error(fmt::format("checkpoint has no tensor '{}'", name));

@@ -1,6 +1,7 @@
 #include "mtlab/model/environment.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -96,5 +98,14 @@ std::string format_environment(const Environment& env) {
 void set_threads(int threads) {
   if (threads > 0) at::set_num_threads(threads);
 }
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+}
+
+int threads_or_all_cores(int threads) { return threads > 0 ? threads : available_cores(); }
 
 }  // namespace mtlab

@@ -4,9 +4,11 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <numeric>
 
 #include "mtlab/core/error.h"
+#include "mtlab/core/log.h"
 #include "mtlab/text/tokenizer.h"
 
 namespace mtlab {
@@ -124,6 +126,7 @@ std::vector<std::int64_t> SentenceEncoder::token_counts(const std::vector<Senten
 // hands (input index, token states row, pooled rows…) to `sink` batch by batch.
 template <class Sink>
 void SentenceEncoder::run(const std::vector<SentenceInput>& inputs, Sink&& sink) const {
+  const auto started = std::chrono::steady_clock::now();
   const auto& tok = backbone_->tokenizer();
   std::int64_t limit = backbone_->max_length();
   if (options_.max_length > 0) limit = std::min(limit, options_.max_length);
@@ -153,9 +156,11 @@ void SentenceEncoder::run(const std::vector<SentenceInput>& inputs, Sink&& sink)
   const bool was_training = backbone_->is_training();
   backbone_->eval();
   const auto bs = static_cast<std::size_t>(options_.batch_size);
+  std::int64_t real = 0, computed = 0;
   for (std::size_t start = 0; start < order.size(); start += bs) {
     const std::size_t n = std::min(bs, order.size() - start);
     const std::int64_t T = static_cast<std::int64_t>(encodings[order[start]].size());
+    computed += static_cast<std::int64_t>(n) * T;
     auto ids = torch::zeros({static_cast<std::int64_t>(n), T}, torch::kLong).fill_(tok.pad_id());
     auto types = torch::zeros({static_cast<std::int64_t>(n), T}, torch::kLong);
     auto mask = torch::zeros({static_cast<std::int64_t>(n), T}, torch::kLong);
@@ -167,12 +172,18 @@ void SentenceEncoder::run(const std::vector<SentenceInput>& inputs, Sink&& sink)
       std::copy(e.input_ids.begin(), e.input_ids.end(), pi + r * T);
       std::copy(e.token_type_ids.begin(), e.token_type_ids.end(), pt + r * T);
       std::fill(pm + r * T, pm + r * T + static_cast<std::int64_t>(e.size()), 1);
+      real += static_cast<std::int64_t>(e.size());
     }
     auto out = backbone_->forward(ids, types, mask);
     sink(std::vector<std::size_t>(order.begin() + start, order.begin() + start + n), out, encodings);
     if (options_.progress) options_.progress(start + n, order.size());
   }
   if (was_training) backbone_->train();
+  // The figure bench/encode/cli_vs_bench.sh compares: `mtlab -v encode` and bench_encode both print it.
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log::debug("encoded {} inputs in {:.3f} s ({:.2f} per second; threads: {}; {} tokens, {:.1f}% padding)", inputs.size(),
+             seconds, static_cast<double>(inputs.size()) / std::max(seconds, 1e-9), at::get_num_threads(), real,
+             computed ? 100.0 * static_cast<double>(computed - real) / static_cast<double>(computed) : 0.0);
 }
 
 at::Tensor SentenceEncoder::encode(const std::vector<SentenceInput>& inputs) const {

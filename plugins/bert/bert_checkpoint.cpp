@@ -119,7 +119,7 @@ BertLoadReport BertModel::load_weights(const io::CheckpointWeights& weights, con
   for (auto& p : named_parameters()) {
     auto it = source.find(p.key());
     if (it == source.end()) continue;
-    p.value().copy_(weights.load(it->second, p.value().scalar_type()));
+    weights.load_into(it->second, p.value());  // straight into the parameter: no second copy of the model
   }
   for (const auto& name : names) {
     if (!used.count(name)) report.unused.push_back(name);

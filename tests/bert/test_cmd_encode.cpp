@@ -2,10 +2,13 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
 
 #include "mtlab/io/safetensors.h"
+#include "mtlab/model/environment.h"
 #include "reference.h"
 #include "run_command.h"
 
@@ -212,4 +215,18 @@ TEST_CASE("mtlab encode --dtype bf16 and --quantize int8 stay close to fp32", "[
   const auto both = run_command(encode_command(tiny(), "--dtype bf16 --quantize int8" + texts));
   CHECK(both.exit_code != 0);
   CHECK_THAT(both.output, Contains("--dtype excludes --quantize"));
+}
+
+TEST_CASE("mtlab encode runs on every core unless told and logs its encoding time with -v", "[encode][cli]") {
+  const auto exe = shell_quote(mtlab::test::mtlab_executable().string());
+  const auto model = shell_quote(tiny().string());
+  auto r = run_command(exe + " -v encode --format jsonl --model " + model + " " + shell_quote(text(0)) + " " +
+                       shell_quote(text(1)));
+  REQUIRE(r.exit_code == 0);
+  CHECK(parse_jsonl(r.output, "embedding").size() == 2);
+  CHECK_THAT(r.output, Contains("encoded 2 inputs in "));
+  CHECK_THAT(r.output, Contains(fmt::format("threads: {};", mtlab::available_cores())));
+  r = run_command(exe + " -v encode --threads 1 --format jsonl --model " + model + " " + shell_quote(text(0)));
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("encoded 1 inputs in ") && Contains("threads: 1;"));
 }

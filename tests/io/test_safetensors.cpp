@@ -54,6 +54,36 @@ TEST_CASE("safetensors round trip keeps values, dtypes and metadata", "[io][safe
   CHECK_THROWS_WITH(f.load("nope"), Contains("no tensor named 'nope'"));
 }
 
+TEST_CASE("load_into fills a target in place and converts what differs", "[io][safetensors]") {
+  const auto dir = mtlab::test::scratch_dir("safetensors_load_into");
+  auto a = torch::randn({300, 700});  // about 0.8 MB: many pages, released after each copy
+  auto h = torch::randn({4, 3}).to(torch::kHalf);
+  mtlab::io::save_safetensors(dir / "t.safetensors", {{"a", a}, {"h", h}});
+  const auto f = SafetensorsFile::open(dir / "t.safetensors");
+
+  auto target = torch::zeros({300, 700});
+  const void* storage = target.data_ptr();
+  f.load_into("a", target);
+  CHECK(target.data_ptr() == storage);
+  CHECK(torch::equal(target, a));
+  // The released pages come back from the file when read again.
+  CHECK(torch::equal(f.load("a"), a));
+  auto again = torch::zeros({300, 700});
+  f.load_into("a", again);
+  CHECK(torch::equal(again, a));
+
+  auto widened = torch::zeros({4, 3});
+  f.load_into("h", widened);
+  CHECK(torch::equal(widened, h.to(torch::kFloat)));
+  auto transposed = torch::zeros({3, 4}).t();  // not contiguous
+  f.load_into("h", transposed);
+  CHECK(torch::equal(transposed, h.to(torch::kFloat)));
+
+  auto wrong = torch::zeros({700, 300});
+  CHECK_THROWS_WITH(f.load_into("a", wrong), Contains("tensor 'a' has shape [300, 700], the target [700, 300]"));
+  CHECK_THROWS_WITH(f.load_into("nope", wrong), Contains("no tensor named 'nope'"));
+}
+
 TEST_CASE("safetensors writer lays out the file as the Python library does", "[io][safetensors]") {
   const auto dir = mtlab::test::scratch_dir("safetensors_layout");
   mtlab::io::save_safetensors(dir / "t.safetensors", {{"b", torch::ones({3})}, {"a", torch::zeros({2, 1})}});

@@ -24,6 +24,7 @@ class CheckpointWeights {
   bool contains(const std::string& name) const;
   const TensorInfo& info(const std::string& name) const;
   at::Tensor load(const std::string& name, std::optional<at::ScalarType> dtype = std::nullopt) const;
+  void load_into(const std::string& name, const at::Tensor& target) const;  // SafetensorsFile::load_into
   // The file that holds `name` (for messages).
   std::filesystem::path file_of(const std::string& name) const;
 

@@ -67,6 +67,10 @@ class SafetensorsFile {
   // `dtype` (default: the file's own). Floating types convert among themselves;
   // unsupported element types (U16, U32, U64, F8_*) are an error naming the tensor.
   at::Tensor load(std::string_view name, std::optional<at::ScalarType> dtype = std::nullopt) const;
+  // Copies the tensor's values into `target` (a model parameter), converting to its
+  // dtype and device: no intermediate copy when it is a contiguous CPU tensor of the
+  // file's dtype. The shapes must be equal (an error naming the tensor otherwise).
+  void load_into(std::string_view name, const at::Tensor& target) const;
 
  private:
   struct Impl;

@@ -27,4 +27,12 @@ std::string format_environment(const Environment& env);
 // Sets LibTorch's intra-op thread count (0 keeps the default).
 void set_threads(int threads);
 
+// The cores this process may run on (its CPU affinity). LibTorch's own default
+// counts physical cores as its cpuinfo sees them, which on some virtual machines
+// is 1 of 2 (the Xeon VM of docs/performance.md): `encode` and `predict` use
+// every core unless told otherwise.
+int available_cores();
+// `threads` when positive, else available_cores().
+int threads_or_all_cores(int threads);
+
 }  // namespace mtlab

@@ -146,15 +146,16 @@ SweepLoop::Claim SweepLoop::claim(spec::Trial& trial) {
 
 std::optional<TrialEnd> SweepLoop::run_promotion() {
   if (!pruner_) return std::nullopt;
+  const auto trial_of = [&](const std::string& hash) {
+    return std::find_if(settings_.trials.begin(), settings_.trials.end(),
+                        [&](const spec::Trial& t) { return t.hash == hash; });
+  };
   const auto runnable = [&](const storage::RungEntry& e) {
-    const auto t = std::find_if(settings_.trials.begin(), settings_.trials.end(),
-                                [&](const spec::Trial& trial) { return trial.hash == e.config_hash; });
-    return t != settings_.trials.end() && fs::exists(resume_checkpoint_file(run_folder(e.run_id)));
+    return trial_of(e.config_hash) != settings_.trials.end() && fs::exists(resume_checkpoint_file(run_folder(e.run_id)));
   };
   const auto promotion = pruner_->promote(runnable, environment_.host);
   if (!promotion) return std::nullopt;
-  spec::Trial trial = *std::find_if(settings_.trials.begin(), settings_.trials.end(),
-                                    [&](const spec::Trial& t) { return t.hash == promotion->config_hash; });
+  spec::Trial trial = *trial_of(promotion->config_hash);  // runnable: it is there
   try {
     resolve_lineage(store_, trial);
   } catch (const std::exception& e) {

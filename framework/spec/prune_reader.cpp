@@ -8,6 +8,7 @@
 #include "mtlab/core/suggest.h"
 #include "mtlab/spec/resolve_options.h"
 #include "mtlab/spec/schema.h"
+#include "sweep_values.h"
 
 namespace mtlab::spec::detail {
 namespace {
@@ -34,14 +35,14 @@ class Reader {
     PruneSpec s;
     if (!table.contains("method")) {
       error("sweep.prune", "missing method: expected method = \"asha\" or \"median\"");
-    } else if (auto m = choice<PruneMethod>(table["method"], "sweep.prune.method")) {
+    } else if (auto m = read_choice<PruneMethod>(table["method"], "sweep.prune.method", sink())) {
       s.method = *m;
     }
     if (table.contains("resource")) {
-      if (auto r = choice<PruneResource>(table["resource"], "sweep.prune.resource")) s.resource = *r;
+      if (auto r = read_choice<PruneResource>(table["resource"], "sweep.prune.resource", sink())) s.resource = *r;
     }
-    read_integer(table, "min_resource", s.min_resource);
-    read_integer(table, "max_resource", s.max_resource);
+    integer(table, "min_resource", s.min_resource);
+    integer(table, "max_resource", s.max_resource);
     only_for(table, "eta", PruneMethod::asha, s.method, s.eta);
     only_for(table, "interval", PruneMethod::median, s.method, s.interval);
     only_for(table, "min_trials", PruneMethod::median, s.method, s.min_trials);
@@ -62,27 +63,15 @@ class Reader {
     errors_.push_back(Diagnostic{doc_.location(key), key, std::move(message)});
   }
 
-  template <class E>
-  std::optional<E> choice(const json& v, const std::string& key) {
-    const auto names = enum_names<E>();
-    if (v.is_string()) {
-      if (auto e = enum_from_name<E>(v.get<std::string>())) return e;
-    }
-    error(key, fmt::format("expected one of {}, got {}{}", join(names), v.dump(),
-                           v.is_string() ? did_you_mean(v.get<std::string>(), names) : ""));
-    return std::nullopt;
+  ErrorSink sink() {
+    return [this](const std::string& key, std::string message) { error(key, std::move(message)); };
   }
 
-  void read_integer(const json& table, const std::string& name, std::int64_t& out) {
+  void integer(const json& table, const std::string& name, std::int64_t& out) {
     const auto it = table.find(name);
     if (it == table.end()) return;
     const std::string key = "sweep.prune." + name;
-    const KeySpec* spec = find_key_spec(key);
-    if (!it->is_number_integer() || it->get<double>() < spec->min || it->get<double>() > spec->max) {
-      error(key, fmt::format("expected an integer in [{}, {}], got {}", spec->min, spec->max, it->dump()));
-      return;
-    }
-    out = it->get<std::int64_t>();
+    if (auto n = read_integer(*it, key, key, sink())) out = *n;
   }
 
   void only_for(const json& table, const std::string& name, PruneMethod method, PruneMethod given, std::int64_t& out) {
@@ -90,7 +79,7 @@ class Reader {
       error("sweep.prune." + name, fmt::format("applies to method = \"{}\" only", enum_name(method)));
       return;
     }
-    read_integer(table, name, out);
+    integer(table, name, out);
   }
 };
 

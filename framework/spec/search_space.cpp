@@ -281,12 +281,8 @@ class Reader {
   bool points(const json& t, SearchDim& dim) {
     const auto p = t.find("points");
     if (p == t.end()) return true;
-    const KeySpec* spec = find_key_spec("sweep.search.*.points");
     const std::string at = field(dim.loc_key, "points");
-    if (!p->is_number_integer() || p->get<double>() < spec->min || p->get<double>() > spec->max) {
-      error(at, fmt::format("expected an integer in [{}, {}], got {}", spec->min, spec->max, p->dump()));
-      return false;
-    }
+    if (!read_integer(*p, "sweep.search.*.points", at, sink())) return false;
     if (dim.step > 0) {
       error(at, "a stepped uniform's grid is its steps: leave out points, or step");
       return false;
@@ -372,13 +368,9 @@ class Reader {
 
   void settings(const json& sweep, SearchSpec& spec) {
     if (const auto s = sweep.find("sampler"); s != sweep.end()) {
-      const auto names = enum_names<Sampler>();
-      if (!s->is_string() || !enum_from_name<Sampler>(s->get<std::string>())) {
-        error("sweep.sampler", fmt::format("expected one of {}, got {}{}", join(names), s->dump(),
-                                           s->is_string() ? did_you_mean(s->get<std::string>(), names) : ""));
-        return;
-      }
-      spec.sampler = *enum_from_name<Sampler>(s->get<std::string>());
+      const auto sampler = read_choice<Sampler>(*s, "sweep.sampler", sink());
+      if (!sampler) return;
+      spec.sampler = *sampler;
     }
     const auto trials = sweep.find("trials");
     if (spec.sampler == Sampler::grid) {
@@ -407,12 +399,12 @@ class Reader {
   }
 
   std::optional<std::int64_t> integer(const json& v, const std::string& key, double max) {
-    const double min = find_key_spec(key)->min;
-    if (!v.is_number_integer() || v.get<double>() < min || v.get<double>() > max) {
-      error(key, fmt::format("expected an integer in [{}, {}], got {}", min, max, v.dump()));
-      return std::nullopt;
-    }
-    return v.get<std::int64_t>();
+    return read_integer(v, key, key, sink(), max);
+  }
+
+  // This reader's error() as a sink, so that shared readers count their problems here.
+  ErrorSink sink() {
+    return [this](const std::string& key, std::string message) { error(key, std::move(message)); };
   }
 
   // experiment.seed as the spec writes it (before sweep.seeds), or its default.

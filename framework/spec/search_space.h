@@ -12,6 +12,7 @@
 
 #include "mtlab/options/enum_names.h"
 #include "mtlab/spec/document.h"
+#include "sweep_values.h"
 
 namespace mtlab::spec::detail {
 
@@ -70,9 +71,6 @@ struct SearchSpec {
   std::size_t trials = 0;       // random and sobol: how many distinct configurations
   std::uint64_t seed = 0;
 };
-
-// Reports a problem at a Document key.
-using ErrorSink = std::function<void(const std::string& loc_key, std::string message)>;
 
 // Reports each value of the list `values` (written at `loc_key`) that repeats an
 // earlier one; true when none does.

@@ -19,6 +19,7 @@
 #include "mtlab/storage/query.h"
 #include "run_command.h"
 #include "test_paths.h"
+#include "tiny_atis.h"
 
 using Catch::Matchers::Contains;
 using mtlab::storage::Database;
@@ -32,39 +33,24 @@ namespace {
 // can match one process. Two tasks (a sentence and a token task): the token
 // loss is a mean over labelled tokens, which the ranks' shards split unevenly.
 std::string spec(const std::string& training) {
-  return R"toml(
+  return mtlab::test::tiny_atis_spec(R"toml(
 [experiment]
 name = "ddp"
 seed = 11
 database = "results.db"
 output = "runs"
 
-[backbone]
-plugin = "bert"
-max_length = 48
-
 [backbone.init]
-hidden_size = 32
-num_layers = 2
-num_heads = 2
-intermediate_size = 64
-max_position_embeddings = 64
 dropout = 0.0
 attention_dropout = 0.0
 
 [tasks.intent]
-head = "sequence_classification"
 head_config = { dropout = 0.0 }
 
 [tasks.slots]
-head = "token_classification"
 head_config = { dropout = 0.0 }
 
 [data]
-format = "joint"
-train = "${MTLAB_DATA}/atis/train"
-dev = "${MTLAB_DATA}/atis/dev"
-test = "${MTLAB_DATA}/atis/test"
 limit_train = 150
 limit_dev = 32
 limit_test = 32
@@ -75,7 +61,7 @@ lr = 1e-3
 [training]
 batch_size = 25
 threads = 1
-)toml" + training;
+)toml") + training;
 }
 
 std::string command(const fs::path& dir, const std::string& args) {

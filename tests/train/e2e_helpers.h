@@ -16,15 +16,9 @@
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
 #include "test_paths.h"
+#include "tiny_atis.h"
 
 namespace mtlab::test {
-
-// A spec over tests/specs/tiny_atis.toml (a tiny random BERT on a slice of ATIS):
-// its `extends` line, then `text` (the keys a test sets: at least experiment.name,
-// and database and output, which resolve against the test's own folder).
-inline std::string tiny_atis_spec(const std::string& text) {
-  return "extends = \"" + (source_dir() / "tests/specs/tiny_atis.toml").string() + "\"\n" + text;
-}
 
 // Starts `mtlab ARGS...` in `dir` (MTLAB_DATA set), its output to dir/<log>.
 inline pid_t start_mtlab(const std::filesystem::path& dir, const std::vector<std::string>& args,

@@ -7,6 +7,7 @@
 //   bench_profile [--part all|profile|length|batch|size] [--threads 2] [--reps 3]
 //                 [--shape tiny|mini|small|base] (for --part profile)
 //                 [--length 64] [--batch 16]       (for --part profile)
+//                 [--adamw fused|libtorch]         (the optimizer step: mtlab's fused one, the default, or LibTorch's)
 //
 // The profile times each component on its own, forward and backward, at the
 // step's shapes: the embeddings; one layer's attention half (Q/K/V, scores,
@@ -17,6 +18,7 @@
 // against BertModel::run_layers (same kernels: the difference must be 0).
 // Their sum is printed next to the measured whole step.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -69,7 +71,7 @@ struct Setup {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
 };
 
-Setup make_setup(plugin::Registry& registry, const std::string& shape) {
+Setup make_setup(plugin::Registry& registry, const std::string& shape, bool fused_adamw = true) {
   Setup s;
   s.config = shape_config(shape);
   torch::manual_seed(1);
@@ -82,7 +84,8 @@ Setup make_setup(plugin::Registry& registry, const std::string& shape) {
   s.model = std::make_shared<MultiTaskModel>(
       s.bert, std::vector<std::pair<std::string, std::shared_ptr<Head>>>{{"intent", intent}, {"slots", slots}});
   s.ce = registry.create<Loss>(plugin::Kind::loss, "cross_entropy", Config());
-  auto adamw = registry.create<OptimizerFactory>(plugin::Kind::optimizer, "adamw", Config());
+  auto adamw = registry.create<OptimizerFactory>(plugin::Kind::optimizer, "adamw",
+                                                 Config(nlohmann::json{{"fused", fused_adamw}}, "bench_profile"));
   ParamGroupOptions groups;
   groups.lr = 1e-5;
   s.optimizer = adamw->make(build_param_groups(*s.model, groups));
@@ -199,8 +202,9 @@ Timing time_component(Setup& s, int reps, const std::function<at::Tensor()>& f) 
   return {fw[fw.size() / 2], bw[bw.size() / 2]};
 }
 
-void profile(plugin::Registry& registry, const std::string& shape, std::int64_t batch, std::int64_t length, int reps) {
-  Setup s = make_setup(registry, shape);
+void profile(plugin::Registry& registry, const std::string& shape, std::int64_t batch, std::int64_t length, int reps,
+             bool fused_adamw) {
+  Setup s = make_setup(registry, shape, fused_adamw);
   const auto& c = s.config;
   const Inputs in = make_inputs(batch, length);
   s.model->train(true);
@@ -286,7 +290,7 @@ void scaling_header(const char* title) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string part = "all", shape = "base";
+  std::string part = "all", shape = "base", adamw = "fused";
   int threads = 2, reps = 3;
   std::int64_t length = 64, batch = 16;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -296,24 +300,27 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
     else if (!std::strcmp(argv[i], "--length")) length = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--adamw")) adamw = argv[i + 1];
     else throw std::runtime_error(std::string("unknown option ") + argv[i]);
   }
+  if (adamw != "fused" && adamw != "libtorch") throw std::runtime_error("--adamw: expected fused or libtorch");
+  const bool fused = adamw == "fused";
   set_threads(threads);
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
   const double gemm = std::max(gemm_rate(1024, 768, 3072, MatmulPath::blas),
                                at::hasMKLDNN() ? gemm_rate(1024, 768, 3072, MatmulPath::onednn) : 0.0);
   set_matmul_path(at::hasMKLDNN() ? MatmulPath::onednn : MatmulPath::blas);
-  std::printf("bench_profile: cpu %s, threads %d, matmul %s, best plain GEMM [1024 x 768] x [768 x 3072] %.1f GFLOP/s, "
+  std::printf("bench_profile: AdamW step %s, cpu %s, threads %d, matmul %s, best plain GEMM [1024 x 768] x [768 x 3072] %.1f GFLOP/s, "
               "median of %d after a warm-up\n",
-              describe_environment().cpu.c_str(), threads, matmul_path_name(matmul_path()).c_str(), gemm, reps);
+              adamw.c_str(), describe_environment().cpu.c_str(), threads, matmul_path_name(matmul_path()).c_str(), gemm, reps);
   const bool all = part == "all";
   if (all || part == "profile") {
     if (all) {
-      profile(registry, "base", 16, 64, reps);
-      profile(registry, "tiny", 32, 16, reps);
+      profile(registry, "base", 16, 64, reps, fused);
+      profile(registry, "tiny", 32, 16, reps, fused);
     } else {
-      profile(registry, shape, batch, length, reps);
+      profile(registry, shape, batch, length, reps, fused);
     }
   }
   if (all || part == "length") {

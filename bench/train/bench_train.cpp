@@ -5,15 +5,18 @@
 // a share of the best plain GEMM rate measured in the same run.
 //   bench_train [--shape mini|base] [--steps N] [--batch B] [--threads T]
 //               [--concat K] [--matmul onednn|blas] [--record none|sqlite]
-//               [--precision fp32|bf16] [--rounds R]
+//               [--precision fp32|bf16] [--adamw fused|libtorch|both] [--rounds R]
 // --precision bf16 trains the same model from the same start in fp32 and in bf16
 // (training.precision = "bf16": CPU autocast), alternating R rounds of each in this
-// process, and prints the speed ratio of the best rounds.
+// process, and prints the speed ratio of the best rounds. --adamw both does the same
+// for the AdamW step: LibTorch's (optimizer.fused = false) against mtlab's fused one
+// (the default; mtlab/model/fused_adam.h).
 // --concat K joins K generated sentences into one example (about 11·K tokens, cut
 // at 64), for the "sequences up to 64 tokens"; --record sqlite records
 // every metric into a temporary results database through storage::Writer, as
 // mtlab run does (log_every 50), to measure what recording costs.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -90,7 +93,7 @@ std::vector<Example> concatenated(const std::vector<Example>& in, int k) {
 
 int main(int argc, char** argv) {
   std::string shape = "mini", matmul = matmul_path_name(matmul_path()), record = "none";
-  std::string precision = "fp32";
+  std::string precision = "fp32", adamw_step = "fused";
   int steps = 30, batch = 16, threads = 2, concat = 1, rounds = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
@@ -102,6 +105,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--record")) record = argv[i + 1];
     else if (!std::strcmp(argv[i], "--precision")) precision = argv[i + 1];
     else if (!std::strcmp(argv[i], "--rounds")) rounds = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--adamw")) adamw_step = argv[i + 1];
     else throw std::runtime_error(std::string("unknown option ") + argv[i]);
   }
   set_threads(threads);
@@ -139,7 +143,11 @@ int main(int argc, char** argv) {
         fresh, std::vector<std::pair<std::string, std::shared_ptr<Head>>>{{"intent", intent}, {"slots", slots}});
   };
   auto ce = registry.create<Loss>(plugin::Kind::loss, "cross_entropy", Config());
-  auto adamw = registry.create<OptimizerFactory>(plugin::Kind::optimizer, "adamw", Config());
+  auto adamw_with = [&](bool fused) {
+    return registry.create<OptimizerFactory>(plugin::Kind::optimizer, "adamw",
+                                             Config(nlohmann::json{{"fused", fused}}, "bench_train"));
+  };
+  auto adamw_fused = adamw_with(true), adamw_libtorch = adamw_with(false);
 
   std::vector<TaskSpec> tasks{ti, ts};
   std::vector<TaskDataset> datasets(1);
@@ -158,13 +166,13 @@ int main(int argc, char** argv) {
     computed += longest * b.size();
   }
 
-  auto train_once = [&](TrainingPrecision p, TrainResult* result) {
+  auto train_once = [&](TrainingPrecision p, OptimizerFactory* adamw, TrainResult* result) {
     auto model = make_model();
     TrainInputs in;
     in.model = model.get();
     in.tasks = tasks;
     in.losses = {{"intent", ce.get()}, {"slots", ce.get()}};
-    in.optimizer = adamw.get();
+    in.optimizer = adamw;
     in.groups.lr = 1e-4;
     in.freeze = FreezePolicy::parse("none", {"intent", "slots"}, config.num_hidden_layers);
     in.datasets = &datasets;
@@ -196,17 +204,26 @@ int main(int argc, char** argv) {
   const double blas = gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::blas);
   const double onednn = at::hasMKLDNN() ? gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::onednn) : 0.0;
   set_matmul_path(matmul_path_from_name(matmul));
-  const bool compare = precision == "bf16";
+  const bool compare = precision == "bf16", compare_adamw = adamw_step == "both";
   if (compare && usable_precision(Precision::bf16, "bench_train --precision bf16") != Precision::bf16) return 1;
+  if (adamw_step != "fused" && adamw_step != "libtorch" && !compare_adamw) {
+    throw std::runtime_error("--adamw: expected fused, libtorch or both, got " + adamw_step);
+  }
+  auto* adamw = adamw_step == "libtorch" ? adamw_libtorch.get() : adamw_fused.get();
   TrainResult result;
-  double seconds = 1e300, seconds_bf16 = 1e300;
+  double seconds = 1e300, seconds_bf16 = 1e300, seconds_libtorch = 1e300;
   std::string rounds_text;
   for (int r = 0; r < rounds; ++r) {
-    const double s32 = train_once(TrainingPrecision::fp32, &result);
+    if (compare_adamw) {
+      const double sl = train_once(TrainingPrecision::fp32, adamw_libtorch.get(), &result);
+      seconds_libtorch = std::min(seconds_libtorch, sl);
+      rounds_text += fmt::format(" libtorch {:.2f},", sl);
+    }
+    const double s32 = train_once(TrainingPrecision::fp32, adamw, &result);
     seconds = std::min(seconds, s32);
     rounds_text += fmt::format(" fp32 {:.2f}", s32);
     if (!compare) continue;
-    const double s16 = train_once(TrainingPrecision::bf16, &result);
+    const double s16 = train_once(TrainingPrecision::bf16, adamw, &result);
     seconds_bf16 = std::min(seconds_bf16, s16);
     rounds_text += fmt::format(", bf16 {:.2f};", s16);
   }
@@ -219,9 +236,10 @@ int main(int argc, char** argv) {
   const double gflops = 3.0 * forward / seconds / 1e9;
   const double best = std::max(blas, onednn);
   const auto env = describe_environment();
-  std::printf("bench_train: shape %s (H=%lld, L=%lld, I=%lld), AdamW, batch %d, %lld steps, threads %d, matmul %s, "
+  std::printf("bench_train: shape %s (H=%lld, L=%lld, I=%lld), AdamW (%s step), batch %d, %lld steps, threads %d, matmul %s, "
               "recording %s\n", shape.c_str(), static_cast<long long>(config.hidden_size),
-              static_cast<long long>(config.num_hidden_layers), static_cast<long long>(config.intermediate_size), batch,
+              static_cast<long long>(config.num_hidden_layers), static_cast<long long>(config.intermediate_size),
+              adamw_step == "libtorch" ? "LibTorch's" : "fused", batch,
               static_cast<long long>(result.steps), threads, matmul.c_str(), record.c_str());
   std::printf("cpu: %s\n", env.cpu.c_str());
   std::printf("sentences: %zu, real tokens %zu (mean %.1f), padding %.1f%% of computed tokens\n", data.train.size(),
@@ -233,6 +251,10 @@ int main(int argc, char** argv) {
               static_cast<long long>(config.intermediate_size), blas, onednn);
   std::printf("ratio train / best GEMM (%.1f GFLOP/s): %.1f%%; peak RSS %.0f MB\n", best, 100.0 * gflops / best,
               peak_rss_mb());
+  if (compare_adamw) {
+    std::printf("AdamW step: LibTorch's %.2f s, fused %.2f s; speed fused / LibTorch = %.2fx (best of %d alternating "
+                "rounds each, s:%s)\n", seconds_libtorch, seconds, seconds_libtorch / seconds, rounds, rounds_text.c_str());
+  }
   if (compare) {
     std::printf("bf16 (training.precision = \"bf16\"): %.2f s, %.1f sentences/s; speed bf16 / fp32 = %.2fx (best of %d "
                 "alternating rounds each, s:%s)\n", seconds_bf16, data.train.size() / seconds_bf16,

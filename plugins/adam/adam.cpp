@@ -3,7 +3,7 @@
 
 namespace {
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  return std::make_shared<mtlab::AdamFamilyFactory<torch::optim::Adam, torch::optim::AdamOptions>>(
+  return std::make_shared<mtlab::AdamFamilyFactory<torch::optim::Adam, mtlab::FusedAdamL2, torch::optim::AdamOptions>>(
       mtlab::AdamSettings::from_config(config));
 }
 }  // namespace

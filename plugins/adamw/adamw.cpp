@@ -3,7 +3,7 @@
 
 namespace {
 std::shared_ptr<mtlab::plugin::PluginObject> create(const mtlab::Config& config) {
-  return std::make_shared<mtlab::AdamFamilyFactory<torch::optim::AdamW, torch::optim::AdamWOptions>>(
+  return std::make_shared<mtlab::AdamFamilyFactory<torch::optim::AdamW, mtlab::FusedAdamW, torch::optim::AdamWOptions>>(
       mtlab::AdamSettings::from_config(config));
 }
 }  // namespace

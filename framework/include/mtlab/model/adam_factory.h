@@ -7,6 +7,7 @@
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/model/fused_adam.h"
 #include "mtlab/model/optimizer.h"
 
 namespace mtlab {
@@ -15,6 +16,7 @@ struct AdamSettings {
   std::vector<double> betas{0.9, 0.999};
   double eps = 1e-8;
   bool amsgrad = false;
+  bool fused = true;
 
   static AdamSettings from_config(const Config& config) {
     AdamSettings s;
@@ -24,6 +26,7 @@ struct AdamSettings {
     }
     s.eps = config.get_double("eps", 1e-8, 0.0, 1.0);
     s.amsgrad = config.get_bool("amsgrad", false);
+    s.fused = config.get_bool("fused", true);
     return s;
   }
 };
@@ -32,10 +35,11 @@ inline constexpr plugin::KeySpec kAdamKeys[] = {
     {"betas", "list<float>", "[0.9, 0.999]", "Adam's moment decay rates"},
     {"eps", "float", "1e-8", "added to the denominator"},
     {"amsgrad", "bool", "false", "use the AMSGrad variant"},
+    {"fused", "bool", "true", "update each parameter in one pass (mtlab/model/fused_adam.h); false: LibTorch's step"},
 };
 
-// TorchOptimizer is torch::optim::Adam or AdamW, Options its options type.
-template <class TorchOptimizer, class Options>
+// TorchOptimizer is torch::optim::Adam or AdamW, Fused its one-pass subclass, Options its options type.
+template <class TorchOptimizer, class Fused, class Options>
 class AdamFamilyFactory : public OptimizerFactory {
  public:
   explicit AdamFamilyFactory(AdamSettings settings) : s_(std::move(settings)) {}
@@ -47,6 +51,7 @@ class AdamFamilyFactory : public OptimizerFactory {
       options->weight_decay(g.weight_decay);
       torch_groups.emplace_back(g.params, std::move(options));
     }
+    if (s_.fused) return std::make_unique<Fused>(std::move(torch_groups), configured(Options()));
     return std::make_unique<TorchOptimizer>(std::move(torch_groups), configured(Options()));
   }
 

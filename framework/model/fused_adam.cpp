@@ -1,0 +1,58 @@
+// The fused Adam/AdamW update (mtlab/model/fused_adam.h). Memory-bound: one
+// pass reading the parameter, its gradient and both moments and writing three
+// of them. Built with -fno-math-errno (framework/CMakeLists.txt) so that the
+// square root vectorises, and cloned for AVX-512 and AVX2 with the generic
+// x86-64 version as the fallback; the loader picks one for the machine.
+#include "mtlab/model/fused_adam.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+
+namespace mtlab {
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define MTLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MTLAB_CLONES
+#endif
+
+MTLAB_CLONES void update_decoupled(float* __restrict p, const float* __restrict g, float* __restrict m,
+                                   float* __restrict v, std::int64_t begin, std::int64_t end, AdamStepScalars s) {
+  for (std::int64_t i = begin; i < end; ++i) {
+    const float grad = g[i];
+    const float mi = m[i] * s.beta1 + (1.0f - s.beta1) * grad;
+    const float vi = v[i] * s.beta2 + (1.0f - s.beta2) * grad * grad;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] * s.keep - s.step_size * mi / (std::sqrt(vi) / s.sqrt_bc2 + s.eps);
+  }
+}
+
+MTLAB_CLONES void update_l2(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                            std::int64_t begin, std::int64_t end, AdamStepScalars s) {
+  for (std::int64_t i = begin; i < end; ++i) {
+    const float grad = g[i] + s.weight_decay * p[i];
+    const float mi = m[i] * s.beta1 + (1.0f - s.beta1) * grad;
+    const float vi = v[i] * s.beta2 + (1.0f - s.beta2) * grad * grad;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - s.step_size * mi / (std::sqrt(vi) / s.sqrt_bc2 + s.eps);
+  }
+}
+
+}  // namespace
+
+void fused_adam_update(Decay decay, float* p, const float* g, float* m, float* v, std::int64_t n,
+                       const AdamStepScalars& s) {
+  at::parallel_for(0, n, 32768, [&](std::int64_t begin, std::int64_t end) {
+    if (decay == Decay::decoupled) {
+      update_decoupled(p, g, m, v, begin, end, s);
+    } else {
+      update_l2(p, g, m, v, begin, end, s);
+    }
+  });
+}
+
+}  // namespace mtlab

@@ -46,6 +46,8 @@ storage::NewRun new_run(const spec::Trial& trial, const Lineage& lineage, const 
   run.config_toml = trial.toml;
   run.config_json = trial.json;
   run.environment = run_environment(env);
+  // The threads this trial trains on (run_trial sets them), not the process's default.
+  run.environment.threads = threads_or_all_cores(static_cast<int>(spec::resolve_options(trial).training.threads));
   return run;
 }
 

@@ -10,6 +10,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -106,6 +107,14 @@ int available_cores() {
   return static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
 }
 
-int threads_or_all_cores(int threads) { return threads > 0 ? threads : available_cores(); }
+int threads_or_all_cores(int threads) {
+  if (threads > 0) return threads;
+  if (const char* omp = std::getenv("OMP_NUM_THREADS")) {
+    char* end = nullptr;
+    const long n = std::strtol(omp, &end, 10);
+    if (end != omp && *end == '\0' && n > 0) return static_cast<int>(std::min<long>(n, 1024));
+  }
+  return available_cores();
+}
 
 }  // namespace mtlab

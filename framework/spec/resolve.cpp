@@ -731,8 +731,10 @@ class Resolver {
   }
 
   void check_backbone() {
-    const auto& b = config_["backbone"];
+    auto& b = config_["backbone"];
     if (!b.is_object()) return;
+    // "" unsets from_run as it unsets a path (a spec extending one that fine-tunes, to train from scratch).
+    if (b.contains("from_run") && b["from_run"] == "") b.erase("from_run");
     if (b.contains("checkpoint") && b.contains("from_run")) {
       error("backbone.from_run", "set either backbone.checkpoint or backbone.from_run, not both");
     }

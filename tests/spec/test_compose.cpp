@@ -222,6 +222,36 @@ dev = "dev.tsv"
   CHECK_FALSE(t.config["data"].contains("dev"));
 }
 
+TEST_CASE("An extending spec trains from scratch by unsetting backbone.from_run with \"\"", "[spec][extends]") {
+  const auto dir = test::scratch_dir("spec_unset_from_run");
+  write_file(dir, "finetune.toml", R"([experiment]
+name = "finetune"
+[backbone]
+from_run = "pretrain/default"
+[tasks.intent]
+head = "sequence_classification"
+[data]
+format = "tsv"
+train = "train.tsv"
+)");
+  const auto file = write_file(dir, "scratch.toml", R"(extends = "finetune.toml"
+[experiment]
+name = "scratch"
+[backbone]
+from_run = ""
+[backbone.init]
+hidden_size = 64
+)");
+  spec::LoadOptions options;
+  options.check_files = false;
+  CHECK(only_trial(dir / "finetune.toml", options).config["backbone"]["from_run"] == "pretrain/default");
+  const auto t = only_trial(file, options);
+  CHECK_FALSE(t.config["backbone"].contains("from_run"));
+  CHECK(t.config["backbone"]["init"]["hidden_size"] == 64);
+  options.overrides = {"backbone.from_run=\"\""};
+  CHECK_FALSE(only_trial(dir / "finetune.toml", options).config["backbone"].contains("from_run"));
+}
+
 TEST_CASE("A malformed --set is an error", "[spec][set]") {
   const auto dir = test::scratch_dir("spec_set_bad");
   const auto file = write_file(dir, "exp.toml", test::kMinimalSpec);

@@ -20,13 +20,15 @@
 
 namespace mtlab::test {
 
-// Starts `mtlab ARGS...` in `dir` (MTLAB_DATA set), its output to dir/<log>.
+// Starts `mtlab ARGS...` in `dir` (MTLAB_DATA set, and OMP_NUM_THREADS when `threads`
+// is positive), its output to dir/<log>.
 inline pid_t start_mtlab(const std::filesystem::path& dir, const std::vector<std::string>& args,
-                         const std::string& log = "run.log") {
+                         const std::string& log = "run.log", int threads = 0) {
   const pid_t child = fork();
   if (child == 0) {
     if (chdir(dir.c_str()) != 0) _exit(127);
     setenv("MTLAB_DATA", data_dir().c_str(), 1);
+    if (threads > 0) setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
     if (!freopen(log.c_str(), "w", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(127);
     const std::string exe = mtlab_executable().string();
     std::vector<char*> argv{const_cast<char*>("mtlab")};

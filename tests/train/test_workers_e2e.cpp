@@ -42,8 +42,10 @@ fs::path experiment_dir(const std::string& name) {
   return dir;
 }
 
+// One LibTorch thread for every process, the serial reference included: a worker's
+// share of the cores depends on the machine, and results are compared bit for bit.
 mtlab::test::CommandResult mtlab_in(const fs::path& dir, const std::string& args) {
-  return run_command("cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" +
+  return run_command("cd " + shell_quote(dir.string()) + " && OMP_NUM_THREADS=1 MTLAB_DATA=" +
                      shell_quote(mtlab::test::data_dir().string()) + " " +
                      shell_quote(mtlab::test::mtlab_executable().string()) + " " + args);
 }
@@ -101,8 +103,8 @@ TEST_CASE("mtlab run --workers 2 runs each trial once with the results of a seri
 
 TEST_CASE("a SIGKILLed worker's trial is resumed by another worker from its checkpoint", "[e2e][workers]") {
   const auto dir = experiment_dir("workers_killed");
-  const pid_t a = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress"}, "worker-a.log");
-  const pid_t b = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress"}, "worker-b.log");
+  const pid_t a = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress"}, "worker-a.log", 1);
+  const pid_t b = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress"}, "worker-b.log", 1);
   REQUIRE(mtlab::test::wait_for_run_file(dir, "state.pt", a));
   const pid_t victim = owner_of_first_checkpoint(dir);
   REQUIRE((victim == a || victim == b));
@@ -128,7 +130,7 @@ TEST_CASE("a SIGKILLed worker's trial is resumed by another worker from its chec
 TEST_CASE("experiment.max_retries = 0: a dead worker's trial is marked failed, not run again", "[e2e][workers]") {
   const auto dir = experiment_dir("workers_no_retry");
   const pid_t a = mtlab::test::start_mtlab(dir, {"worker", "exp.toml", "--no-progress", "--set",
-                                                 "experiment.max_retries=0"});
+                                                 "experiment.max_retries=0"}, "run.log", 1);
   REQUIRE(mtlab::test::wait_for_run_file(dir, "state.pt", a));
   kill(a, SIGKILL);
   waitpid(a, nullptr, 0);

@@ -30,9 +30,10 @@ void set_threads(int threads);
 // The cores this process may run on (its CPU affinity). LibTorch's own default
 // counts physical cores as its cpuinfo sees them, which on some virtual machines
 // is 1 of 2 (the Xeon VM of docs/performance.md): `encode` and `predict` use
-// every core unless told otherwise.
+// every core unless told otherwise, and so does training (training.threads = 0).
 int available_cores();
-// `threads` when positive, else available_cores().
+// `threads` when positive; else OMP_NUM_THREADS when set (the share that
+// `run --workers` and `--nproc` give each child process); else available_cores().
 int threads_or_all_cores(int threads);
 
 }  // namespace mtlab

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs the seed experiments (trials already completed in results/seed.db are
-# skipped) and regenerates from that database the tables in
-# docs/training-considerations.md (render.py) and its figures, PNGs of mtlab
-# report's charts drawn by headless Chromium (render_figures.sh; needs chromium).
+# skipped) and the quality recipes (experiments/recipes/run.sh: masked-LM
+# pretraining, ATIS and SNIPS fine-tuning, the seed's tasks from the pretrained
+# encoder; results/recipes.db), then regenerates from those databases the tables
+# in docs/training-considerations.md and docs/recipes.md (render.py) and the
+# figures, PNGs of mtlab report's charts drawn by headless Chromium
+# (render_figures.sh; needs chromium).
 #   docs/results/regenerate.sh            # MTLAB_DATA defaults to ../shared/data
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,5 +20,6 @@ fi
 for spec in task1_embeddings task2_multitask task3_freeze task3_source task3_transfer task4_layerwise_lr; do
   "$mtlab" run "experiments/seed/${spec}.toml" --no-progress
 done
-python3 docs/results/render.py results/seed.db docs/results
+experiments/recipes/run.sh
+python3 docs/results/render.py results/seed.db docs/results results/recipes.db
 docs/results/render_figures.sh results/seed.db docs/results

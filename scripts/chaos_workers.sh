@@ -107,6 +107,9 @@ results() {
             WHERE r.status = 'completed' GROUP BY r.trial ORDER BY 1, 2, 3"
 }
 
+# One thread for the reference and for every worker: several workers share the cores
+# (a hand-started worker would take them all), and equal thread counts give equal bits.
+export OMP_NUM_THREADS=1
 echo "chaos: $workers workers on $store, $kills_wanted kills, seed $seed, work folder $work"
 mkdir -p "$work/reference" "$work/sweep"
 spec results.db > "$work/reference/exp.toml"

@@ -8,10 +8,13 @@
 # The seeds of a sweep run in two one-thread worker processes (about 1.2x a
 # serial sweep on 2 cores, docs/distributed.md); MTLAB_WORKERS=1 runs them in turn.
 set -euo pipefail
+# A relative MTLAB_DATA is relative to the folder this was started from.
+data="${MTLAB_DATA:-$(dirname "$0")/../../../shared/data}"
+[[ -d "$data" ]] || { echo "run.sh: MTLAB_DATA: '$data' is not a folder" >&2; exit 1; }
+export MTLAB_DATA="$(cd "$data" && pwd)"
 cd "$(dirname "$0")/../.."
 mtlab="${MTLAB:-build/bin/mtlab}"
 workers="${MTLAB_WORKERS:-2}"
-export MTLAB_DATA="${MTLAB_DATA:-$(cd .. && pwd)/shared/data}"
 run() { "$mtlab" run "$@" --no-progress; }
 sweep() { if [[ $workers -gt 1 ]]; then run "$1" --workers "$workers"; else run "$1"; fi; }
 

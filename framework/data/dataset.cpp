@@ -90,8 +90,7 @@ Dataset read_dataset(const Config& table, const std::filesystem::path& base_dir)
       if (required) table.get_string(key);  // throws "key 'train': expected a string, got nothing"
       return;
     }
-    std::filesystem::path path = expand_env(table.get_string(key), table.location(key));
-    if (path.is_relative() && !base_dir.empty()) path = base_dir / path;
+    const std::filesystem::path path = resolve_env_path(table.get_string(key), base_dir, table.location(key));
     into = read(path);
     if (into.empty()) throw Error(fmt::format("{}: no examples in the {} split (empty file?)", path.string(), key));
     const std::int64_t limit = data_int(table, std::string("limit_") + key, kDataDefaults.limit);

@@ -43,4 +43,17 @@ std::string expand_env(const std::string& value, const std::string& where) {
   return out;
 }
 
+std::filesystem::path resolve_env_path(const std::string& value, const std::filesystem::path& base,
+                                       const std::string& where) {
+  std::filesystem::path p = expand_env(value, where);
+  if (p.is_relative()) {
+    if (value.rfind("${", 0) == 0) {
+      p = std::filesystem::current_path() / p;
+    } else if (!base.empty()) {
+      p = base / p;
+    }
+  }
+  return p;
+}
+
 }  // namespace mtlab

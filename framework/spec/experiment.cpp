@@ -27,9 +27,9 @@ std::vector<fs::path> extra_plugin_paths(const Document& doc) {
   for (std::size_t i = 0; i < paths->size(); ++i) {
     if (!(*paths)[i].is_string()) continue;
     try {
-      fs::path p = expand_env((*paths)[i].get<std::string>());
-      if (p.is_relative()) p = doc.location("plugins.paths[" + std::to_string(i) + "]").base_dir() / p;
-      out.push_back(p.lexically_normal());
+      out.push_back(resolve_env_path((*paths)[i].get<std::string>(),
+                                     doc.location("plugins.paths[" + std::to_string(i) + "]").base_dir())
+                         .lexically_normal());
     } catch (const Error&) {
     }
   }

@@ -67,7 +67,7 @@ bool is_section(const KeySpec& k) {
 std::string reference_markdown() {
   std::string out;
   out += "Generated from the schema table in `framework/spec/schema.cpp`; `mtlab validate --print-reference` prints it.\n";
-  out += "Types: *path* is a string resolved against the folder of the file that sets it (the current folder for `--set`) after `${NAME}` expansion; a default of – means the key is optional with no value (or, with **required**, must be given).\n";
+  out += "Types: *path* is a string resolved against the folder of the file that sets it (the current folder for `--set`, and for a path starting with a `${NAME}` whose value is relative) after `${NAME}` expansion; a default of – means the key is optional with no value (or, with **required**, must be given).\n";
   for (const auto& k : schema()) {
     if (k.key == "tasks.*") continue;                    // described with [tasks.NAME]
     if (k.key.rfind("tasks.*.data.", 0) == 0) continue;  // the keys of [data], listed there

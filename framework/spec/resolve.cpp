@@ -304,16 +304,13 @@ class Resolver {
       return true;
     }
     const Location loc = ctx_.where(k);
-    std::string expanded;
+    fs::path p;
     try {
-      expanded = expand_env(written);
+      p = resolve_env_path(written, loc.base_dir()).lexically_normal();
     } catch (const Error& e) {
       error(k, e.what());
       return false;
     }
-    fs::path p(expanded);
-    if (p.is_relative()) p = loc.base_dir() / p;
-    p = p.lexically_normal();
     v = p.string();
     if (spec.path == PathRule::must_exist && ctx_.check_files && !fs::exists(p)) {
       error(k, written == p.string() ? fmt::format("'{}' does not exist", written)

@@ -26,9 +26,9 @@ struct Dataset {
 // Reads the splits the table names. Keys shared by the file formats:
 //   format                     one of data_formats() (required; mtlab/options/data_formats.h)
 //   train, dev, test           file (folder for `joint`) paths; train is required.
-//                              Relative paths resolve against `base_dir`; a ${NAME}
-//                              left in a path is taken from the environment
-//                              (expand_env: the spec's rules, "$$" a literal "$").
+//                              A ${NAME} left in a path is taken from the environment,
+//                              then a relative path resolves against `base_dir`
+//                              (resolve_env_path: the spec's rules, "$$" a literal "$").
 //   encoding                   "utf-8" (default) | "latin-1"
 //   dev_fraction, split_seed   carve a dev split out of train when no dev is given
 //                              (a seeded shuffle; the rest stays in train)

@@ -140,7 +140,7 @@ void write_tokens(const std::vector<at::Tensor>& rows, const std::string& format
 
 void run(const EncodeOptions& o) {
   if (!o.matmul.empty()) set_matmul_path(matmul_path_from_name(o.matmul));
-  set_threads(threads_or_all_cores(o.threads));
+  set_threads(o.threads);
   const std::string format = !o.format.empty() ? o.format : (isatty(STDOUT_FILENO) ? "table" : "jsonl");
   if ((format == "npy" || format == "safetensors") && o.output.empty() && isatty(STDOUT_FILENO)) {
     throw Error(fmt::format("--format {} is binary: give --output FILE", format));

@@ -61,7 +61,7 @@ void print_table(const std::vector<SentencePrediction>& predictions) {
 void run(const PredictOptions& o) {
   if (o.model.empty() == (o.run == 0)) throw Error("give either --model FOLDER or --run ID with --db DATABASE");
   if (o.run != 0 && o.database.empty()) throw Error("--run needs --db DATABASE");
-  set_threads(threads_or_all_cores(o.threads));
+  set_threads(o.threads);
   const auto folder = o.model.empty()
                           ? storage::open_store(o.database, storage::StoreMode::read_only)->saved_model_folder(o.run)
                           : std::filesystem::path(o.model);

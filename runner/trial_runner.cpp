@@ -93,7 +93,7 @@ std::shared_ptr<Backbone> create_backbone(const TrialContext& context, TrialOutc
 TrialOutcome run_trial(const TrialContext& context, Recorder& recorder) {
   const spec::Trial& trial = *context.trial;
   const TrialOptions options = spec::resolve_options(trial);
-  set_threads(threads_or_all_cores(static_cast<int>(options.training.threads)));
+  set_threads(static_cast<int>(options.training.threads));
   torch::manual_seed(static_cast<std::uint64_t>(trial.seed));
   recorder.fact("threads", std::to_string(at::get_num_threads()));
   recorder.fact("matmul_path", matmul_path_name(matmul_path()));  // oneDNN or BLAS linear layers

@@ -96,8 +96,10 @@ std::string format_environment(const Environment& env) {
   return out;
 }
 
-void set_threads(int threads) {
-  if (threads > 0) at::set_num_threads(threads);
+int set_threads(int threads) {
+  const int n = threads_or_all_cores(threads);
+  at::set_num_threads(n);
+  return n;
 }
 
 int available_cores() {

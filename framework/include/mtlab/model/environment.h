@@ -24,8 +24,9 @@ Environment describe_environment();
 // One line per fact, "name: value", as `mtlab --version` prints them.
 std::string format_environment(const Environment& env);
 
-// Sets LibTorch's intra-op thread count (0 keeps the default).
-void set_threads(int threads);
+// Sets LibTorch's intra-op thread count to threads_or_all_cores(threads) (0: every
+// core, or OMP_NUM_THREADS) and returns it.
+int set_threads(int threads);
 
 // The cores this process may run on (its CPU affinity). LibTorch's own default
 // counts physical cores as its cpuinfo sees them, which on some virtual machines

@@ -18,10 +18,15 @@ namespace {
 #define MTLAB_CLONES
 #endif
 
-MTLAB_CLONES void update_decoupled(float* __restrict p, const float* __restrict g, float* __restrict m,
-                                   float* __restrict v, std::int64_t begin, std::int64_t end, AdamStepScalars s) {
+// The loop, written once; inlined into each cloned entry point so that it is compiled
+// for that entry's instruction set.
+template <Decay kDecay>
+[[gnu::always_inline]] inline void update_range(float* __restrict p, const float* __restrict g, float* __restrict m,
+                                                float* __restrict v, std::int64_t begin, std::int64_t end,
+                                                const AdamStepScalars& s) {
   for (std::int64_t i = begin; i < end; ++i) {
-    const float grad = g[i];
+    float grad = g[i];
+    if constexpr (kDecay == Decay::l2) grad += s.weight_decay * p[i];
     const float mi = m[i] * s.beta1 + (1.0f - s.beta1) * grad;
     const float vi = v[i] * s.beta2 + (1.0f - s.beta2) * grad * grad;
     m[i] = mi;
@@ -30,16 +35,14 @@ MTLAB_CLONES void update_decoupled(float* __restrict p, const float* __restrict 
   }
 }
 
-MTLAB_CLONES void update_l2(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
-                            std::int64_t begin, std::int64_t end, AdamStepScalars s) {
-  for (std::int64_t i = begin; i < end; ++i) {
-    const float grad = g[i] + s.weight_decay * p[i];
-    const float mi = m[i] * s.beta1 + (1.0f - s.beta1) * grad;
-    const float vi = v[i] * s.beta2 + (1.0f - s.beta2) * grad * grad;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i] - s.step_size * mi / (std::sqrt(vi) / s.sqrt_bc2 + s.eps);
-  }
+MTLAB_CLONES void update_decoupled(float* p, const float* g, float* m, float* v, std::int64_t begin,
+                                   std::int64_t end, const AdamStepScalars& s) {
+  update_range<Decay::decoupled>(p, g, m, v, begin, end, s);
+}
+
+MTLAB_CLONES void update_l2(float* p, const float* g, float* m, float* v, std::int64_t begin, std::int64_t end,
+                            const AdamStepScalars& s) {
+  update_range<Decay::l2>(p, g, m, v, begin, end, s);
 }
 
 }  // namespace

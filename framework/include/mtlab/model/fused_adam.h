@@ -12,7 +12,9 @@
 #include <torch/optim/adamw.h>
 
 #include <cmath>
+#include <string>
 #include <tuple>
+#include <vector>
 
 namespace mtlab {
 
@@ -41,22 +43,26 @@ class FusedAdam : public TorchOptimizer {
   at::Tensor step(torch::optim::Optimizer::LossClosure closure = nullptr) override {
     // With a closure the gradients are not known before it runs (mtlab's trainer passes none).
     if (closure != nullptr) return TorchOptimizer::step(closure);
-    for (const auto& group : this->param_groups_) {
-      const auto& o = static_cast<const Options&>(group.options());
-      for (const auto& p : group.params()) {
-        if (o.amsgrad() || (p.grad().defined() && !fusable_state(p))) {
-          return TorchOptimizer::step();  // the whole step LibTorch's way
-        }
-      }
-    }
-    torch::NoGradGuard no_grad;
+    // Every parameter is checked, and its state looked up, before any is updated: one that
+    // cannot be fused sends the whole step LibTorch's way.
+    std::vector<Pending> pending;
     for (auto& group : this->param_groups_) {
       const auto& o = static_cast<const Options&>(group.options());
       for (auto& p : group.params()) {
         if (!p.grad().defined()) continue;
-        update(p, o);
-        ++fused_updates_;
+        if (o.amsgrad() || !fusable(p) || !fusable(p.grad())) return TorchOptimizer::step();
+        auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+        const auto found = this->state_.find(key);
+        State* state = found == this->state_.end() ? nullptr : static_cast<State*>(found->second.get());
+        // A loaded checkpoint's moments may not be contiguous.
+        if (state && !(fusable(state->exp_avg()) && fusable(state->exp_avg_sq()))) return TorchOptimizer::step();
+        pending.push_back({&p, &o, state, state ? std::string() : std::move(key)});
       }
+    }
+    torch::NoGradGuard no_grad;
+    for (auto& w : pending) {
+      update(*w.param, *w.options, w.state ? *w.state : fresh_state(*w.param, std::move(w.key)));
+      ++fused_updates_;
     }
     return {};
   }
@@ -65,27 +71,25 @@ class FusedAdam : public TorchOptimizer {
   std::int64_t fused_updates() const { return fused_updates_; }
 
  private:
+  struct Pending {
+    at::Tensor* param;
+    const Options* options;
+    State* state;     // nullptr: the parameter's first step
+    std::string key;  // its state's key, when it has none yet
+  };
   std::int64_t fused_updates_ = 0;
 
-  // The parameter, its gradient and its moments (when they exist: a loaded checkpoint's may not be contiguous).
-  bool fusable_state(const at::Tensor& p) const {
-    if (!fusable(p) || !fusable(p.grad())) return false;
-    const auto found = this->state_.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
-    if (found == this->state_.end()) return true;
-    const auto& state = static_cast<const State&>(*found->second);
-    return fusable(state.exp_avg()) && fusable(state.exp_avg_sq());
+  State& fresh_state(const at::Tensor& p, std::string key) {
+    auto fresh = std::make_unique<State>();
+    fresh->step(0);
+    fresh->exp_avg(torch::zeros_like(p, at::MemoryFormat::Preserve));
+    fresh->exp_avg_sq(torch::zeros_like(p, at::MemoryFormat::Preserve));
+    State& state = *fresh;
+    this->state_[std::move(key)] = std::move(fresh);
+    return state;
   }
 
-  void update(at::Tensor& p, const Options& o) {
-    auto& slot = this->state_[c10::guts::to_string(p.unsafeGetTensorImpl())];
-    if (!slot) {
-      auto fresh = std::make_unique<State>();
-      fresh->step(0);
-      fresh->exp_avg(torch::zeros_like(p, at::MemoryFormat::Preserve));
-      fresh->exp_avg_sq(torch::zeros_like(p, at::MemoryFormat::Preserve));
-      slot = std::move(fresh);
-    }
-    auto& state = static_cast<State&>(*slot);
+  void update(at::Tensor& p, const Options& o, State& state) {
     state.step(state.step() + 1);
     const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
     const double bc1 = 1 - std::pow(beta1, state.step()), bc2 = 1 - std::pow(beta2, state.step());
@@ -95,7 +99,7 @@ class FusedAdam : public TorchOptimizer {
                             static_cast<float>(o.lr() / bc1),   static_cast<float>(std::sqrt(bc2)),
                             static_cast<float>(keep)};
     fused_adam_update(kDecay, p.data_ptr<float>(), p.grad().data_ptr<float>(), state.exp_avg().template data_ptr<float>(),
-                              state.exp_avg_sq().template data_ptr<float>(), p.numel(), s);
+                      state.exp_avg_sq().template data_ptr<float>(), p.numel(), s);
   }
 };
 

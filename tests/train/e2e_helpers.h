@@ -15,10 +15,20 @@
 
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
+#include "run_command.h"
 #include "test_paths.h"
 #include "tiny_atis.h"
 
 namespace mtlab::test {
+
+// The shell command `cd DIR && ENV MTLAB_DATA=<shared data> mtlab ARGS`; `env` (may be
+// empty) is what goes before the variable: more NAME=value pairs, or `env -u NAME`.
+inline std::string mtlab_command(const std::filesystem::path& dir, const std::string& args,
+                                 const std::string& env = "") {
+  return "cd " + shell_quote(dir.string()) + " && " + (env.empty() ? "" : env + " ") +
+         "MTLAB_DATA=" + shell_quote(data_dir().string()) + " " + shell_quote(mtlab_executable().string()) + " " +
+         args;
+}
 
 // Starts `mtlab ARGS...` in `dir` (MTLAB_DATA set, and OMP_NUM_THREADS when `threads`
 // is positive), its output to dir/<log>.

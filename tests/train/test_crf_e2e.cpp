@@ -44,8 +44,7 @@ epochs = 10
 )toml");
 
 std::string mtlab_cmd(const std::filesystem::path& dir, const std::string& args) {
-  return "cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
-         shell_quote(mtlab::test::mtlab_executable().string()) + " " + args;
+  return mtlab::test::mtlab_command(dir, args);
 }
 
 std::vector<std::string> split(const std::string& line) {

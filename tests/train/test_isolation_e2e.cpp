@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e_helpers.h"
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
 #include "run_command.h"
@@ -70,8 +71,7 @@ batch_size = 32
 }
 
 std::string run(const fs::path& dir, const std::string& args) {
-  return "cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
-         shell_quote(mtlab::test::mtlab_executable().string()) + " run exp.toml --no-progress " + args;
+  return mtlab::test::mtlab_command(dir, "run exp.toml --no-progress " + args);
 }
 
 std::string text(const Database& db, const std::string& sql) {

@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include "e2e_helpers.h"
 #include "mtlab/io/safetensors.h"
 #include "mtlab/storage/database.h"
 #include "mtlab/storage/query.h"
@@ -19,7 +20,6 @@
 
 using mtlab::storage::Database;
 using mtlab::test::run_command;
-using mtlab::test::shell_quote;
 namespace fs = std::filesystem;
 
 namespace {
@@ -99,8 +99,7 @@ batch_size = 32
 )toml";
 
 std::string command(const fs::path& dir, const std::string& spec) {
-  return "cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
-         shell_quote(mtlab::test::mtlab_executable().string()) + " run " + spec + " --no-progress";
+  return mtlab::test::mtlab_command(dir, "run " + spec + " --no-progress");
 }
 
 // The saved model folder of the run of `experiment` (its heads.json names the trial's tasks).

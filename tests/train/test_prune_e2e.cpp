@@ -17,7 +17,6 @@ using Catch::Matchers::Contains;
 using mtlab::storage::Database;
 using mtlab::storage::run_read_only_query;
 using mtlab::test::run_command;
-using mtlab::test::shell_quote;
 namespace fs = std::filesystem;
 
 namespace {
@@ -57,9 +56,7 @@ fs::path experiment_dir(const std::string& name, const std::string& method = "as
 }
 
 mtlab::test::CommandResult mtlab_in(const fs::path& dir, const std::string& args) {
-  return run_command("cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" +
-                     shell_quote(mtlab::test::data_dir().string()) + " " +
-                     shell_quote(mtlab::test::mtlab_executable().string()) + " " + args);
+  return run_command(mtlab::test::mtlab_command(dir, args));
 }
 
 std::int64_t scalar(const Database& db, const std::string& sql) {

@@ -21,7 +21,6 @@ using mtlab::storage::Database;
 using mtlab::test::final_metrics;
 using mtlab::test::metric_rows;
 using mtlab::test::run_command;
-using mtlab::test::shell_quote;
 namespace fs = std::filesystem;
 
 namespace {
@@ -45,8 +44,7 @@ freeze = ["none", "layers:1"]
 )toml");
 
 std::string command(const fs::path& dir, const std::string& args) {
-  return "cd " + shell_quote(dir.string()) + " && MTLAB_DATA=" + shell_quote(mtlab::test::data_dir().string()) + " " +
-         shell_quote(mtlab::test::mtlab_executable().string()) + " run exp.toml --no-progress " + args;
+  return mtlab::test::mtlab_command(dir, "run exp.toml --no-progress " + args);
 }
 
 // Starts `mtlab run` and SIGKILLs it as soon as the first resume checkpoint exists.

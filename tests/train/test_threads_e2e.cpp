@@ -11,7 +11,6 @@
 #include "run_command.h"
 
 using mtlab::test::run_command;
-using mtlab::test::shell_quote;
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,10 +37,7 @@ std::pair<std::string, std::string> recorded_threads(const std::string& name, co
                                                      const std::string& args = "") {
   const auto dir = mtlab::test::scratch_dir(name);
   std::ofstream(dir / "exp.toml") << kSpec;
-  const auto r = run_command("cd " + shell_quote(dir.string()) + " && " + env + " MTLAB_DATA=" +
-                             shell_quote(mtlab::test::data_dir().string()) + " " +
-                             shell_quote(mtlab::test::mtlab_executable().string()) + " run exp.toml --no-progress " +
-                             args);
+  const auto r = run_command(mtlab::test::mtlab_command(dir, "run exp.toml --no-progress " + args, env));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const auto db = mtlab::storage::Database::open_read_only(dir / "results.db");

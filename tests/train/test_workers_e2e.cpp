@@ -16,7 +16,6 @@ using mtlab::storage::run_read_only_query;
 using mtlab::test::final_metrics;
 using mtlab::test::metric_rows;
 using mtlab::test::run_command;
-using mtlab::test::shell_quote;
 namespace fs = std::filesystem;
 
 namespace {
@@ -45,9 +44,7 @@ fs::path experiment_dir(const std::string& name) {
 // One LibTorch thread for every process, the serial reference included: a worker's
 // share of the cores depends on the machine, and results are compared bit for bit.
 mtlab::test::CommandResult mtlab_in(const fs::path& dir, const std::string& args) {
-  return run_command("cd " + shell_quote(dir.string()) + " && OMP_NUM_THREADS=1 MTLAB_DATA=" +
-                     shell_quote(mtlab::test::data_dir().string()) + " " +
-                     shell_quote(mtlab::test::mtlab_executable().string()) + " " + args);
+  return run_command(mtlab::test::mtlab_command(dir, args, "OMP_NUM_THREADS=1"));
 }
 
 std::int64_t scalar(const Database& db, const std::string& sql) {

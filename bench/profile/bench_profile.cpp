@@ -8,6 +8,7 @@
 //                 [--shape tiny|mini|small|base] (for --part profile)
 //                 [--length 64] [--batch 16]       (for --part profile)
 //                 [--adamw fused|libtorch]         (the optimizer step: mtlab's fused one, the default, or LibTorch's)
+//                 [--grads release|zero]           (after a step: gradients released, as the trainer does, or zeroed)
 //
 // The profile times each component on its own, forward and backward, at the
 // step's shapes: the embeddings; one layer's attention half (Q/K/V, scores,
@@ -33,10 +34,12 @@
 #include "mtlab/data/label_set.h"
 #include "mtlab/bert/bert_model.h"
 #include "mtlab/model/environment.h"
+#include "mtlab/model/dropout.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/optimizer.h"
 #include "mtlab/plugin/registry.h"
+#include "mtlab/train/gradient_slots.h"
 #include "mtlab/train/multitask_model.h"
 #include "mtlab/train/param_groups.h"
 
@@ -69,9 +72,18 @@ struct Setup {
   std::shared_ptr<MultiTaskModel> model;
   std::shared_ptr<Loss> ce;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  GradientSlots grads;
+  bool release_grads = true;
 };
 
-Setup make_setup(plugin::Registry& registry, const std::string& shape, bool fused_adamw = true) {
+// What the trainer does after a step (gradients released), or LibTorch 1.13's zero_grad.
+void clear_grads(Setup& s) {
+  if (s.release_grads) s.grads.release();
+  else s.optimizer->zero_grad();
+}
+
+Setup make_setup(plugin::Registry& registry, const std::string& shape, bool fused_adamw = true,
+                 bool release_grads = true) {
   Setup s;
   s.config = shape_config(shape);
   torch::manual_seed(1);
@@ -88,7 +100,12 @@ Setup make_setup(plugin::Registry& registry, const std::string& shape, bool fuse
                                                  Config(nlohmann::json{{"fused", fused_adamw}}, "bench_profile"));
   ParamGroupOptions groups;
   groups.lr = 1e-5;
-  s.optimizer = adamw->make(build_param_groups(*s.model, groups));
+  const auto param_groups = build_param_groups(*s.model, groups);
+  s.optimizer = adamw->make(param_groups);
+  std::vector<at::Tensor> params;
+  for (const auto& g : param_groups) params.insert(params.end(), g.params.begin(), g.params.end());
+  s.grads = GradientSlots(params);
+  s.release_grads = release_grads;
   return s;
 }
 
@@ -126,10 +143,11 @@ at::Tensor total_loss(Setup& s, const EncoderOutput& encoded, const Inputs& in) 
 
 // One whole training step, as the trainer takes it (without recording).
 void train_step(Setup& s, const Inputs& in) {
-  s.optimizer->zero_grad();
   auto encoded = s.model->encode(in.ids, in.types, in.mask);
   total_loss(s, encoded, in).backward();
+  s.grads.fill_absent();
   s.optimizer->step();
+  clear_grads(s);
 }
 
 void encode_batch(Setup& s, const Inputs& in) {
@@ -165,16 +183,16 @@ at::Tensor attention_half(const LayerParams& p, const at::Tensor& x, const BertC
   // No padding: the additive mask is zero.
   auto scores = at::matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh))).add_(0.0);
   auto probs = at::softmax(scores, -1);
-  if (train) probs = at::dropout(probs, c.attention_probs_dropout_prob, true);
+  if (train) probs = mtlab::dropout(probs, c.attention_probs_dropout_prob, true);
   auto context = at::matmul(probs, v).transpose(1, 2).reshape({B, T, H});
   auto attended = fast_linear(context, p.wo, p.bo);
-  if (train) attended = at::dropout(attended, c.hidden_dropout_prob, true);
+  if (train) attended = mtlab::dropout(attended, c.hidden_dropout_prob, true);
   return at::layer_norm(attended + x, {H}, p.ln1w, p.ln1b, c.layer_norm_eps);
 }
 
 at::Tensor feed_forward_half(const LayerParams& p, const at::Tensor& h, const BertConfig& c, bool train) {
   auto out = fast_linear(at::gelu(fast_linear(h, p.wi, p.bi)), p.wo2, p.bo2);
-  if (train) out = at::dropout(out, c.hidden_dropout_prob, true);
+  if (train) out = mtlab::dropout(out, c.hidden_dropout_prob, true);
   return at::layer_norm(out + h, {c.hidden_size}, p.ln2w, p.ln2b, c.layer_norm_eps);
 }
 
@@ -187,7 +205,7 @@ Timing time_component(Setup& s, int reps, const std::function<at::Tensor()>& f) 
   std::vector<double> fw, bw;
   at::Tensor grad;
   for (int r = 0; r <= reps; ++r) {
-    s.optimizer->zero_grad();
+    clear_grads(s);
     auto start = Clock::now();
     at::Tensor y = f();
     const double forward = seconds_since(start);
@@ -203,8 +221,8 @@ Timing time_component(Setup& s, int reps, const std::function<at::Tensor()>& f) 
 }
 
 void profile(plugin::Registry& registry, const std::string& shape, std::int64_t batch, std::int64_t length, int reps,
-             bool fused_adamw) {
-  Setup s = make_setup(registry, shape, fused_adamw);
+             bool fused_adamw, bool release_grads) {
+  Setup s = make_setup(registry, shape, fused_adamw, release_grads);
   const auto& c = s.config;
   const Inputs in = make_inputs(batch, length);
   s.model->train(true);
@@ -234,7 +252,7 @@ void profile(plugin::Registry& registry, const std::string& shape, std::int64_t 
     return total_loss(s, e, in);
   });
   // The optimizer step, with every gradient present (as after a backward pass).
-  s.optimizer->zero_grad();
+  clear_grads(s);
   total_loss(s, s.model->encode(in.ids, in.types, in.mask), in).backward();
   const double optimizer = median_time(reps, [&] { s.optimizer->step(); });
   const double step = median_time(reps, [&] { train_step(s, in); });
@@ -290,7 +308,7 @@ void scaling_header(const char* title) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string part = "all", shape = "base", adamw = "fused";
+  std::string part = "all", shape = "base", adamw = "fused", grads = "release";
   int threads = 2, reps = 3;
   std::int64_t length = 64, batch = 16;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -301,26 +319,28 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--length")) length = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--adamw")) adamw = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--grads")) grads = argv[i + 1];
     else throw std::runtime_error(std::string("unknown option ") + argv[i]);
   }
   if (adamw != "fused" && adamw != "libtorch") throw std::runtime_error("--adamw: expected fused or libtorch");
-  const bool fused = adamw == "fused";
+  if (grads != "release" && grads != "zero") throw std::runtime_error("--grads: expected release or zero");
+  const bool fused = adamw == "fused", release = grads == "release";
   set_threads(threads);
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
   const double gemm = std::max(gemm_rate(1024, 768, 3072, MatmulPath::blas),
                                at::hasMKLDNN() ? gemm_rate(1024, 768, 3072, MatmulPath::onednn) : 0.0);
   set_matmul_path(at::hasMKLDNN() ? MatmulPath::onednn : MatmulPath::blas);
-  std::printf("bench_profile: AdamW step %s, cpu %s, threads %d, matmul %s, best plain GEMM [1024 x 768] x [768 x 3072] %.1f GFLOP/s, "
+  std::printf("bench_profile: AdamW step %s, gradients %s, cpu %s, threads %d, matmul %s, best plain GEMM [1024 x 768] x [768 x 3072] %.1f GFLOP/s, "
               "median of %d after a warm-up\n",
-              adamw.c_str(), describe_environment().cpu.c_str(), threads, matmul_path_name(matmul_path()).c_str(), gemm, reps);
+              adamw.c_str(), grads.c_str(), describe_environment().cpu.c_str(), threads, matmul_path_name(matmul_path()).c_str(), gemm, reps);
   const bool all = part == "all";
   if (all || part == "profile") {
     if (all) {
-      profile(registry, "base", 16, 64, reps, fused);
-      profile(registry, "tiny", 32, 16, reps, fused);
+      profile(registry, "base", 16, 64, reps, fused, release);
+      profile(registry, "tiny", 32, 16, reps, fused, release);
     } else {
-      profile(registry, shape, batch, length, reps, fused);
+      profile(registry, shape, batch, length, reps, fused, release);
     }
   }
   if (all || part == "length") {

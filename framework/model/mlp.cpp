@@ -5,6 +5,7 @@
 
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
+#include "mtlab/model/dropout.h"
 #include "mtlab/plugin/declared_keys.h"
 
 namespace mtlab {
@@ -12,6 +13,15 @@ namespace mtlab {
 namespace {
 const plugin::KeySpec kMlpKeys[] = {MTLAB_MLP_KEYS};
 const plugin::DeclaredKeys kMlp(kMlpKeys);
+
+// torch::nn::Dropout's role in a Sequential, with mtlab::dropout's mask.
+struct DropoutImpl : torch::nn::Cloneable<DropoutImpl> {
+  explicit DropoutImpl(double p) : p(p) {}
+  void reset() override {}
+  at::Tensor forward(const at::Tensor& x) { return mtlab::dropout(x, p, is_training()); }
+  double p;
+};
+TORCH_MODULE(Dropout);
 }  // namespace
 
 MlpOptions mlp_options(const Config& config) {
@@ -34,7 +44,7 @@ torch::nn::Sequential make_mlp(std::int64_t in, std::int64_t out, const MlpOptio
   std::int64_t width = in;
   for (std::int64_t hidden : options.hidden_layers) {
     if (hidden <= 0) throw Error("hidden layer widths must be positive, got " + std::to_string(hidden));
-    seq->push_back(torch::nn::Dropout(options.dropout));
+    seq->push_back(Dropout(options.dropout));
     seq->push_back(torch::nn::Linear(width, hidden));
     if (options.activation == "relu") {
       seq->push_back(torch::nn::ReLU());
@@ -47,7 +57,7 @@ torch::nn::Sequential make_mlp(std::int64_t in, std::int64_t out, const MlpOptio
     }
     width = hidden;
   }
-  seq->push_back(torch::nn::Dropout(options.dropout));
+  seq->push_back(Dropout(options.dropout));
   seq->push_back(torch::nn::Linear(width, out));
   // Hugging Face's initialisation for classifier layers: N(0, 0.02), zero bias.
   for (auto& p : seq->named_parameters()) {

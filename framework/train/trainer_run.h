@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "mtlab/train/frozen_prefix_cache.h"
+#include "mtlab/train/gradient_slots.h"
 #include "mtlab/train/resume_checkpoint.h"
 #include "mtlab/train/trainer.h"
 
@@ -106,6 +107,7 @@ class TrainRun {
   std::vector<double> base_lr_;
   std::vector<at::Tensor> optimized_;  // every parameter the optimizer holds, for gradient clipping
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  GradientSlots grads_;  // released after each step rather than zeroed
   at::Tensor log_variance_;  // uncertainty weighting: one learned log-variance per task
   std::map<std::string, std::int64_t> task_index_;
   std::vector<std::vector<std::string>> waiting_;  // gradual-unfreezing groups, in joining order

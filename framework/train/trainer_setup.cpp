@@ -103,6 +103,7 @@ void TrainRun::make_optimizer() {
     optimized_.insert(optimized_.end(), g.params.begin(), g.params.end());
   }
   if (!groups_.empty()) optimizer_ = in_.optimizer->make(groups_);
+  grads_ = GradientSlots(optimized_);
 }
 
 void TrainRun::plan_tasks() {

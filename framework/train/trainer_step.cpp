@@ -61,6 +61,7 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
 }
 
 void TrainRun::optimizer_step(const BatchLoss& local) {
+  grads_.fill_absent();
   const BatchLoss loss = group_ ? sync_step(local) : local;
   const double factor = schedule_.factor(step_);
   for (std::size_t g = 0; g < optimizer_->param_groups().size(); ++g) {
@@ -69,7 +70,7 @@ void TrainRun::optimizer_step(const BatchLoss& local) {
   if (step_ % o_.log_every == 0) record_groups(factor);
   if (o_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimized_, o_.grad_clip);
   optimizer_->step();
-  optimizer_->zero_grad();
+  grads_.release();
   ++step_;
   if (o_.unfreeze.every > 0 && o_.unfreeze.unit == UnfreezeUnit::steps && step_ % o_.unfreeze.every == 0) {
     join_next(step_);

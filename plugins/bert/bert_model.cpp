@@ -10,6 +10,7 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
+#include "mtlab/model/dropout.h"
 #include "mtlab/model/fast_linear.h"
 
 namespace mtlab {
@@ -103,15 +104,15 @@ struct BertLayer : torch::nn::Module {
     // scores = QKᵀ/√d + mask, as Hugging Face orders it.
     auto scores = at::matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh))).add_(mask_add);
     auto probs = at::softmax(scores, -1);
-    if (train) probs = at::dropout(probs, c.attention_probs_dropout_prob, true);
+    if (train) probs = mtlab::dropout(probs, c.attention_probs_dropout_prob, true);
     auto context = at::matmul(probs, v).transpose(1, 2).reshape({B, T, H});
     auto attended = linear(attention_dense, context);
-    if (train) attended = at::dropout(attended, c.hidden_dropout_prob, true);
+    if (train) attended = mtlab::dropout(attended, c.hidden_dropout_prob, true);
     auto h = attention_norm(attended + x);
     // The residual stream and LayerNorm stay in h's type; the block between may run in bf16.
     auto inner = activation(linear(intermediate, h.to(linear_input_type(intermediate->weight))), c.hidden_act);
     auto out = linear(output, inner);
-    if (train) out = at::dropout(out, c.hidden_dropout_prob, true);
+    if (train) out = mtlab::dropout(out, c.hidden_dropout_prob, true);
     return output_norm(out + h);
   }
 };
@@ -272,7 +273,7 @@ at::Tensor BertModel::embed(const at::Tensor& input_ids, const at::Tensor& token
   }
   h = e.LayerNorm(h);
   // The embeddings' own flag: frozen embeddings stay in eval mode (no dropout) in a training model.
-  if (e.is_training()) h = at::dropout(h, config_.hidden_dropout_prob, true);
+  if (e.is_training()) h = mtlab::dropout(h, config_.hidden_dropout_prob, true);
   if (projection_) h = linear(projection_, h);
   return h;
 }

@@ -8,6 +8,7 @@ find_package(CLI11 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
+find_package(dnnl CONFIG REQUIRED)  # oneDNN's matmul for linear layers (framework/model/onednn_matmul.h)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 # The Unicode classes of GPT-2's pre-tokenizer pattern (byte-level BPE).

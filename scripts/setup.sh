@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR="${MTLAB_BUILD_DIR:-build}"
 PACKAGES=(
   cmake ninja-build g++ ccache git pkg-config
-  libtorch-dev libopenblas0-pthread libgloo-dev
+  libtorch-dev libopenblas0-pthread libgloo-dev libdnnl-dev
   libboost-dev libboost-filesystem-dev libtomlplusplus-dev libfmt-dev catch2 libcli11-dev
   nlohmann-json3-dev libutf8proc-dev libpcre2-dev libssl-dev libsqlite3-dev sqlite3 libpqxx-dev
 )

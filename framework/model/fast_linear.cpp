@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "mtlab/core/error.h"
+#include "onednn_matmul.h"
 #include "prepared_linear.h"
 
 namespace mtlab {
@@ -17,7 +18,7 @@ namespace {
 
 MatmulPath initial_path() {
   if (const char* env = std::getenv("MTLAB_MATMUL")) return matmul_path_from_name(env);
-  return at::hasMKLDNN() ? MatmulPath::onednn : MatmulPath::blas;
+  return MatmulPath::onednn;
 }
 
 std::atomic<MatmulPath>& current() {
@@ -25,9 +26,10 @@ std::atomic<MatmulPath>& current() {
   return path;
 }
 
-// oneDNN keeps a JIT primitive per input shape (1024 by default). Length-sorted
-// batches give nearly every batch a new shape, so an unbounded cache only grows
-// memory (~300 MB over 1,000 BERT-base sentences). Bound it unless the user set it.
+// LibTorch's own oneDNN calls (the bf16 products of prepared weights) keep a JIT
+// primitive per input shape (1024 by default). Length-sorted batches give nearly
+// every batch a new shape, so an unbounded cache only grows memory (~300 MB over
+// 1,000 BERT-base sentences). Bound it unless the user set it.
 void bound_onednn_cache() {
   static const bool done = [] {
     if (std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY") || std::getenv("DNNL_PRIMITIVE_CACHE_CAPACITY")) return true;
@@ -42,12 +44,7 @@ void bound_onednn_cache() {
 
 MatmulPath matmul_path() { return current().load(); }
 
-void set_matmul_path(MatmulPath path) {
-  if (path == MatmulPath::onednn && !at::hasMKLDNN()) {
-    throw Error("matmul path onednn: this LibTorch was built without oneDNN (MKLDNN)");
-  }
-  current() = path;
-}
+void set_matmul_path(MatmulPath path) { current() = path; }
 
 std::string matmul_path_name(MatmulPath path) { return path == MatmulPath::onednn ? "onednn" : "blas"; }
 
@@ -59,12 +56,9 @@ MatmulPath matmul_path_from_name(const std::string& name) {
 
 namespace {
 
-// [N × in] · [out × in]ᵀ (+ b) through oneDNN, dense in and out.
+// [N × in] · [out × in]ᵀ (+ b) through oneDNN (onednn_matmul.h).
 at::Tensor onednn_mm(const at::Tensor& x2d, const at::Tensor& weight, const at::Tensor& bias) {
-  bound_onednn_cache();
-  const auto in = x2d.contiguous().to_mkldnn();
-  return at::mkldnn_linear(in, weight.contiguous(), bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt)
-      .to_dense();
+  return detail::onednn_matmul(x2d.contiguous(), weight.contiguous(), bias.defined() ? bias.contiguous() : bias);
 }
 
 // A linear layer for training on oneDNN: the forward product and both backward
@@ -95,6 +89,7 @@ struct OneDnnLinear : torch::autograd::Function<OneDnnLinear> {
 }  // namespace
 
 at::Tensor fast_linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  bound_onednn_cache();
   // Reduced precision: weights prepared for inference (prepare_linear_layers) ...
   if (auto y = detail::prepared_linear(x, weight); y.defined()) return y;
   // ... or a bf16 autocast scope (training), whose casts carry the gradients back to

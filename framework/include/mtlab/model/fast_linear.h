@@ -1,9 +1,9 @@
 #pragma once
 // Which kernels linear layers use. Debian's OpenBLAS misdetects some CPUs and
 // runs generic kernels (issue 8: ~64 vs ~300 GFLOP/s on AVX-512 Xeons), while
-// oneDNN, shipped inside LibTorch, picks its kernels at run time. CPU float32
-// linear layers go through oneDNN when available, in inference and in training
-// (forward and both backward products).
+// oneDNN (Debian's libdnnl, which LibTorch links too) picks its kernels at run
+// time. CPU float32 linear layers go through oneDNN's matmul, called directly,
+// in inference and in training (forward and both backward products).
 #include <string>
 
 #include <ATen/core/Tensor.h>
@@ -12,7 +12,7 @@ namespace mtlab {
 
 enum class MatmulPath { blas, onednn };
 
-// Default: onednn when LibTorch was built with it, unless MTLAB_MATMUL=blas.
+// Default: onednn, unless MTLAB_MATMUL=blas.
 MatmulPath matmul_path();
 void set_matmul_path(MatmulPath path);
 std::string matmul_path_name(MatmulPath path);

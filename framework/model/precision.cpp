@@ -51,7 +51,6 @@ CpuFeatures cpu_features() {
     f.avx_vnni = flags.count("avx_vnni") > 0;
     f.amx_int8 = flags.count("amx_int8") > 0;
     f.onednn = at::hasMKLDNN();
-    f.int8_engine = !detail::int8_engine_name().empty();
     return f;
   }();
   return features;
@@ -66,7 +65,6 @@ std::string missing_support(Precision precision, const CpuFeatures& f) {
     if (!f.avx512_vnni && !f.avx_vnni && !f.amx_int8) {
       missing.emplace_back("the CPU has no int8 dot-product instructions (avx512_vnni, avx_vnni or amx_int8)");
     }
-    if (!f.int8_engine) missing.emplace_back("this LibTorch has no x86 quantized engine (FBGEMM, x86 or oneDNN)");
   }
   std::string out;
   for (const auto& m : missing) out += (out.empty() ? "" : "; ") + m;

@@ -1,8 +1,7 @@
 #pragma once
 // Linear layers prepared for reduced-precision inference (private to mtlab_nn):
 // a bf16 copy of the weight and bias, or the weight quantized to int8 per output
-// channel and packed once for LibTorch's quantized engine (dynamic quantization:
-// activations quantized per call). Found again by their fp32 weight, which stays
+// channel once (int8_linear.h: dynamic quantization, activations per call). Found again by their fp32 weight, which stays
 // as it is, so any module that reads it directly still computes in fp32.
 #include <ATen/core/Tensor.h>
 
@@ -11,10 +10,6 @@
 #include "mtlab/model/precision.h"
 
 namespace mtlab::detail {
-
-// The quantized engine with x86 int8 kernels LibTorch offers ("" when none: only
-// QNNPACK's portable kernels, slower here than oneDNN's fp32).
-std::string int8_engine_name();
 
 // Prepares `weight` [out, in] with `bias` (may be undefined) for `precision`
 // (bf16 or int8).

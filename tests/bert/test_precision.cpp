@@ -72,13 +72,12 @@ TEST_CASE("a CPU without the instructions gets a message naming them and fp32", 
   CHECK(missing_support(Precision::bf16, none) ==
         "the CPU has no bf16 instructions (avx512_bf16 or amx_bf16); this LibTorch was built without oneDNN");
   CHECK(missing_support(Precision::int8, none) ==
-        "the CPU has no int8 dot-product instructions (avx512_vnni, avx_vnni or amx_int8); this LibTorch has no x86 "
-        "quantized engine (FBGEMM, x86 or oneDNN)");
+        "the CPU has no int8 dot-product instructions (avx512_vnni, avx_vnni or amx_int8)");
   CHECK(missing_support(Precision::fp32, none).empty());
   CHECK(usable_precision(Precision::bf16, "--dtype bf16", none) == Precision::fp32);
   CHECK(usable_precision(Precision::int8, "--quantize int8", none) == Precision::fp32);
   CpuFeatures amx;
-  amx.amx_bf16 = amx.amx_int8 = amx.onednn = amx.int8_engine = true;
+  amx.amx_bf16 = amx.amx_int8 = amx.onednn = true;
   CHECK(usable_precision(Precision::bf16, "--dtype bf16", amx) == Precision::bf16);
   CHECK(usable_precision(Precision::int8, "--quantize int8", amx) == Precision::int8);
 }

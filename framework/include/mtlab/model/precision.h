@@ -23,7 +23,6 @@ struct CpuFeatures {
   bool avx512_bf16 = false, amx_bf16 = false;  // bf16 dot products
   bool avx512_vnni = false, avx_vnni = false, amx_int8 = false;  // int8 dot products
   bool onednn = false;        // LibTorch built with oneDNN (MKLDNN)
-  bool int8_engine = false;   // a quantized engine with x86 kernels (oneDNN, FBGEMM, x86)
 };
 
 // This machine's features (cpuid, and LibTorch's build).
@@ -38,7 +37,7 @@ Precision usable_precision(Precision precision, const std::string& what, const C
 
 // Prepares `module`'s linear layers (its torch::nn::Linear submodules) for
 // inference in `precision`: bf16 turns their weights and biases to bf16; int8
-// quantizes each weight per output channel and packs it for the int8 kernels
+// quantizes each weight per output channel once for oneDNN's int8 kernels
 // (the fp32 weight stays, for shapes and for anything that reads it). fast_linear
 // (mtlab/model/fast_linear.h) then computes those layers in that precision. fp32
 // changes nothing. For a model in eval mode that will not be trained afterwards.

@@ -51,10 +51,11 @@ std::int64_t scalar(const Database& db, const std::string& sql) {
   return std::get<std::int64_t>(run_read_only_query(db, sql).rows.at(0).at(0));
 }
 
-// The serial sweep every worker result is compared with (run once per test process).
+// The serial sweep every worker result is compared with (run once per test process,
+// in a folder of its own: ctest -j runs this file's test cases as concurrent processes).
 const fs::path& serial_reference() {
   static const fs::path dir = [] {
-    auto d = experiment_dir("workers_serial");
+    auto d = experiment_dir("workers_serial_" + std::to_string(getpid()));
     const auto r = mtlab_in(d, "run exp.toml --no-progress");
     INFO(r.output);
     REQUIRE(r.exit_code == 0);

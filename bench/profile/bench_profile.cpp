@@ -9,6 +9,8 @@
 //                 [--length 64] [--batch 16]       (for --part profile)
 //                 [--adamw fused|libtorch]         (the optimizer step: mtlab's fused one, the default, or LibTorch's)
 //                 [--grads release|zero]           (after a step: gradients released, as the trainer does, or zeroed)
+//                 [--trace FILE]                   (for --part profile: also a Chrome trace of 3 whole steps, op by op,
+//                                                   summed by bench/profile/trace_ops.py)
 //
 // The profile times each component on its own, forward and backward, at the
 // step's shapes: the embeddings; one layer's attention half (Q/K/V, scores,
@@ -21,6 +23,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
 #include <cmath>
@@ -36,6 +39,7 @@
 #include "mtlab/model/environment.h"
 #include "mtlab/model/dropout.h"
 #include "mtlab/model/fast_linear.h"
+#include "mtlab/model/fast_matmul.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/optimizer.h"
 #include "mtlab/plugin/registry.h"
@@ -181,10 +185,10 @@ at::Tensor attention_half(const LayerParams& p, const at::Tensor& x, const BertC
   auto split = [&](const at::Tensor& t) { return t.view({B, T, heads, dh}).transpose(1, 2); };
   auto q = split(fast_linear(x, p.wq, p.bq)), k = split(fast_linear(x, p.wk, p.bk)), v = split(fast_linear(x, p.wv, p.bv));
   // No padding: the additive mask is zero.
-  auto scores = at::matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh))).add_(0.0);
+  auto scores = fast_matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh))).add_(0.0);
   auto probs = at::softmax(scores, -1);
   if (train) probs = mtlab::dropout(probs, c.attention_probs_dropout_prob, true);
-  auto context = at::matmul(probs, v).transpose(1, 2).reshape({B, T, H});
+  auto context = fast_matmul(probs, v).transpose(1, 2).reshape({B, T, H});
   auto attended = fast_linear(context, p.wo, p.bo);
   if (train) attended = mtlab::dropout(attended, c.hidden_dropout_prob, true);
   return at::layer_norm(attended + x, {H}, p.ln1w, p.ln1b, c.layer_norm_eps);
@@ -221,7 +225,7 @@ Timing time_component(Setup& s, int reps, const std::function<at::Tensor()>& f) 
 }
 
 void profile(plugin::Registry& registry, const std::string& shape, std::int64_t batch, std::int64_t length, int reps,
-             bool fused_adamw, bool release_grads) {
+             bool fused_adamw, bool release_grads, const std::string& trace) {
   Setup s = make_setup(registry, shape, fused_adamw, release_grads);
   const auto& c = s.config;
   const Inputs in = make_inputs(batch, length);
@@ -256,6 +260,10 @@ void profile(plugin::Registry& registry, const std::string& shape, std::int64_t 
   total_loss(s, s.model->encode(in.ids, in.types, in.mask), in).backward();
   const double optimizer = median_time(reps, [&] { s.optimizer->step(); });
   const double step = median_time(reps, [&] { train_step(s, in); });
+  if (!trace.empty()) {
+    torch::autograd::profiler::RecordProfile record(trace);
+    for (int r = 0; r < 3; ++r) train_step(s, in);
+  }
 
   const double L = static_cast<double>(c.num_hidden_layers);
   struct Row {
@@ -308,7 +316,7 @@ void scaling_header(const char* title) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string part = "all", shape = "base", adamw = "fused", grads = "release";
+  std::string part = "all", shape = "base", adamw = "fused", grads = "release", trace;
   int threads = 2, reps = 3;
   std::int64_t length = 64, batch = 16;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -320,6 +328,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--batch")) batch = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--adamw")) adamw = argv[i + 1];
     else if (!std::strcmp(argv[i], "--grads")) grads = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--trace")) trace = argv[i + 1];
     else throw std::runtime_error(std::string("unknown option ") + argv[i]);
   }
   if (adamw != "fused" && adamw != "libtorch") throw std::runtime_error("--adamw: expected fused or libtorch");
@@ -337,10 +346,10 @@ int main(int argc, char** argv) {
   const bool all = part == "all";
   if (all || part == "profile") {
     if (all) {
-      profile(registry, "base", 16, 64, reps, fused, release);
-      profile(registry, "tiny", 32, 16, reps, fused, release);
+      profile(registry, "base", 16, 64, reps, fused, release, "");
+      profile(registry, "tiny", 32, 16, reps, fused, release, "");
     } else {
-      profile(registry, shape, batch, length, reps, fused, release);
+      profile(registry, shape, batch, length, reps, fused, release, trace);
     }
   }
   if (all || part == "length") {

@@ -61,28 +61,47 @@ at::Tensor onednn_mm(const at::Tensor& x2d, const at::Tensor& weight, const at::
   return detail::onednn_matmul(x2d.contiguous(), weight.contiguous(), bias.defined() ? bias.contiguous() : bias);
 }
 
+// The product for one of OneDnnLinear's three uses: fp32, or bf16 operands (the
+// float32 result accumulated in fp32).
+at::Tensor product(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias, bool bf16) {
+  return bf16 ? detail::onednn_matmul_bf16(a, bt, bias) : onednn_mm(a, bt, bias);
+}
+
 // A linear layer for training on oneDNN: the forward product and both backward
 // products (dx = dy·W, dW = dyᵀ·x) as oneDNN GEMMs, so training gets the same
-// kernels as inference instead of the BLAS LibTorch's autograd would call.
+// kernels as inference instead of the BLAS LibTorch's autograd would call. With
+// `bf16` (training.precision = "bf16") the three products take bf16 copies of
+// their operands (AMX or AVX512_BF16) and return float32: the weight and its
+// gradient, the input and its gradient stay float32.
 // Gradients no one needs (frozen weights, inputs of frozen layers) are not computed.
 struct OneDnnLinear : torch::autograd::Function<OneDnnLinear> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x2d, const at::Tensor& weight,
-                            const at::Tensor& bias) {
-    ctx->save_for_backward({x2d, weight});
+                            const at::Tensor& bias, bool bf16) {
+    const auto type = bf16 ? at::kBFloat16 : at::kFloat;
+    const auto x = x2d.to(type).contiguous(), w = weight.to(type).contiguous();
+    ctx->save_for_backward({x, w});
     ctx->saved_data["bias"] = bias.defined();
-    return onednn_mm(x2d, weight, bias);
+    ctx->saved_data["bf16"] = bf16;
+    ctx->saved_data["x_type"] = static_cast<std::int64_t>(x2d.scalar_type());
+    return product(x, w, bias.defined() ? bias.to(at::kFloat).contiguous() : bias, bf16);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const at::Tensor& x = saved[0];
     const at::Tensor& weight = saved[1];
-    const at::Tensor dy = grads[0].contiguous();
+    const bool bf16 = ctx->saved_data["bf16"].toBool();
+    const at::Tensor dy = grads[0].to(x.scalar_type()).contiguous();
     at::Tensor dx, dw, db;
-    if (ctx->needs_input_grad(0)) dx = onednn_mm(dy, weight.t().contiguous(), {});
-    if (ctx->needs_input_grad(1)) dw = onednn_mm(dy.t().contiguous(), x.t().contiguous(), {});
-    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = dy.sum(0);
-    return {dx, dw, db};
+    if (ctx->needs_input_grad(0)) {
+      dx = product(dy, detail::onednn_transpose(weight), {}, bf16)
+               .to(static_cast<at::ScalarType>(ctx->saved_data["x_type"].toInt()));
+    }
+    if (ctx->needs_input_grad(1)) {
+      dw = product(detail::onednn_transpose(dy), detail::onednn_transpose(x), {}, bf16);
+    }
+    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = grads[0].sum(0);
+    return {dx, dw, db, {}};
   }
 };
 
@@ -92,20 +111,27 @@ at::Tensor fast_linear(const at::Tensor& x, const at::Tensor& weight, const at::
   bound_onednn_cache();
   // Reduced precision: weights prepared for inference (prepare_linear_layers) ...
   if (auto y = detail::prepared_linear(x, weight); y.defined()) return y;
-  // ... or a bf16 autocast scope (training), whose casts carry the gradients back to
-  // the fp32 weights; the output returns to the weight's type, so LayerNorm, GELU and
-  // the residual sums stay fp32 as in inference.
-  if (at::autocast::is_cpu_enabled() && x.is_cpu()) return at::linear(x, weight, bias).to(weight.scalar_type());
-  const bool onednn = matmul_path() == MatmulPath::onednn && x.is_cpu() && x.scalar_type() == at::kFloat &&
+  // ... or a bf16 autocast scope (training): bf16 products, the output in the weight's
+  // type, so LayerNorm, GELU and the residual sums stay fp32 as in inference.
+  const bool bf16 = at::autocast::is_cpu_enabled() && x.is_cpu();
+  const bool onednn = matmul_path() == MatmulPath::onednn && x.is_cpu() &&
+                      (x.scalar_type() == at::kFloat || (bf16 && x.scalar_type() == at::kBFloat16)) &&
                       weight.scalar_type() == at::kFloat && x.dim() >= 2 && !x.is_mkldnn();
-  if (!onednn) return at::linear(x, weight, bias);
+  if (!onednn) {
+    // Autocast's casts carry the gradients back to the fp32 weights.
+    return bf16 ? at::linear(x, weight, bias).to(weight.scalar_type()) : at::linear(x, weight, bias);
+  }
   auto sizes = x.sizes().vec();
   const auto x2d = x.reshape({-1, sizes.back()});
   sizes.back() = weight.size(0);
   const bool tracks = at::GradMode::is_enabled() &&
                       (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
+  if (!tracks && bf16) {
+    const auto xb = x2d.to(at::kBFloat16).contiguous(), wb = weight.to(at::kBFloat16).contiguous();
+    return detail::onednn_matmul_bf16(xb, wb, bias.defined() ? bias.contiguous() : bias).view(sizes);
+  }
   if (!tracks) return onednn_mm(x2d, weight, bias).view(sizes);
-  return OneDnnLinear::apply(x2d, weight, bias).view(sizes);
+  return OneDnnLinear::apply(x2d, weight, bias, bf16).view(sizes);
 }
 
 bool has_prepared_precision(const at::Tensor& weight) { return detail::is_prepared(weight); }

@@ -1,22 +1,22 @@
-// oneDNN matmul primitives, one per shape and thread (framework/model/onednn_matmul.h).
-// Creating one costs 0.3–0.5 ms (its kernels are generated for the shape), so they
-// are kept: per thread, as a primitive must not run on two threads at once, and
-// bounded, as length-bucketed batches bring new shapes (each primitive is a few kB).
+// oneDNN matmul primitives, one per shape (dims and strides of the operands) and
+// thread (framework/model/onednn_matmul.h). Creating one costs 0.3–0.5 ms (its
+// kernels are generated for the shape), so they are kept: per thread, as a
+// primitive must not run on two threads at once, and bounded, as length-bucketed
+// batches bring new shapes (each primitive is a few kB).
 #include "onednn_matmul.h"
 
 #include <ATen/ATen.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <map>
-#include <tuple>
 #include <unordered_map>
+#include <vector>
 
 namespace mtlab::detail {
 namespace {
 
 using dnnl::memory;
-enum class Types { f32, u8s8 };  // float32 in and out; uint8 · int8 → int32
-using Shape = std::tuple<std::int64_t, std::int64_t, std::int64_t, bool, Types>;  // M, N, K, bias, types
+using T = memory::data_type;
 constexpr std::size_t kMaxPrimitives = 512;
 
 dnnl::engine& engine() {
@@ -24,56 +24,121 @@ dnnl::engine& engine() {
   return e;
 }
 
+// One operand as oneDNN sees it: its type, dims and strides (in elements).
+struct Operand {
+  T type;
+  memory::dims dims, strides;
+  memory::desc desc() const { return memory::desc(dims, type, strides); }
+};
+
+Operand operand(const at::Tensor& t, T type) { return {type, t.sizes().vec(), t.strides().vec()}; }
+
+// The cache key: every operand's type, dims and strides, and whether there is a bias.
+std::vector<std::int64_t> key(const Operand& a, const Operand& b, const Operand& c, bool bias) {
+  std::vector<std::int64_t> k{bias ? 1 : 0};
+  for (const Operand* o : {&a, &b, &c}) {
+    k.push_back(static_cast<std::int64_t>(o->type));
+    k.push_back(static_cast<std::int64_t>(o->dims.size()));
+    k.insert(k.end(), o->dims.begin(), o->dims.end());
+    k.insert(k.end(), o->strides.begin(), o->strides.end());
+  }
+  return k;
+}
+
 struct Primitive {
   dnnl::matmul matmul;
   memory::desc a, b, bias, c;
 };
 
-Primitive make_primitive(const Shape& shape) {
-  const auto [m, n, k, with_bias, types] = shape;
-  using T = memory::data_type;
-  const bool f32 = types == Types::f32;
-  Primitive p;
-  p.a = memory::desc({m, k}, f32 ? T::f32 : T::u8, memory::dims{k, 1});
-  p.b = memory::desc({k, n}, f32 ? T::f32 : T::s8, memory::dims{1, k});  // Bt [N × K] row-major
-  p.c = memory::desc({m, n}, f32 ? T::f32 : T::s32, memory::dims{n, 1});
-  if (with_bias) p.bias = memory::desc({1, n}, T::f32, memory::dims{n, 1});
+Primitive make_primitive(const Operand& a, const Operand& b, const Operand& c, bool with_bias) {
+  Primitive p{{}, a.desc(), b.desc(), {}, c.desc()};
+  if (with_bias) p.bias = memory::desc({1, c.dims.back()}, T::f32, memory::dims{c.dims.back(), 1});
   const auto desc = with_bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c) : dnnl::matmul::desc(p.a, p.b, p.c);
   p.matmul = dnnl::matmul(dnnl::matmul::primitive_desc(desc, engine()));
   return p;
 }
 
-Primitive& primitive(const Shape& shape) {
-  thread_local std::map<Shape, Primitive> cache;
-  auto it = cache.find(shape);
+Primitive& primitive(const Operand& a, const Operand& b, const Operand& c, bool with_bias) {
+  thread_local std::map<std::vector<std::int64_t>, Primitive> cache;
+  auto k = key(a, b, c, with_bias);
+  auto it = cache.find(k);
   if (it != cache.end()) return it->second;
   if (cache.size() >= kMaxPrimitives) cache.clear();
-  return cache.emplace(shape, make_primitive(shape)).first->second;
+  return cache.emplace(std::move(k), make_primitive(a, b, c, with_bias)).first->second;
 }
 
-at::Tensor run(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias, Types types) {
-  const std::int64_t m = a.size(0), k = a.size(1), n = bt.size(0);
-  auto c = at::empty({m, n}, a.options().dtype(types == Types::f32 ? at::kFloat : at::kInt));
-  if (m == 0 || n == 0) return c;
-  if (k == 0) return bias.defined() ? c.copy_(bias.expand({m, n})) : c.zero_();
-  Primitive& p = primitive({m, n, k, bias.defined(), types});
+// c = a · b (+ bias), every operand given with its memory.
+void execute(const Operand& a, const at::Tensor& ta, const Operand& b, const at::Tensor& tb, const Operand& c,
+             at::Tensor& tc, const at::Tensor& bias) {
+  Primitive& p = primitive(a, b, c, bias.defined());
   thread_local dnnl::stream stream(engine());
-  std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, memory(p.a, engine(), a.data_ptr())},
-      {DNNL_ARG_WEIGHTS, memory(p.b, engine(), bt.data_ptr())},
-      {DNNL_ARG_DST, memory(p.c, engine(), c.data_ptr())}};
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(p.a, engine(), ta.data_ptr())},
+                                       {DNNL_ARG_WEIGHTS, memory(p.b, engine(), tb.data_ptr())},
+                                       {DNNL_ARG_DST, memory(p.c, engine(), tc.data_ptr())}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, memory(p.bias, engine(), bias.data_ptr()));
   p.matmul.execute(stream, args);
   stream.wait();
+}
+
+// a [M, K] · btᵀ for bt [N, K] (read as the K × N matrix in column-major order).
+at::Tensor matmul_bt(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias, T in_a, T in_b, T out) {
+  const std::int64_t m = a.size(0), k = a.size(1), n = bt.size(0);
+  auto c = at::empty({m, n}, a.options().dtype(out == T::f32 ? at::kFloat : at::kInt));
+  if (m == 0 || n == 0) return c;
+  if (k == 0) return bias.defined() ? c.copy_(bias.expand({m, n})) : c.zero_();
+  execute(operand(a, in_a), a, {in_b, {k, n}, {1, k}}, bt, operand(c, out), c, bias);
   return c;
+}
+
+dnnl::reorder& transposer(std::int64_t rows, std::int64_t cols, T type) {
+  thread_local std::map<std::vector<std::int64_t>, dnnl::reorder> cache;
+  std::vector<std::int64_t> k{rows, cols, static_cast<std::int64_t>(type)};
+  auto it = cache.find(k);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= kMaxPrimitives) cache.clear();
+  const memory::desc from({rows, cols}, type, memory::dims{cols, 1}), to({rows, cols}, type, memory::dims{1, rows});
+  return cache.emplace(std::move(k), dnnl::reorder(dnnl::reorder::primitive_desc(engine(), from, engine(), to)))
+      .first->second;
 }
 
 }  // namespace
 
-at::Tensor onednn_matmul(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias) {
-  return run(a, bt, bias, Types::f32);
+at::Tensor onednn_transpose(const at::Tensor& t) {
+  const std::int64_t rows = t.size(0), cols = t.size(1);
+  const bool bf16 = t.scalar_type() == at::kBFloat16;
+  if ((t.scalar_type() != at::kFloat && !bf16) || !t.is_cpu() || t.numel() == 0) return t.t().contiguous();
+  const auto in = t.contiguous();
+  auto out = at::empty({cols, rows}, t.options());
+  const T type = bf16 ? T::bf16 : T::f32;
+  auto& reorder = transposer(rows, cols, type);
+  thread_local dnnl::stream stream(engine());
+  memory from({{rows, cols}, type, memory::dims{cols, 1}}, engine(), in.data_ptr());
+  memory to({{rows, cols}, type, memory::dims{1, rows}}, engine(), out.data_ptr());
+  reorder.execute(stream, from, to);
+  stream.wait();
+  return out;
 }
 
-at::Tensor onednn_matmul_u8s8(const at::Tensor& a, const at::Tensor& bt) { return run(a, bt, {}, Types::u8s8); }
+at::Tensor onednn_matmul(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias) {
+  return matmul_bt(a, bt, bias, T::f32, T::f32, T::f32);
+}
+
+at::Tensor onednn_matmul_bf16(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias) {
+  return matmul_bt(a, bt, bias, T::bf16, T::bf16, T::f32);
+}
+
+at::Tensor onednn_matmul_u8s8(const at::Tensor& a, const at::Tensor& bt) {
+  return matmul_bt(a, bt, {}, T::u8, T::s8, T::s32);
+}
+
+at::Tensor onednn_bmm(const at::Tensor& a, const at::Tensor& b) {
+  auto sizes = a.sizes().vec();
+  sizes.back() = b.size(-1);
+  auto c = at::empty(sizes, a.options());
+  if (c.numel() == 0) return c;
+  if (a.size(-1) == 0) return c.zero_();
+  execute(operand(a, T::f32), a, operand(b, T::f32), b, operand(c, T::f32), c, {});
+  return c;
+}
 
 }  // namespace mtlab::detail

@@ -15,7 +15,20 @@ namespace mtlab::detail {
 // returns a new [M, N] tensor.
 at::Tensor onednn_matmul(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias);
 
+// The same for a and bt in bfloat16 (bias float32): float32 [M, N], accumulated in float32.
+at::Tensor onednn_matmul_bf16(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias);
+
 // The same for a [M, K] uint8 and bt [N, K] int8: the int32 [M, N] sums, unscaled.
 at::Tensor onednn_matmul_u8s8(const at::Tensor& a, const at::Tensor& bt);
+
+// tᵀ of a 2-D float32 or bfloat16 CPU tensor, contiguous, through oneDNN's reorder
+// (its blocked transposes: 3–4 times faster than t.t().contiguous() here), for the
+// backward products' operands.
+at::Tensor onednn_transpose(const at::Tensor& t);
+
+// Batched a [..., M, K] · b [..., K, N] for float32 CPU tensors of the same batch
+// dims (3 or 4 dims), each with any strides (attention's transposed views of Q, K
+// and V go in as they lie); returns a new contiguous [..., M, N] tensor.
+at::Tensor onednn_bmm(const at::Tensor& a, const at::Tensor& b);
 
 }  // namespace mtlab::detail

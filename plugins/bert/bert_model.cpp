@@ -12,6 +12,7 @@
 #include "mtlab/core/log.h"
 #include "mtlab/model/dropout.h"
 #include "mtlab/model/fast_linear.h"
+#include "mtlab/model/fast_matmul.h"
 
 namespace mtlab {
 namespace {
@@ -102,10 +103,10 @@ struct BertLayer : torch::nn::Module {
       v = split(linear(value, xc));
     }
     // scores = QKᵀ/√d + mask, as Hugging Face orders it.
-    auto scores = at::matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh))).add_(mask_add);
+    auto scores = fast_matmul(q, k.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(dh))).add_(mask_add);
     auto probs = at::softmax(scores, -1);
     if (train) probs = mtlab::dropout(probs, c.attention_probs_dropout_prob, true);
-    auto context = at::matmul(probs, v).transpose(1, 2).reshape({B, T, H});
+    auto context = fast_matmul(probs, v).transpose(1, 2).reshape({B, T, H});
     auto attended = linear(attention_dense, context);
     if (train) attended = mtlab::dropout(attended, c.hidden_dropout_prob, true);
     auto h = attention_norm(attended + x);

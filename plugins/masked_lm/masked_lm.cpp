@@ -9,6 +9,7 @@
 #include "mtlab/core/config.h"
 #include "mtlab/core/error.h"
 #include "mtlab/model/backbone.h"
+#include "mtlab/model/fast_linear.h"
 #include "mtlab/model/head.h"
 #include "mtlab/plugin/declared_keys.h"
 
@@ -50,8 +51,8 @@ class MaskedLm : public mtlab::Head {
 
   at::Tensor forward(const mtlab::EncoderOutput& encoded) override {
     if (!embeddings_.defined()) throw mtlab::Error("masked_lm: the head is not bound to a backbone");
-    auto h = norm_->forward(torch::gelu(dense_->forward(encoded.token_states)));
-    return torch::nn::functional::linear(h, embeddings_, bias_);  // [B, T, V]
+    auto h = norm_->forward(torch::gelu(mtlab::fast_linear(encoded.token_states, dense_->weight, dense_->bias)));
+    return mtlab::fast_linear(h, embeddings_, bias_);  // [B, T, V]
   }
 
   std::optional<mtlab::LmHeadWeights> lm_head_weights() const override {

@@ -9,6 +9,7 @@
 //                 [--length 64] [--batch 16]       (for --part profile)
 //                 [--adamw fused|libtorch]         (the optimizer step: mtlab's fused one, the default, or LibTorch's)
 //                 [--grads release|zero]           (after a step: gradients released, as the trainer does, or zeroed)
+//                 [--precision fp32|bf16]          (for --trace: the step's forward in bf16 autocast, as training.precision)
 //                 [--trace FILE]                   (for --part profile: also a Chrome trace of 3 whole steps, op by op,
 //                                                   summed by bench/profile/trace_ops.py)
 //
@@ -42,6 +43,7 @@
 #include "mtlab/model/fast_matmul.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/optimizer.h"
+#include "mtlab/model/precision.h"
 #include "mtlab/plugin/registry.h"
 #include "mtlab/train/gradient_slots.h"
 #include "mtlab/train/multitask_model.h"
@@ -78,6 +80,7 @@ struct Setup {
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   GradientSlots grads;
   bool release_grads = true;
+  bool bf16 = false;  // the encoder's forward in a bf16 autocast scope
 };
 
 // What the trainer does after a step (gradients released), or LibTorch 1.13's zero_grad.
@@ -147,7 +150,10 @@ at::Tensor total_loss(Setup& s, const EncoderOutput& encoded, const Inputs& in) 
 
 // One whole training step, as the trainer takes it (without recording).
 void train_step(Setup& s, const Inputs& in) {
-  auto encoded = s.model->encode(in.ids, in.types, in.mask);
+  auto encoded = [&] {
+    CpuAutocast autocast(s.bf16);
+    return s.model->encode(in.ids, in.types, in.mask);
+  }();
   total_loss(s, encoded, in).backward();
   s.grads.fill_absent();
   s.optimizer->step();
@@ -225,7 +231,7 @@ Timing time_component(Setup& s, int reps, const std::function<at::Tensor()>& f) 
 }
 
 void profile(plugin::Registry& registry, const std::string& shape, std::int64_t batch, std::int64_t length, int reps,
-             bool fused_adamw, bool release_grads, const std::string& trace) {
+             bool fused_adamw, bool release_grads, const std::string& trace, bool bf16) {
   Setup s = make_setup(registry, shape, fused_adamw, release_grads);
   const auto& c = s.config;
   const Inputs in = make_inputs(batch, length);
@@ -261,6 +267,7 @@ void profile(plugin::Registry& registry, const std::string& shape, std::int64_t 
   const double optimizer = median_time(reps, [&] { s.optimizer->step(); });
   const double step = median_time(reps, [&] { train_step(s, in); });
   if (!trace.empty()) {
+    s.bf16 = bf16;
     torch::autograd::profiler::RecordProfile record(trace);
     for (int r = 0; r < 3; ++r) train_step(s, in);
   }
@@ -316,7 +323,7 @@ void scaling_header(const char* title) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string part = "all", shape = "base", adamw = "fused", grads = "release", trace;
+  std::string part = "all", shape = "base", adamw = "fused", grads = "release", trace, precision = "fp32";
   int threads = 2, reps = 3;
   std::int64_t length = 64, batch = 16;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -329,6 +336,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--adamw")) adamw = argv[i + 1];
     else if (!std::strcmp(argv[i], "--grads")) grads = argv[i + 1];
     else if (!std::strcmp(argv[i], "--trace")) trace = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--precision")) precision = argv[i + 1];
     else throw std::runtime_error(std::string("unknown option ") + argv[i]);
   }
   if (adamw != "fused" && adamw != "libtorch") throw std::runtime_error("--adamw: expected fused or libtorch");
@@ -346,10 +354,10 @@ int main(int argc, char** argv) {
   const bool all = part == "all";
   if (all || part == "profile") {
     if (all) {
-      profile(registry, "base", 16, 64, reps, fused, release, "");
-      profile(registry, "tiny", 32, 16, reps, fused, release, "");
+      profile(registry, "base", 16, 64, reps, fused, release, "", false);
+      profile(registry, "tiny", 32, 16, reps, fused, release, "", false);
     } else {
-      profile(registry, shape, batch, length, reps, fused, release, trace);
+      profile(registry, shape, batch, length, reps, fused, release, trace, precision == "bf16");
     }
   }
   if (all || part == "length") {

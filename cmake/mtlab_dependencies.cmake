@@ -8,7 +8,11 @@ find_package(CLI11 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
-find_package(dnnl CONFIG REQUIRED)  # oneDNN's matmul for linear layers (framework/model/onednn_matmul.h)
+# oneDNN's matmul for linear layers (framework/model/onednn_matmul.h): its CPU
+# headers and library (libdnnl-dev). Not dnnl's CMake package: Debian's requires
+# the OpenCL development files, which mtlab does not use.
+find_path(MTLAB_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp REQUIRED)
+find_library(MTLAB_DNNL_LIBRARY dnnl REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 # The Unicode classes of GPT-2's pre-tokenizer pattern (byte-level BPE).

@@ -89,8 +89,8 @@ struct BertLayer : torch::nn::Module {
       // (a few MB, well under 1% of the product's time) rather than kept, to save memory.
       const auto w = torch::cat({query->weight, key->weight, value->weight}, 0);
       const auto b = torch::cat({query->bias, key->bias, value->bias}, 0);
-      // One copy into [3, B, heads, T, dh] makes Q, K and V contiguous for the batched products.
-      auto qkv = fast_linear(x, w, b).view({B, T, 3, heads, dh}).permute({2, 0, 3, 1, 4}).contiguous();
+      // Q, K and V as strided views of the one product: fast_matmul reads them as they lie.
+      auto qkv = fast_linear(x, w, b).view({B, T, 3, heads, dh}).permute({2, 0, 3, 1, 4});
       q = qkv[0];
       k = qkv[1];
       v = qkv[2];

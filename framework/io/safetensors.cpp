@@ -119,16 +119,17 @@ TensorInfo parse_entry(const std::string& name, const json& entry, std::uint64_t
   return info;
 }
 
-// A read-only file mapping, released with the last SafetensorsFile copy.
-struct Mapping {
+}  // namespace
+
+// A read-only file mapping, released with the last SafetensorsFile copy. Outside
+// the anonymous namespace: SafetensorsFile::Impl, which holds one, has linkage.
+struct SafetensorsMapping {
   void* address = MAP_FAILED;
   std::size_t size = 0;
-  ~Mapping() {
+  ~SafetensorsMapping() {
     if (address != MAP_FAILED) munmap(address, size);
   }
 };
-
-}  // namespace
 
 const char* dtype_name(DType dtype) { return row(dtype).name; }
 std::size_t dtype_size(DType dtype) { return row(dtype).size; }
@@ -216,7 +217,7 @@ struct SafetensorsFile::Impl {
   fs::path path;
   SafetensorsHeader header;
   std::map<std::string, std::size_t, std::less<>> index;
-  Mapping mapping;
+  SafetensorsMapping mapping;
   const std::uint8_t* data = nullptr;  // start of the data section
 };
 

@@ -10,14 +10,10 @@
 #include <cmath>
 #include <mutex>
 
+#include "cpu_clones.h"
+
 namespace mtlab {
 namespace {
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define MTLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MTLAB_CLONES
-#endif
 
 MTLAB_CLONES void fill_noise(float* out, std::int64_t begin, std::int64_t end, std::uint64_t seed,
                              std::uint32_t threshold, float scale) {

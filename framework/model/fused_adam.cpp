@@ -9,14 +9,10 @@
 
 #include <cmath>
 
+#include "cpu_clones.h"
+
 namespace mtlab {
 namespace {
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define MTLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MTLAB_CLONES
-#endif
 
 // The loop, written once; inlined into each cloned entry point so that it is compiled
 // for that entry's instruction set.

@@ -9,16 +9,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cpu_clones.h"
 #include "onednn_matmul.h"
 
 namespace mtlab::detail {
 namespace {
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define MTLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MTLAB_CLONES
-#endif
 
 // Rows [begin, end) of x [M, K] to uint8 with their scale and zero point; the range
 // always includes 0, so that 0 (padding, ReLU's zeros) is exact.

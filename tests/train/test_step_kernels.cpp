@@ -1,0 +1,100 @@
+// The training step's own kernels: dropout's counter-based masks, the released
+// gradients of GradientSlots, and attention's batched products through oneDNN
+// (fast_matmul) against LibTorch's, values and gradients.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include "mtlab/model/dropout.h"
+#include "mtlab/model/fast_linear.h"
+#include "mtlab/model/fast_matmul.h"
+#include "mtlab/train/gradient_slots.h"
+
+using namespace mtlab;
+
+namespace {
+
+// Restores LibTorch's intra-op thread count after a test changes it.
+struct ThreadsGuard {
+  int saved = at::get_num_threads();
+  ~ThreadsGuard() { at::set_num_threads(saved); }
+};
+
+at::Tensor mask_of(const at::Tensor& x, double p, std::uint64_t seed) {
+  torch::manual_seed(seed);
+  return mtlab::dropout(x, p, true);
+}
+
+}  // namespace
+
+TEST_CASE("dropout zeroes about p of the elements and scales the rest by 1/(1-p)", "[train][dropout]") {
+  const auto x = torch::rand({1000, 1000}) + 0.5;  // no zeros of its own
+  const double p = 0.1;
+  const auto y = mask_of(x, p, 3);
+  const double zeroed = (y == 0).to(at::kDouble).mean().item<double>();
+  CHECK(zeroed == Approx(p).margin(0.003));  // 1e6 draws: the standard error is 3e-4
+  const auto kept = y != 0;
+  CHECK(torch::allclose(y.masked_select(kept), x.masked_select(kept) / (1 - p), 1e-6, 1e-6));
+}
+
+TEST_CASE("dropout masks follow LibTorch's seed, not the thread count", "[train][dropout]") {
+  ThreadsGuard guard;
+  const auto x = torch::ones({300, 700});
+  at::set_num_threads(1);
+  const auto one = mask_of(x, 0.25, 11);
+  at::set_num_threads(2);
+  const auto two = mask_of(x, 0.25, 11);
+  CHECK(torch::equal(one, two));
+  CHECK_FALSE(torch::equal(one, mask_of(x, 0.25, 12)));
+  // Two calls after one seed draw different masks (the generator moves on).
+  torch::manual_seed(11);
+  const auto first = mtlab::dropout(x, 0.25, true), second = mtlab::dropout(x, 0.25, true);
+  CHECK_FALSE(torch::equal(first, second));
+}
+
+TEST_CASE("dropout outside training or at p = 0 is the identity, and its gradient is the mask", "[train][dropout]") {
+  const auto x = torch::randn({8, 16}).requires_grad_(true);
+  CHECK(mtlab::dropout(x, 0.3, false).is_same(x));
+  CHECK(mtlab::dropout(x, 0.0, true).is_same(x));
+  torch::manual_seed(5);
+  const auto y = mtlab::dropout(x, 0.3, true);
+  y.sum().backward();
+  const auto expected = (y.detach() != 0).to(at::kFloat) / 0.7;
+  CHECK(torch::allclose(x.grad(), expected, 1e-6, 1e-6));
+}
+
+TEST_CASE("released gradients: zeros only for a parameter that had one before", "[train][gradients]") {
+  auto a = torch::ones({3}).requires_grad_(true), b = torch::ones({2}).requires_grad_(true);
+  GradientSlots slots({a, b});
+  (a * 2).sum().backward();  // b sits out the first step: it never had a gradient
+  slots.fill_absent();
+  CHECK(a.grad().defined());
+  CHECK_FALSE(b.grad().defined());
+  slots.release();
+  CHECK_FALSE(a.grad().defined());
+  (b * 3).sum().backward();  // now a sits out, after having had a gradient
+  slots.fill_absent();
+  REQUIRE(a.grad().defined());
+  CHECK(torch::equal(a.grad(), torch::zeros({3})));
+  CHECK(torch::equal(b.grad(), torch::full({2}, 3.0)));
+}
+
+TEST_CASE("attention's batched products through oneDNN match LibTorch's, with their gradients", "[train][matmul]") {
+  const auto saved = matmul_path();
+  torch::manual_seed(2);
+  // Q and K as attention has them: transposed views of one [B, T, heads, dh] tensor.
+  const auto base = torch::randn({3, 7, 4, 16});
+  auto run = [&](MatmulPath path) {
+    set_matmul_path(path);
+    const auto leaf = base.clone().requires_grad_(true);
+    const auto q = leaf.transpose(1, 2), k = leaf.transpose(1, 2) * 0.5;
+    const auto scores = fast_matmul(q, k.transpose(-1, -2));
+    const auto context = fast_matmul(torch::softmax(scores, -1), q);
+    (context * context).sum().backward();
+    return std::make_pair(context.detach(), leaf.grad());
+  };
+  const auto [blas_out, blas_grad] = run(MatmulPath::blas);
+  const auto [onednn_out, onednn_grad] = run(MatmulPath::onednn);
+  set_matmul_path(saved);
+  CHECK(torch::allclose(onednn_out, blas_out, 1e-5, 1e-5));
+  CHECK(torch::allclose(onednn_grad, blas_grad, 1e-4, 1e-4));
+}

@@ -56,15 +56,14 @@ MatmulPath matmul_path_from_name(const std::string& name) {
 
 namespace {
 
-// [N × in] · [out × in]ᵀ (+ b) through oneDNN (onednn_matmul.h).
-at::Tensor onednn_mm(const at::Tensor& x2d, const at::Tensor& weight, const at::Tensor& bias) {
-  return detail::onednn_matmul(x2d.contiguous(), weight.contiguous(), bias.defined() ? bias.contiguous() : bias);
-}
+// An operand of the products below: dense, in bf16 or float32.
+at::Tensor operand(const at::Tensor& t, bool bf16) { return t.to(bf16 ? at::kBFloat16 : at::kFloat).contiguous(); }
 
-// The product for one of OneDnnLinear's three uses: fp32, or bf16 operands (the
-// float32 result accumulated in fp32).
+// a [M × K] · bt [N × K]ᵀ (+ bias) through oneDNN (onednn_matmul.h), for operands
+// made by operand(): float32 out, accumulated in float32.
 at::Tensor product(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& bias, bool bf16) {
-  return bf16 ? detail::onednn_matmul_bf16(a, bt, bias) : onednn_mm(a, bt, bias);
+  const auto b = bias.defined() ? bias.to(at::kFloat).contiguous() : bias;
+  return bf16 ? detail::onednn_matmul_bf16(a, bt, b) : detail::onednn_matmul(a, bt, b);
 }
 
 // A linear layer for training on oneDNN: the forward product and both backward
@@ -77,13 +76,12 @@ at::Tensor product(const at::Tensor& a, const at::Tensor& bt, const at::Tensor& 
 struct OneDnnLinear : torch::autograd::Function<OneDnnLinear> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x2d, const at::Tensor& weight,
                             const at::Tensor& bias, bool bf16) {
-    const auto type = bf16 ? at::kBFloat16 : at::kFloat;
-    const auto x = x2d.to(type).contiguous(), w = weight.to(type).contiguous();
+    const auto x = operand(x2d, bf16), w = operand(weight, bf16);
     ctx->save_for_backward({x, w});
     ctx->saved_data["bias"] = bias.defined();
     ctx->saved_data["bf16"] = bf16;
     ctx->saved_data["x_type"] = static_cast<std::int64_t>(x2d.scalar_type());
-    return product(x, w, bias.defined() ? bias.to(at::kFloat).contiguous() : bias, bf16);
+    return product(x, w, bias, bf16);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
@@ -91,7 +89,7 @@ struct OneDnnLinear : torch::autograd::Function<OneDnnLinear> {
     const at::Tensor& x = saved[0];
     const at::Tensor& weight = saved[1];
     const bool bf16 = ctx->saved_data["bf16"].toBool();
-    const at::Tensor dy = grads[0].to(x.scalar_type()).contiguous();
+    const at::Tensor dy = operand(grads[0], bf16);
     at::Tensor dx, dw, db;
     if (ctx->needs_input_grad(0)) {
       dx = product(dy, detail::onednn_transpose(weight), {}, bf16)
@@ -126,11 +124,7 @@ at::Tensor fast_linear(const at::Tensor& x, const at::Tensor& weight, const at::
   sizes.back() = weight.size(0);
   const bool tracks = at::GradMode::is_enabled() &&
                       (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
-  if (!tracks && bf16) {
-    const auto xb = x2d.to(at::kBFloat16).contiguous(), wb = weight.to(at::kBFloat16).contiguous();
-    return detail::onednn_matmul_bf16(xb, wb, bias.defined() ? bias.contiguous() : bias).view(sizes);
-  }
-  if (!tracks) return onednn_mm(x2d, weight, bias).view(sizes);
+  if (!tracks) return product(operand(x2d, bf16), operand(weight, bf16), bias, bf16).view(sizes);
   return OneDnnLinear::apply(x2d, weight, bias, bf16).view(sizes);
 }
 

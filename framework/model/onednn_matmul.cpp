@@ -24,6 +24,21 @@ dnnl::engine& engine() {
   return e;
 }
 
+dnnl::stream& stream() {
+  thread_local dnnl::stream s(engine());
+  return s;
+}
+
+// This thread's primitive for `key`, made by `make` on first use; the cache is
+// emptied when it reaches kMaxPrimitives.
+template <class Value, class Make>
+Value& cached(std::map<std::vector<std::int64_t>, Value>& cache, std::vector<std::int64_t> key, Make make) {
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= kMaxPrimitives) cache.clear();
+  return cache.emplace(std::move(key), make()).first->second;
+}
+
 // One operand as oneDNN sees it: its type, dims and strides (in elements).
 struct Operand {
   T type;
@@ -60,24 +75,19 @@ Primitive make_primitive(const Operand& a, const Operand& b, const Operand& c, b
 
 Primitive& primitive(const Operand& a, const Operand& b, const Operand& c, bool with_bias) {
   thread_local std::map<std::vector<std::int64_t>, Primitive> cache;
-  auto k = key(a, b, c, with_bias);
-  auto it = cache.find(k);
-  if (it != cache.end()) return it->second;
-  if (cache.size() >= kMaxPrimitives) cache.clear();
-  return cache.emplace(std::move(k), make_primitive(a, b, c, with_bias)).first->second;
+  return cached(cache, key(a, b, c, with_bias), [&] { return make_primitive(a, b, c, with_bias); });
 }
 
 // c = a · b (+ bias), every operand given with its memory.
 void execute(const Operand& a, const at::Tensor& ta, const Operand& b, const at::Tensor& tb, const Operand& c,
              at::Tensor& tc, const at::Tensor& bias) {
   Primitive& p = primitive(a, b, c, bias.defined());
-  thread_local dnnl::stream stream(engine());
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(p.a, engine(), ta.data_ptr())},
                                        {DNNL_ARG_WEIGHTS, memory(p.b, engine(), tb.data_ptr())},
                                        {DNNL_ARG_DST, memory(p.c, engine(), tc.data_ptr())}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, memory(p.bias, engine(), bias.data_ptr()));
-  p.matmul.execute(stream, args);
-  stream.wait();
+  p.matmul.execute(stream(), args);
+  stream().wait();
 }
 
 // a [M, K] · btᵀ for bt [N, K] (read as the K × N matrix in column-major order).
@@ -90,15 +100,18 @@ at::Tensor matmul_bt(const at::Tensor& a, const at::Tensor& bt, const at::Tensor
   return c;
 }
 
-dnnl::reorder& transposer(std::int64_t rows, std::int64_t cols, T type) {
-  thread_local std::map<std::vector<std::int64_t>, dnnl::reorder> cache;
-  std::vector<std::int64_t> k{rows, cols, static_cast<std::int64_t>(type)};
-  auto it = cache.find(k);
-  if (it != cache.end()) return it->second;
-  if (cache.size() >= kMaxPrimitives) cache.clear();
-  const memory::desc from({rows, cols}, type, memory::dims{cols, 1}), to({rows, cols}, type, memory::dims{1, rows});
-  return cache.emplace(std::move(k), dnnl::reorder(dnnl::reorder::primitive_desc(engine(), from, engine(), to)))
-      .first->second;
+// A row-major [rows × cols] matrix rewritten column-major: its transpose, contiguous.
+struct Transposer {
+  dnnl::reorder reorder;
+  memory::desc from, to;
+};
+
+Transposer& transposer(std::int64_t rows, std::int64_t cols, T type) {
+  thread_local std::map<std::vector<std::int64_t>, Transposer> cache;
+  return cached(cache, {rows, cols, static_cast<std::int64_t>(type)}, [&] {
+    const memory::desc from({rows, cols}, type, memory::dims{cols, 1}), to({rows, cols}, type, memory::dims{1, rows});
+    return Transposer{dnnl::reorder(dnnl::reorder::primitive_desc(engine(), from, engine(), to)), from, to};
+  });
 }
 
 }  // namespace
@@ -109,13 +122,10 @@ at::Tensor onednn_transpose(const at::Tensor& t) {
   if ((t.scalar_type() != at::kFloat && !bf16) || !t.is_cpu() || t.numel() == 0) return t.t().contiguous();
   const auto in = t.contiguous();
   auto out = at::empty({cols, rows}, t.options());
-  const T type = bf16 ? T::bf16 : T::f32;
-  auto& reorder = transposer(rows, cols, type);
-  thread_local dnnl::stream stream(engine());
-  memory from({{rows, cols}, type, memory::dims{cols, 1}}, engine(), in.data_ptr());
-  memory to({{rows, cols}, type, memory::dims{1, rows}}, engine(), out.data_ptr());
-  reorder.execute(stream, from, to);
-  stream.wait();
+  auto& plan = transposer(rows, cols, bf16 ? T::bf16 : T::f32);
+  memory from(plan.from, engine(), in.data_ptr()), to(plan.to, engine(), out.data_ptr());
+  plan.reorder.execute(stream(), from, to);
+  stream().wait();
   return out;
 }
 

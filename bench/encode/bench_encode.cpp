@@ -325,7 +325,7 @@ int main(int argc, char** argv) {
   // The machine's matrix rate: a BERT feed-forward product for one batch of tokens, both paths.
   const std::int64_t m = 1024;
   const double blas = gemm_rate(m, 768, 3072, mtlab::MatmulPath::blas);
-  const double onednn = at::hasMKLDNN() ? gemm_rate(m, 768, 3072, mtlab::MatmulPath::onednn) : 0.0;
+  const double onednn = gemm_rate(m, 768, 3072, mtlab::MatmulPath::onednn);
   const double best = std::max(blas, onednn);
 
   mtlab::set_matmul_path(mtlab::matmul_path_from_name(o.matmul));
@@ -337,7 +337,7 @@ int main(int argc, char** argv) {
   const auto rows = time_rounds(runs, length_sorted_chunks(inputs, runs.front().counts, chunk), o.rounds);
   // Measured again after encoding: on a shared machine the rate moves with the load.
   const double blas_after = gemm_rate(m, 768, 3072, mtlab::MatmulPath::blas);
-  const double onednn_after = at::hasMKLDNN() ? gemm_rate(m, 768, 3072, mtlab::MatmulPath::onednn) : 0.0;
+  const double onednn_after = gemm_rate(m, 768, 3072, mtlab::MatmulPath::onednn);
   const double best_all = std::max({best, blas_after, onednn_after});
 
   const auto env = mtlab::describe_environment();

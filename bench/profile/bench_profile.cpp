@@ -345,9 +345,9 @@ int main(int argc, char** argv) {
   set_threads(threads);
   plugin::Registry registry;
   registry.scan(plugin::Registry::default_search_path());
-  const double gemm = std::max(gemm_rate(1024, 768, 3072, MatmulPath::blas),
-                               at::hasMKLDNN() ? gemm_rate(1024, 768, 3072, MatmulPath::onednn) : 0.0);
-  set_matmul_path(at::hasMKLDNN() ? MatmulPath::onednn : MatmulPath::blas);
+  const double gemm =
+      std::max(gemm_rate(1024, 768, 3072, MatmulPath::blas), gemm_rate(1024, 768, 3072, MatmulPath::onednn));
+  set_matmul_path(MatmulPath::onednn);
   std::printf("bench_profile: AdamW step %s, gradients %s, cpu %s, threads %d, matmul %s, best plain GEMM [1024 x 768] x [768 x 3072] %.1f GFLOP/s, "
               "median of %d after a warm-up\n",
               adamw.c_str(), grads.c_str(), describe_environment().cpu.c_str(), threads, matmul_path_name(matmul_path()).c_str(), gemm, reps);

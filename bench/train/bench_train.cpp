@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
   };
 
   const double blas = gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::blas);
-  const double onednn = at::hasMKLDNN() ? gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::onednn) : 0.0;
+  const double onednn = gemm_rate(1024, config.hidden_size, config.intermediate_size, MatmulPath::onednn);
   set_matmul_path(matmul_path_from_name(matmul));
   const bool compare = precision == "bf16", compare_adamw = adamw_step == "both";
   if (compare && usable_precision(Precision::bf16, "bench_train --precision bf16") != Precision::bf16) return 1;

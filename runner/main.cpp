@@ -11,6 +11,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/model/environment.h"
+#include "mtlab/model/heap_retention.h"
 
 namespace mtlab::cli {
 
@@ -27,6 +28,7 @@ std::vector<Command>& commands() {
 }  // namespace mtlab::cli
 
 int main(int argc, char** argv) {
+  mtlab::keep_freed_memory();  // before the first large allocation (heap_retention.h)
   using namespace mtlab;
   CLI::App app{"mtlab: multi-task fine-tuning experiments on BERT-family encoders"};
   app.require_subcommand(0, 1);

@@ -39,6 +39,7 @@
 #include "mtlab/model/environment.h"
 #include "mtlab/model/backbone_folder.h"
 #include "mtlab/model/fast_linear.h"
+#include "mtlab/model/heap_retention.h"
 #include "mtlab/model/precision.h"
 #include "mtlab/model/sentence_encoder.h"
 #include "mtlab/plugin/registry.h"
@@ -294,6 +295,7 @@ int save_workload(const Options& o, const Tokenizers& tokenizers, const std::vec
 }  // namespace
 
 int main(int argc, char** argv) {
+  mtlab::keep_freed_memory();  // before the first large allocation (heap_retention.h)
   const Options o = parse_options(argc, argv);
   mtlab::set_threads(o.threads);
 

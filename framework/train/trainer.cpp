@@ -10,6 +10,7 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
+#include "mtlab/model/heap_retention.h"
 #include "mtlab/train/interrupt.h"
 #include "mtlab/train/multitask_model.h"
 #include "trainer_run.h"
@@ -160,6 +161,7 @@ TrainResult train(TrainInputs& inputs, const TrainerOptions& options, Recorder& 
   if (!inputs.model || !inputs.optimizer || !inputs.datasets) {
     throw Error("train: model, optimizer and datasets are required");
   }
+  keep_freed_memory();
   return detail::TrainRun(inputs, options, recorder).run();
 }
 

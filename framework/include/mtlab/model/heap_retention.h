@@ -1,0 +1,16 @@
+#pragma once
+// Keeps the memory a training step or an encoded batch frees inside the process
+// for the next one. glibc hands blocks above its mmap threshold back to the
+// kernel on free and trims the heap's top; the next step then page-faults the
+// same megabytes in again, zeroed by the kernel: about 58,000 faults (230 MB)
+// per BERT-base training step, 5 % of it (docs/performance.md, "Fourth round").
+// What jemalloc or tcmalloc do under LD_PRELOAD, done with glibc's own knobs.
+// The process's resident size then stays at its peak until it exits.
+namespace mtlab {
+
+// Raises glibc's mmap threshold to its maximum (32 MB) and its trim threshold
+// out of reach, once per process. Environment settings (MALLOC_MMAP_THRESHOLD_,
+// MALLOC_TRIM_THRESHOLD_, MTLAB_KEEP_FREED_MEMORY=0 to opt out) win.
+void keep_freed_memory();
+
+}  // namespace mtlab

@@ -17,8 +17,9 @@
 // step's shapes: the embeddings; one layer's attention half (Q/K/V, scores,
 // softmax, context, output projection, residual LayerNorm) and feed-forward half
 // (intermediate, GELU, output, residual LayerNorm), each counted num_layers
-// times; the pooler, both heads and their losses; the optimizer step. The layer
-// halves are written out here from the layer's own parameters and checked
+// times; the pooler, both heads and their losses; the gradient clipping (by the
+// global norm, as the trainer clips); the optimizer step. The layer halves are
+// written out here from the layer's own parameters and checked
 // against BertModel::run_layers (same kernels: the difference must be 0).
 // Their sum is printed next to the measured whole step.
 #include <fmt/format.h>
@@ -41,6 +42,8 @@
 #include "mtlab/model/dropout.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/fast_matmul.h"
+#include "mtlab/model/heap_retention.h"
+#include "mtlab/train/gradient_clip.h"
 #include "mtlab/model/loss.h"
 #include "mtlab/model/optimizer.h"
 #include "mtlab/model/precision.h"
@@ -55,6 +58,7 @@ using namespace mtlab;
 using namespace mtlab::bench;
 
 constexpr std::int64_t kIntents = 20, kTags = 40;
+constexpr double kGradClip = 1.0;  // training.grad_clip's default, as the trainer clips
 
 BertConfig shape_config(const std::string& shape) {
   BertConfig c;
@@ -78,6 +82,7 @@ struct Setup {
   std::shared_ptr<MultiTaskModel> model;
   std::shared_ptr<Loss> ce;
   std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<at::Tensor> params;  // every optimized parameter, for clipping
   GradientSlots grads;
   bool release_grads = true;
   bool bf16 = false;  // the encoder's forward in a bf16 autocast scope
@@ -109,9 +114,8 @@ Setup make_setup(plugin::Registry& registry, const std::string& shape, bool fuse
   groups.lr = 1e-5;
   const auto param_groups = build_param_groups(*s.model, groups);
   s.optimizer = adamw->make(param_groups);
-  std::vector<at::Tensor> params;
-  for (const auto& g : param_groups) params.insert(params.end(), g.params.begin(), g.params.end());
-  s.grads = GradientSlots(params);
+  for (const auto& g : param_groups) s.params.insert(s.params.end(), g.params.begin(), g.params.end());
+  s.grads = GradientSlots(s.params);
   s.release_grads = release_grads;
   return s;
 }
@@ -156,6 +160,7 @@ void train_step(Setup& s, const Inputs& in) {
   }();
   total_loss(s, encoded, in).backward();
   s.grads.fill_absent();
+  clip_gradients(s.params, kGradClip, *s.optimizer);
   s.optimizer->step();
   clear_grads(s);
 }
@@ -265,6 +270,7 @@ void profile(plugin::Registry& registry, const std::string& shape, std::int64_t 
   clear_grads(s);
   total_loss(s, s.model->encode(in.ids, in.types, in.mask), in).backward();
   const double optimizer = median_time(reps, [&] { s.optimizer->step(); });
+  const double clipping = median_time(reps, [&] { clip_gradients(s.params, kGradClip, *s.optimizer); });
   const double step = median_time(reps, [&] { train_step(s, in); });
   if (!trace.empty()) {
     s.bf16 = bf16;
@@ -282,6 +288,7 @@ void profile(plugin::Registry& registry, const std::string& shape, std::int64_t 
       {fmt::format("attention (x{})", c.num_hidden_layers), L * attention.forward, L * attention.backward},
       {fmt::format("feed-forward (x{})", c.num_hidden_layers), L * feed_forward.forward, L * feed_forward.backward},
       {"pooler, heads, losses", heads.forward, heads.backward},
+      {"gradient clipping (global norm)", clipping, 0.0},
       {"optimizer (AdamW step)", optimizer, 0.0},
   };
   double sum = 0;
@@ -323,6 +330,7 @@ void scaling_header(const char* title) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mtlab::keep_freed_memory();  // before the first large allocation (heap_retention.h)
   std::string part = "all", shape = "base", adamw = "fused", grads = "release", trace, precision = "fp32";
   int threads = 2, reps = 3;
   std::int64_t length = 64, batch = 16;

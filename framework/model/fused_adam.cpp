@@ -21,7 +21,7 @@ template <Decay kDecay>
                                                 float* __restrict v, std::int64_t begin, std::int64_t end,
                                                 const AdamStepScalars& s) {
   for (std::int64_t i = begin; i < end; ++i) {
-    float grad = g[i];
+    float grad = g[i] * s.grad_scale;
     if constexpr (kDecay == Decay::l2) grad += s.weight_decay * p[i];
     const float mi = m[i] * s.beta1 + (1.0f - s.beta1) * grad;
     const float vi = v[i] * s.beta2 + (1.0f - s.beta2) * grad * grad;
@@ -42,6 +42,8 @@ MTLAB_CLONES void update_l2(float* p, const float* g, float* m, float* v, std::i
 }
 
 }  // namespace
+
+GradientScaling::~GradientScaling() = default;  // the key function: one type_info, in mtlab_nn
 
 void fused_adam_update(Decay decay, float* p, const float* g, float* m, float* v, std::int64_t n,
                        const AdamStepScalars& s) {

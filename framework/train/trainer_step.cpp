@@ -7,6 +7,7 @@
 #include "mtlab/core/error.h"
 #include "mtlab/model/precision.h"
 #include "mtlab/train/distributed.h"
+#include "mtlab/train/gradient_clip.h"
 #include "mtlab/train/multitask_model.h"
 #include "trainer_run.h"
 
@@ -68,7 +69,7 @@ void TrainRun::optimizer_step(const BatchLoss& local) {
     optimizer_->param_groups()[g].options().set_lr(base_lr_[g] * factor);
   }
   if (step_ % o_.log_every == 0) record_groups(factor);
-  if (o_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(optimized_, o_.grad_clip);
+  if (o_.grad_clip > 0) clip_gradients(optimized_, o_.grad_clip, *optimizer_);
   optimizer_->step();
   grads_.release();
   ++step_;
@@ -86,11 +87,8 @@ void TrainRun::optimizer_step(const BatchLoss& local) {
 // Per-group gradient norms and learning rates, and the learned log-variances.
 void TrainRun::record_groups(double factor) {
   for (std::size_t g = 0; g < groups_.size(); ++g) {
-    double sq = 0;
-    for (const auto& p : groups_[g].params) {
-      if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
-    }
-    recorder_.metric("", "train", "grad_norm." + groups_[g].name, step_ + 1, std::sqrt(sq), epoch_value_);
+    recorder_.metric("", "train", "grad_norm." + groups_[g].name, step_ + 1, gradient_norm(groups_[g].params),
+                     epoch_value_);
     recorder_.metric("", "train", "lr." + groups_[g].name, step_ + 1, base_lr_[g] * factor, epoch_value_);
   }
   if (!log_variance_.defined()) return;

@@ -144,10 +144,11 @@ at::Tensor onednn_matmul_u8s8(const at::Tensor& a, const at::Tensor& bt) {
 at::Tensor onednn_bmm(const at::Tensor& a, const at::Tensor& b) {
   auto sizes = a.sizes().vec();
   sizes.back() = b.size(-1);
-  auto c = at::empty(sizes, a.options());
+  auto c = at::empty(sizes, a.options().dtype(at::kFloat));
   if (c.numel() == 0) return c;
   if (a.size(-1) == 0) return c.zero_();
-  execute(operand(a, T::f32), a, operand(b, T::f32), b, operand(c, T::f32), c, {});
+  const T in = a.scalar_type() == at::kBFloat16 ? T::bf16 : T::f32;
+  execute(operand(a, in), a, operand(b, in), b, operand(c, T::f32), c, {});
   return c;
 }
 

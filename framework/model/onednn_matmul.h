@@ -26,9 +26,10 @@ at::Tensor onednn_matmul_u8s8(const at::Tensor& a, const at::Tensor& bt);
 // backward products' operands.
 at::Tensor onednn_transpose(const at::Tensor& t);
 
-// Batched a [..., M, K] · b [..., K, N] for float32 CPU tensors of the same batch
-// dims (3 or 4 dims), each with any strides (attention's transposed views of Q, K
-// and V go in as they lie); returns a new contiguous [..., M, N] tensor.
+// a [..., M, K] · b [..., K, N] for CPU tensors of the same batch dims (2 to 4
+// dims), both float32 or both bfloat16, each with any strides (attention's
+// transposed views of Q, K and V, a gradient's transpose, go in as they lie);
+// returns a new contiguous float32 [..., M, N] tensor, accumulated in float32.
 at::Tensor onednn_bmm(const at::Tensor& a, const at::Tensor& b);
 
 }  // namespace mtlab::detail

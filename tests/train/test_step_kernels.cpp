@@ -1,12 +1,14 @@
 // The training step's own kernels: dropout's counter-based masks, the released
-// gradients of GradientSlots, and attention's batched products through oneDNN
-// (fast_matmul) against LibTorch's, values and gradients.
+// gradients of GradientSlots, attention's batched products through oneDNN
+// (fast_matmul) against LibTorch's, values and gradients, and the bf16 linear
+// layer's gradients against float32's.
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include "mtlab/model/dropout.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/fast_matmul.h"
+#include "mtlab/model/precision.h"
 #include "mtlab/train/gradient_slots.h"
 
 using namespace mtlab;
@@ -97,4 +99,39 @@ TEST_CASE("attention's batched products through oneDNN match LibTorch's, with th
   set_matmul_path(saved);
   CHECK(torch::allclose(onednn_out, blas_out, 1e-5, 1e-5));
   CHECK(torch::allclose(onednn_grad, blas_grad, 1e-4, 1e-4));
+}
+
+TEST_CASE("bf16 linear layers give float32's gradients to bf16 precision, for either weight shape",
+          "[train][matmul][precision]") {
+  if (!missing_support(Precision::bf16, cpu_features()).empty()) {
+    WARN("this CPU has no bf16 instructions: bf16 training runs in fp32 here");
+    return;
+  }
+  // out > in and out < in: the backward reads the weight and dyᵀ strided or transposed.
+  for (const auto& [out, in] : std::vector<std::pair<std::int64_t, std::int64_t>>{{96, 40}, {40, 96}}) {
+    INFO("weight " << out << " x " << in);
+    torch::manual_seed(4);
+    const auto x = torch::randn({2, 17, in}).requires_grad_(true);
+    const auto w = (torch::randn({out, in}) * 0.1).requires_grad_(true);
+    const auto b = torch::randn({out}).requires_grad_(true);
+    const auto g = torch::randn({2, 17, out});
+    auto gradients = [&](bool bf16) {
+      for (auto t : {x, w, b}) t.mutable_grad() = at::Tensor();
+      {
+        CpuAutocast autocast(bf16);
+        (fast_linear(x, w, b) * g).sum().backward();
+      }
+      return std::vector<at::Tensor>{x.grad().clone(), w.grad().clone(), b.grad().clone()};
+    };
+    const auto fp32 = gradients(false), bf16 = gradients(true);
+    const auto reference = at::matmul(g.reshape({-1, out}).t(), x.detach().reshape({-1, in}));
+    CHECK(torch::allclose(fp32[1], reference, 1e-4, 1e-4));  // float32 is right ...
+    for (std::size_t i = 0; i < 2; ++i) {
+      INFO("gradient " << i << " (0: input, 1: weight)");
+      const double relative = ((bf16[i] - fp32[i]).norm() / fp32[i].norm()).item<double>();
+      CHECK(relative < 1e-2);  // ... bf16 agrees to its 8-bit mantissa ...
+      CHECK(relative > 1e-6);  // ... and did run in bf16
+    }
+    CHECK(torch::allclose(bf16[2], fp32[2], 1e-5, 1e-5));  // the bias gradient sums float32 dy
+  }
 }

@@ -2,7 +2,9 @@
 // pooled output, a token head) trained with AdamW, batch 16, on generated joint
 // intent/slot sentences padded per length-bucketed batch; sentences per second
 // and effective GFLOP/s (forward + backward ≈ 3 × forward, real tokens only) as
-// a share of the best plain GEMM rate measured in the same run.
+// a share of the best plain GEMM rate measured in the same run; for the whole
+// run, and for its steady state (steps 2..N, without the first step's one-time
+// costs: oneDNN primitives made, optimizer moments allocated).
 //   bench_train [--shape mini|base] [--steps N] [--batch B] [--threads T]
 //               [--concat K] [--matmul onednn|blas] [--record none|sqlite]
 //               [--precision fp32|bf16] [--adamw fused|libtorch|both] [--rounds R]
@@ -30,6 +32,7 @@
 #include "mtlab/data/synthetic_data.h"
 #include "mtlab/bert/bert_model.h"
 #include "mtlab/model/environment.h"
+#include "mtlab/model/heap_retention.h"
 #include "mtlab/model/precision.h"
 #include "mtlab/plugin/registry.h"
 #include "mtlab/train/multitask_model.h"
@@ -72,6 +75,33 @@ class SqliteRecorder : public Recorder {
   std::int64_t run_ = 0;
 };
 
+// Forwards to a recorder and notes when each step's loss arrives: the time of
+// steps 2..N, without the first step's one-time costs (oneDNN primitives made
+// for its shapes, the optimizer's moments allocated).
+class StepClock : public Recorder {
+ public:
+  explicit StepClock(Recorder& inner) : inner_(inner) {}
+  void metric(std::string_view task, std::string_view split, std::string_view name, std::int64_t step, double value,
+              std::optional<double> epoch) override {
+    if (task.empty() && split == "train" && name == "loss") stamps_.push_back(Clock::now());
+    inner_.metric(task, split, name, step, value, epoch);
+  }
+  void fact(std::string_view key, std::string_view value) override { inner_.fact(key, value); }
+  void artifact(std::string_view kind, const std::filesystem::path& file) override { inner_.artifact(kind, file); }
+  void flush() override { inner_.flush(); }
+  // Seconds from the end of step 1 to the end of step N, scaled to N steps (the
+  // mean step; batch lengths vary by bucket, so one step's share is approximate).
+  double steady_seconds() const {
+    if (stamps_.size() < 2) return 0;
+    const double n = static_cast<double>(stamps_.size());
+    return std::chrono::duration<double>(stamps_.back() - stamps_.front()).count() * n / (n - 1);
+  }
+
+ private:
+  Recorder& inner_;
+  std::vector<Clock::time_point> stamps_;
+};
+
 // Joins every `k` consecutive examples into one (words, tags; the first's label).
 std::vector<Example> concatenated(const std::vector<Example>& in, int k) {
   if (k <= 1) return in;
@@ -92,6 +122,7 @@ std::vector<Example> concatenated(const std::vector<Example>& in, int k) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  mtlab::keep_freed_memory();  // before the first large allocation (heap_retention.h)
   std::string shape = "mini", matmul = matmul_path_name(matmul_path()), record = "none";
   std::string precision = "fp32", adamw_step = "fused";
   int steps = 30, batch = 16, threads = 2, concat = 1, rounds = 1;
@@ -166,7 +197,8 @@ int main(int argc, char** argv) {
     computed += longest * b.size();
   }
 
-  auto train_once = [&](TrainingPrecision p, OptimizerFactory* adamw, TrainResult* result) {
+  // The whole run's seconds; `steady` gets those of steps 2..N scaled to N steps.
+  auto train_once = [&](TrainingPrecision p, OptimizerFactory* adamw, TrainResult* result, double* steady) {
     auto model = make_model();
     TrainInputs in;
     in.model = model.get();
@@ -190,10 +222,12 @@ int main(int argc, char** argv) {
     } else {
       recorder = std::make_unique<NullRecorder>();
     }
+    StepClock clock(*recorder);
     const auto start = Clock::now();
-    *result = train(in, o, *recorder);
+    *result = train(in, o, clock);
     recorder->flush();
     const double seconds = seconds_since(start);
+    *steady = clock.steady_seconds();
     recorder.reset();
     std::filesystem::remove(db);
     std::filesystem::remove(db.string() + "-wal");
@@ -211,20 +245,26 @@ int main(int argc, char** argv) {
   }
   auto* adamw = adamw_step == "libtorch" ? adamw_libtorch.get() : adamw_fused.get();
   TrainResult result;
+  // Best of the rounds: whole runs, and steps 2..N (steady).
   double seconds = 1e300, seconds_bf16 = 1e300, seconds_libtorch = 1e300;
+  double steady = 1e300, steady_bf16 = 1e300, steady_libtorch = 1e300;
   std::string rounds_text;
+  auto round = [&](TrainingPrecision p, OptimizerFactory* step, double* best, double* best_steady) {
+    double steady_once = 0;
+    const double whole = train_once(p, step, &result, &steady_once);
+    *best = std::min(*best, whole);
+    *best_steady = std::min(*best_steady, steady_once);
+    return whole;
+  };
   for (int r = 0; r < rounds; ++r) {
     if (compare_adamw) {
-      const double sl = train_once(TrainingPrecision::fp32, adamw_libtorch.get(), &result);
-      seconds_libtorch = std::min(seconds_libtorch, sl);
+      const double sl = round(TrainingPrecision::fp32, adamw_libtorch.get(), &seconds_libtorch, &steady_libtorch);
       rounds_text += fmt::format(" libtorch {:.2f},", sl);
     }
-    const double s32 = train_once(TrainingPrecision::fp32, adamw, &result);
-    seconds = std::min(seconds, s32);
+    const double s32 = round(TrainingPrecision::fp32, adamw, &seconds, &steady);
     rounds_text += fmt::format(" fp32 {:.2f}", s32);
     if (!compare) continue;
-    const double s16 = train_once(TrainingPrecision::bf16, adamw, &result);
-    seconds_bf16 = std::min(seconds_bf16, s16);
+    const double s16 = round(TrainingPrecision::bf16, adamw, &seconds_bf16, &steady_bf16);
     rounds_text += fmt::format(", bf16 {:.2f};", s16);
   }
 
@@ -251,14 +291,19 @@ int main(int argc, char** argv) {
               static_cast<long long>(config.intermediate_size), blas, onednn);
   std::printf("ratio train / best GEMM (%.1f GFLOP/s): %.1f%%; peak RSS %.0f MB\n", best, 100.0 * gflops / best,
               peak_rss_mb());
+  std::printf("steady state (steps 2..%lld, scaled to %lld steps): %.2f s, %.1f sentences/s, %.1f effective GFLOP/s; "
+              "ratio %.1f%%\n", static_cast<long long>(result.steps), static_cast<long long>(result.steps), steady,
+              data.train.size() / steady, 3.0 * forward / steady / 1e9, 300.0 * forward / steady / 1e9 / best);
   if (compare_adamw) {
-    std::printf("AdamW step: LibTorch's %.2f s, fused %.2f s; speed fused / LibTorch = %.2fx (best of %d alternating "
-                "rounds each, s:%s)\n", seconds_libtorch, seconds, seconds_libtorch / seconds, rounds, rounds_text.c_str());
+    std::printf("AdamW step: LibTorch's %.2f s, fused %.2f s; speed fused / LibTorch = %.2fx, steady state %.2fx (best "
+                "of %d alternating rounds each, s:%s)\n", seconds_libtorch, seconds, seconds_libtorch / seconds,
+                steady_libtorch / steady, rounds, rounds_text.c_str());
   }
   if (compare) {
-    std::printf("bf16 (training.precision = \"bf16\"): %.2f s, %.1f sentences/s; speed bf16 / fp32 = %.2fx (best of %d "
-                "alternating rounds each, s:%s)\n", seconds_bf16, data.train.size() / seconds_bf16,
-                seconds / seconds_bf16, rounds, rounds_text.c_str());
+    std::printf("bf16 (training.precision = \"bf16\"): %.2f s, %.1f sentences/s; speed bf16 / fp32 = %.2fx, steady "
+                "state %.2fx (best of %d alternating rounds each, s:%s)\n", seconds_bf16,
+                data.train.size() / seconds_bf16, seconds / seconds_bf16, steady / steady_bf16, rounds,
+                rounds_text.c_str());
   }
   return 0;
 }

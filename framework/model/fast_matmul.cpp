@@ -11,19 +11,24 @@
 namespace mtlab {
 namespace {
 
+// With `bf16` (a bf16 autocast scope: training.precision = "bf16") the products
+// take bf16 copies of float32 operands and return float32, as OneDnnLinear does.
 struct OneDnnBmm : torch::autograd::Function<OneDnnBmm> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& a, const at::Tensor& b) {
-    ctx->save_for_backward({a, b});
-    return detail::onednn_bmm(a, b);
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& a, const at::Tensor& b,
+                            bool bf16) {
+    const auto a_in = bf16 ? a.to(at::kBFloat16) : a, b_in = bf16 ? b.to(at::kBFloat16) : b;
+    ctx->save_for_backward({a_in, b_in});
+    ctx->saved_data["bf16"] = bf16;
+    return detail::onednn_bmm(a_in, b_in);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const at::Tensor& g = grads[0];
+    const at::Tensor g = ctx->saved_data["bf16"].toBool() ? grads[0].to(at::kBFloat16) : grads[0];
     at::Tensor da, db;
     if (ctx->needs_input_grad(0)) da = detail::onednn_bmm(g, saved[1].transpose(-1, -2));
     if (ctx->needs_input_grad(1)) db = detail::onednn_bmm(saved[0].transpose(-1, -2), g);
-    return {da, db};
+    return {da, db, {}};
   }
 };
 
@@ -36,12 +41,14 @@ bool suits_onednn(const at::Tensor& t) {
 }  // namespace
 
 at::Tensor fast_matmul(const at::Tensor& a, const at::Tensor& b) {
-  const bool onednn = matmul_path() == MatmulPath::onednn && !at::autocast::is_cpu_enabled() && suits_onednn(a) &&
-                      suits_onednn(b) && a.dim() == b.dim() &&
-                      a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2) && a.size(-1) == b.size(-2);
+  const bool onednn = matmul_path() == MatmulPath::onednn && suits_onednn(a) && suits_onednn(b) &&
+                      a.dim() == b.dim() && a.sizes().slice(0, a.dim() - 2) == b.sizes().slice(0, b.dim() - 2) &&
+                      a.size(-1) == b.size(-2);
   if (!onednn) return at::matmul(a, b);
+  const bool bf16 = at::autocast::is_cpu_enabled();
   const bool tracks = at::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
-  return tracks ? OneDnnBmm::apply(a, b) : detail::onednn_bmm(a, b);
+  if (tracks) return OneDnnBmm::apply(a, b, bf16);
+  return bf16 ? detail::onednn_bmm(a.to(at::kBFloat16), b.to(at::kBFloat16)) : detail::onednn_bmm(a, b);
 }
 
 }  // namespace mtlab

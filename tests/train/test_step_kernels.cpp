@@ -85,20 +85,33 @@ TEST_CASE("attention's batched products through oneDNN match LibTorch's, with th
   torch::manual_seed(2);
   // Q and K as attention has them: transposed views of one [B, T, heads, dh] tensor.
   const auto base = torch::randn({3, 7, 4, 16});
-  auto run = [&](MatmulPath path) {
+  auto run = [&](MatmulPath path, bool bf16 = false) {
     set_matmul_path(path);
     const auto leaf = base.clone().requires_grad_(true);
-    const auto q = leaf.transpose(1, 2), k = leaf.transpose(1, 2) * 0.5;
-    const auto scores = fast_matmul(q, k.transpose(-1, -2));
-    const auto context = fast_matmul(torch::softmax(scores, -1), q);
+    at::Tensor context;
+    {
+      CpuAutocast autocast(bf16);
+      const auto q = leaf.transpose(1, 2), k = leaf.transpose(1, 2) * 0.5;
+      const auto scores = fast_matmul(q, k.transpose(-1, -2));
+      context = fast_matmul(torch::softmax(scores, -1), q);
+    }
     (context * context).sum().backward();
     return std::make_pair(context.detach(), leaf.grad());
   };
   const auto [blas_out, blas_grad] = run(MatmulPath::blas);
   const auto [onednn_out, onednn_grad] = run(MatmulPath::onednn);
-  set_matmul_path(saved);
   CHECK(torch::allclose(onednn_out, blas_out, 1e-5, 1e-5));
   CHECK(torch::allclose(onednn_grad, blas_grad, 1e-4, 1e-4));
+  if (missing_support(Precision::bf16, cpu_features()).empty()) {
+    // In a bf16 autocast scope: bf16 products, float32 results, float32's values to bf16 precision.
+    const auto [bf16_out, bf16_grad] = run(MatmulPath::onednn, true);
+    CHECK(bf16_out.scalar_type() == at::kFloat);
+    const auto relative = [](const at::Tensor& a, const at::Tensor& b) { return ((a - b).norm() / b.norm()).item<double>(); };
+    CHECK(relative(bf16_out, blas_out) < 1e-2);
+    CHECK(relative(bf16_out, blas_out) > 1e-6);
+    CHECK(relative(bf16_grad, blas_grad) < 2e-2);
+  }
+  set_matmul_path(saved);
 }
 
 TEST_CASE("bf16 linear layers give float32's gradients to bf16 precision, for either weight shape",

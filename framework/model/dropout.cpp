@@ -5,12 +5,12 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <mutex>
 
 #include "cpu_clones.h"
+#include "parallel_loops.h"
 
 namespace mtlab {
 namespace {

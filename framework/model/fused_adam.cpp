@@ -5,11 +5,11 @@
 // x86-64 version as the fallback; the loader picks one for the machine.
 #include "mtlab/model/fused_adam.h"
 
-#include <ATen/Parallel.h>
 
 #include <cmath>
 
 #include "cpu_clones.h"
+#include "parallel_loops.h"
 
 namespace mtlab {
 namespace {

@@ -4,13 +4,13 @@
 #include "int8_linear.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 
 #include "cpu_clones.h"
 #include "onednn_matmul.h"
+#include "parallel_loops.h"
 
 namespace mtlab::detail {
 namespace {

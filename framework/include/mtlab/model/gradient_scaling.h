@@ -8,7 +8,8 @@ namespace mtlab {
 class GradientScaling {
  public:
   virtual ~GradientScaling();
-  // The gradients the next step() reads are taken times `factor`, once.
+  // The gradients the next step() reads are taken times `factor`, once. A step
+  // with a closure, which computes its gradients anew, ignores it.
   virtual void scale_next_gradients(float factor) = 0;
 };
 

@@ -301,7 +301,10 @@ phase_workers() {
 
 # --- 2. a requeued array task joins again ----------------------------------------
 phase_requeue() {
-  write_spec requeue 6
+  # 40 epochs: about 13 s of training per trial on 2 cores, so that the requeue
+  # lands while the run trains even on a loaded machine (6 epochs, under 2 s since
+  # training got faster, finished first under ctest -j2).
+  write_spec requeue 40
   export MTLAB_DB="${store:-$work/requeue/results.db}"
   say "2. slurm-workers.sbatch, one task requeued while it trains"
   jid="$(submit_workers requeue)" || fail "sbatch refused slurm-workers.sbatch"

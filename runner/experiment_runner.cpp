@@ -71,18 +71,32 @@ bool write_sweep_report(const storage::ResultsStore& store, const spec::Experime
   }
 }
 
-// The trials' ends as the store has them (each trial's latest run): what no one
-// process saw whole when workers ran the sweep or ASHA promoted its trials.
-SweepCounts counts_on_record(const storage::ResultsStore& store, const spec::Experiment& experiment) {
-  SweepCounts counts;
-  const storage::Table runs = store.list_runs({experiment.name, ""});
-  std::map<std::string, std::string> latest;  // trial → status of its newest run
+// Each trial's newest run on record: its id and status.
+using NewestRuns = std::map<std::string, std::pair<std::string, std::string>>;
+
+NewestRuns newest_runs(const storage::ResultsStore& store, const spec::Experiment& experiment) {
+  NewestRuns newest;
+  const storage::Table runs = store.list_runs({experiment.name, ""});  // in id order: the newest last
   for (const auto& row : runs.rows) {
-    latest[storage::to_text(row[runs.column("trial")])] = storage::to_text(row[runs.column("status")]);
+    newest[storage::to_text(row[runs.column("trial")])] = {storage::to_text(row[runs.column("id")]),
+                                                          storage::to_text(row[runs.column("status")])};
   }
+  return newest;
+}
+
+// The trials' ends as the store has them (each trial's newest run): what no one
+// process saw whole when workers ran the sweep or ASHA promoted its trials. A
+// trial whose newest run is what it was before this command (`before`) was
+// skipped, as a serial run counts the trials it finds done.
+SweepCounts counts_on_record(const storage::ResultsStore& store, const spec::Experiment& experiment,
+                             const NewestRuns& before) {
+  SweepCounts counts;
+  const NewestRuns after = newest_runs(store, experiment);
   for (const auto& trial : experiment.trials) {
-    const auto it = latest.find(trial.name);
-    const std::string status = it == latest.end() ? "" : it->second;
+    const auto it = after.find(trial.name);
+    const auto was = before.find(trial.name);
+    const bool unchanged = it != after.end() && was != before.end() && was->second == it->second;
+    const std::string status = it == after.end() || unchanged ? "" : it->second.second;
     if (status == "completed") ++counts.completed;
     else if (status == "failed") ++counts.failed;
     else if (status == "pruned") ++counts.pruned;
@@ -94,14 +108,14 @@ SweepCounts counts_on_record(const storage::ResultsStore& store, const spec::Exp
 // `run --workers N`: N local workers run the published sweep; the counts are
 // read back from the store (each trial's latest run), since no one worker saw all.
 SweepCounts run_local_workers(const storage::ResultsStore& store, const spec::Experiment& experiment,
-                              const RunOptions& options) {
+                              const RunOptions& options, const NewestRuns& before) {
   if (options.resume || options.rerun_failed) {
     log::info("workers continue interrupted trials (and those of dead workers) by themselves; --resume and "
               "--rerun-failed apply to a run without --workers");
   }
   const std::vector<std::string> command = worker_command(store.location(), experiment.name, options.quiet);
   const auto exits = run_worker_processes(std::vector(static_cast<std::size_t>(options.workers), command));
-  SweepCounts counts = counts_on_record(store, experiment);
+  SweepCounts counts = counts_on_record(store, experiment, before);
   for (const auto& w : exits) {
     if (w.signal != 0) log::warn("worker {} was killed by signal {}; the others took over its trial", w.pid, w.signal);
     counts.interrupted |= w.exit_code == 130;
@@ -151,9 +165,10 @@ int run_experiment(const RunOptions& options) {
   install_interrupt_handlers();
   const auto sweep_start = std::chrono::steady_clock::now();
   SweepCounts counts;
+  const NewestRuns before = newest_runs(*store, experiment);
   if (options.workers > 0) {
     publish_experiment(*store, experiment, settings.spec_dir);
-    counts = run_local_workers(*store, experiment, options);
+    counts = run_local_workers(*store, experiment, options, before);
   } else {
     spec::SweepSource source(experiment.trials);
     SweepLoop loop(settings, *store, registry);
@@ -161,7 +176,7 @@ int run_experiment(const RunOptions& options) {
     announce_sweep_end();  // data-parallel: the other ranks stop (distributed_trials.h)
     if (experiment.prune) {  // a trial paused, then promoted, ended twice in this process
       const bool interrupted = counts.interrupted;
-      counts = counts_on_record(*store, experiment);
+      counts = counts_on_record(*store, experiment, before);
       counts.interrupted = interrupted;
     }
   }

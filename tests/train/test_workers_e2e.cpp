@@ -97,6 +97,12 @@ TEST_CASE("mtlab run --workers 2 runs each trial once with the results of a seri
   REQUIRE(expected.size() >= 20);
   CHECK(final_metrics(db) == expected);  // exactly: same seeds, same bits
   CHECK(metric_rows(db) == metric_rows(reference));
+  // Again: every trial is on record, so the workers run none, and say so as a serial run would.
+  const auto again = mtlab_in(dir, "run exp.toml --workers 2 --no-progress");
+  INFO(again.output);
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.output, Contains("0 completed, 0 failed, 4 skipped"));
+  CHECK(scalar(Database::open_read_only(dir / "results.db"), "SELECT count(*) FROM runs") == 4);
 }
 
 TEST_CASE("a SIGKILLed worker's trial is resumed by another worker from its checkpoint", "[e2e][workers]") {

@@ -46,13 +46,28 @@ std::map<std::string, at::Tensor> MultiTaskModel::heads_forward(const EncoderOut
   return out;
 }
 
+namespace {
+
+Loss& task_loss_plugin(const std::string& task, const std::map<std::string, Loss*>& losses) {
+  const auto it = losses.find(task);
+  if (it == losses.end() || it->second == nullptr) throw Error("task '" + task + "': no loss plugin for its head's output");
+  return *it->second;
+}
+
+}  // namespace
+
 at::Tensor MultiTaskModel::task_loss(const std::string& task, const at::Tensor& output, const at::Tensor& targets,
                                      const std::map<std::string, Loss*>& losses) {
   Head& h = head(task);
   if (h.owns_loss()) return h.loss(output, targets);
-  const auto it = losses.find(task);
-  if (it == losses.end() || it->second == nullptr) throw Error("task '" + task + "': no loss plugin for its head's output");
-  return it->second->compute(output, targets);
+  return task_loss_plugin(task, losses).compute(output, targets);
+}
+
+double MultiTaskModel::task_target_weight(const std::string& task, const at::Tensor& targets,
+                                          const std::map<std::string, Loss*>& losses) {
+  Head& h = head(task);
+  if (h.owns_loss()) return h.loss_target_weight(targets);
+  return task_loss_plugin(task, losses).target_weight(targets);
 }
 
 void MultiTaskModel::train(bool on) {

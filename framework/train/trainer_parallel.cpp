@@ -20,6 +20,18 @@ void TrainRun::sync_start() {
   group_->broadcast(state);
 }
 
+// What this rank's targets weigh in each task's loss (Loss::target_weight; 0 for
+// a rank without rows), summed over the ranks: each task's share of the loss.
+std::vector<double> TrainRun::shard_loss_shares(const BatchShard& shard, const Batch& batch, std::size_t d) {
+  std::vector<double> mine;
+  for (const auto* t : dataset_tasks_[d]) {
+    mine.push_back(shard.empty ? 0.0 : model_.task_target_weight(t->name, batch.targets.at(t->name), in_.losses));
+  }
+  auto all = torch::tensor(mine, torch::kDouble);
+  group_->allreduce_sum({all});
+  return loss_shares(mine, std::vector<double>(all.data_ptr<double>(), all.data_ptr<double>() + all.numel()));
+}
+
 // The step's gradients summed over the ranks; the losses too (each rank's is its
 // share of the global batch's), with each rank's Ctrl-C as one more value.
 BatchLoss TrainRun::sync_step(const BatchLoss& local) {

@@ -58,10 +58,12 @@ class TrainRun {
   void join_next(std::int64_t at_step);
 
   // Data parallelism (trainer_parallel.cpp): rank 0's parameters everywhere at
-  // the start; a step's gradients, losses and Ctrl-C summed over the ranks; an
-  // evaluation's stop decision taken from rank 0.
+  // the start; each task's share of a global batch's loss; a step's gradients,
+  // losses and Ctrl-C summed over the ranks; an evaluation's stop decision taken
+  // from rank 0.
   bool root() const;
   void sync_start();
+  std::vector<double> shard_loss_shares(const BatchShard& shard, const Batch& batch, std::size_t dataset);
   BatchLoss sync_step(const BatchLoss& local);
   void sync_stop();
   Verdict sync_verdict(Verdict verdict);

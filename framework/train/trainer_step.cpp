@@ -15,13 +15,14 @@ namespace mtlab::detail {
 
 // The weighted sum of the batch's task losses, backpropagated (scaled for accumulation).
 // With several ranks, this rank's shard of the batch, each task's loss scaled by
-// the shard's share of its labelled targets (shard_batch), so the ranks' sum is
-// the whole batch's loss.
+// the shard's share of the global batch's loss weight (loss_shares), so the
+// ranks' sum is the whole batch's loss.
 BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_t>& indices) {
   const auto& split = datasets_[d].train_tokens;
   BatchShard shard;
-  if (group_) shard = shard_batch(split, indices, dataset_tasks_[d], group_->rank(), group_->size());
+  if (group_) shard = shard_batch(indices, group_->rank(), group_->size());
   Batch batch = make_batch(split, group_ ? shard.indices : indices, dataset_tasks_[d], d, epoch_);
+  const std::vector<double> share = group_ ? shard_loss_shares(shard, batch, d) : std::vector<double>();
   const auto device = model_.backbone().device();
   std::map<std::string, at::Tensor> logits;
   {
@@ -36,7 +37,7 @@ BatchLoss TrainRun::forward_backward(std::size_t d, const std::vector<std::size_
   for (std::size_t k = 0; k < dataset_tasks_[d].size(); ++k) {
     const auto* t = dataset_tasks_[d][k];
     auto loss = model_.task_loss(t->name, logits.at(t->name), batch.targets.at(t->name).to(device), in_.losses);
-    if (group_) loss = loss * shard.share[k];
+    if (group_) loss = loss * share[k];
     out.tasks[t->name] = loss.item<double>();
     if (t->masking) {
       if (const double a = masked_accuracy(logits.at(t->name), batch.targets.at(t->name).to(device)); a >= 0) {

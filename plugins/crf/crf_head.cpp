@@ -66,6 +66,11 @@ class Crf : public mtlab::Head {
     return (nll * has.to(nll.scalar_type())).sum() / std::max<std::int64_t>(1, has.sum().item<std::int64_t>());
   }
 
+  // loss() is a mean over sequences: its weight is the number with a label.
+  double loss_target_weight(const at::Tensor& targets) const override {
+    return static_cast<double>((targets != mtlab::kIgnoreIndex).any(1).sum().item<std::int64_t>());
+  }
+
   // Viterbi over the masked positions (within the BIO constraints when on);
   // elsewhere the argmax.
   at::Tensor decode(const at::Tensor& output, const at::Tensor& mask) override {

@@ -27,6 +27,15 @@ class CrossEntropy : public mtlab::Loss {
     return torch::nn::functional::cross_entropy(flat.logits, flat.targets, options);
   }
 
+  // With class weights the loss is a weighted mean: its weight is the sum of the
+  // labelled targets' class weights.
+  double target_weight(const at::Tensor& targets) const override {
+    if (weights_.empty()) return mtlab::labelled_targets(targets);
+    const auto valid = targets.masked_select(targets != mtlab::kIgnoreIndex);
+    if (valid.numel() == 0) return 0.0;
+    return torch::tensor(weights_, torch::kDouble).index_select(0, valid.cpu()).sum().item<double>();
+  }
+
  private:
   double smoothing_;
   std::vector<double> weights_;

@@ -87,34 +87,18 @@ TEST_CASE("rank environment: inconsistent variables are errors naming them", "[d
              Contains("MASTER_PORT='70000': expected an integer in [1, 65535]"));
 }
 
-TEST_CASE("batch shard: every size-th row from the rank and each task share of the labelled targets", "[distributed]") {
-  mtlab::TokenizedSplit split;
-  split.encodings.resize(5);
-  split.sentence_targets = {{0, 1, -100, 2, 1}};
-  split.token_targets = {{{-100, 1, 2}, {3}, {-100, -100}, {1, 1, 1, -100}, {}}};
-  mtlab::TaskSpec sentence{.name = "intent"};
-  mtlab::TaskSpec token{.name = "slots", .level = mtlab::HeadLevel::token};
-  split.token_targets.insert(split.token_targets.begin(), std::vector<std::vector<std::int64_t>>{});
-  split.sentence_targets.push_back({});
-  // Task 0 is the sentence task (sentence_targets[0]); task 1 the token task (token_targets[1]).
-  const std::vector<const mtlab::TaskSpec*> tasks{&sentence, &token};
+TEST_CASE("batch shard: every size-th row from the rank, the first for a rank without rows, and loss shares",
+          "[distributed]") {
   const std::vector<std::size_t> global{4, 3, 2, 1, 0};
-
-  const auto r0 = mtlab::shard_batch(split, global, tasks, 0, 2);
-  const auto r1 = mtlab::shard_batch(split, global, tasks, 1, 2);
+  const auto r0 = mtlab::shard_batch(global, 0, 2);
+  const auto r1 = mtlab::shard_batch(global, 1, 2);
   CHECK(r0.indices == std::vector<std::size_t>{4, 2, 0});
   CHECK(r1.indices == std::vector<std::size_t>{3, 1});
-  // Sentence labels: 4 labelled (row 2 is not); rank 0 holds rows 4 and 0.
-  CHECK(r0.share[0] == Approx(2.0 / 4));
-  CHECK(r1.share[0] == Approx(2.0 / 4));
-  // Token labels: 2 + 1 + 0 + 3 + 0 = 6; rank 0 holds rows 4, 2, 0: 0 + 0 + 2.
-  CHECK(r0.share[1] == Approx(2.0 / 6));
-  CHECK(r1.share[1] == Approx(4.0 / 6));
-
-  // More ranks than rows: the rank without rows computes the first row at share 0.
-  const auto lone = mtlab::shard_batch(split, {3}, tasks, 1, 2);
+  CHECK_FALSE(r0.empty);
+  CHECK_FALSE(r1.empty);
+  const auto lone = mtlab::shard_batch({3}, 1, 2);
   CHECK(lone.indices == std::vector<std::size_t>{3});
-  CHECK(lone.share == std::vector<double>{0.0, 0.0});
-  // A batch without labels for a task: share 0 everywhere (its loss is 0 alone too).
-  CHECK(mtlab::shard_batch(split, {2}, tasks, 0, 2).share == std::vector<double>{0.0, 0.0});
+  CHECK(lone.empty);
+  // Shares: this rank's weight over all ranks'; 0 for a task without weight in the batch.
+  CHECK(mtlab::loss_shares({2.0, 0.0, 1.5}, {4.0, 0.0, 6.0}) == std::vector<double>{0.5, 0.0, 0.25});
 }

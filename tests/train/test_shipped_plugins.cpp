@@ -107,3 +107,54 @@ TEST_CASE("adamw, adam and sgd optimizers step with their own options", "[plugin
   CHECK_THROWS_WITH(registry.create<OptimizerFactory>(plugin::Kind::optimizer, "adamw", config(R"({"betas": [0.9]})")),
                     Contains("expected two numbers in [0, 1)"));
 }
+
+// Data-parallel training scales each rank's loss by its targets' weight over the
+// global batch's (Loss::target_weight, Head::loss_target_weight): for every
+// shipped loss the shards' scaled losses must sum to the whole batch's loss.
+TEST_CASE("each loss's target weight splits a batch's loss over shards exactly", "[plugins][loss][distributed]") {
+  using torch::indexing::Slice;
+  torch::manual_seed(3);
+  const auto logits = torch::randn({4, 5, 3});
+  auto targets = torch::randint(0, 3, {4, 5}, torch::kLong);
+  targets.index_put_({0, Slice(3)}, kIgnoreIndex);  // a short sentence
+  targets.index_put_({2}, kIgnoreIndex);            // a sentence without labels
+  const auto a = torch::tensor({0, 2}, torch::kLong), b = torch::tensor({1, 3}, torch::kLong);
+  auto split_sum = [&](auto&& compute, auto&& weight, bool by_count = false) {
+    const auto ta = targets.index_select(0, a), tb = targets.index_select(0, b);
+    const double wa = by_count ? labelled_targets(ta) : weight(ta), wb = by_count ? labelled_targets(tb) : weight(tb);
+    return (wa * compute(logits.index_select(0, a), ta) + wb * compute(logits.index_select(0, b), tb)) / (wa + wb);
+  };
+  for (const char* json : {"{}", R"({"label_smoothing": 0.2})", R"({"class_weights": [1.0, 0.5, 4.0]})"}) {
+    INFO("cross_entropy " << json);
+    const auto ce = loss("cross_entropy", json);
+    auto compute = [&](const at::Tensor& l, const at::Tensor& t) { return ce->compute(l, t).item<double>(); };
+    auto weight = [&](const at::Tensor& t) { return ce->target_weight(t); };
+    CHECK(split_sum(compute, weight) == Approx(compute(logits, targets)).epsilon(1e-6));
+  }
+  {
+    // With class weights the count of labelled targets is the wrong share: the reason for target_weight.
+    const auto ce = loss("cross_entropy", R"({"class_weights": [1.0, 0.5, 4.0]})");
+    auto compute = [&](const at::Tensor& l, const at::Tensor& t) { return ce->compute(l, t).item<double>(); };
+    auto weight = [&](const at::Tensor& t) { return ce->target_weight(t); };
+    CHECK(split_sum(compute, weight, true) != Approx(compute(logits, targets)).epsilon(1e-3));
+  }
+  for (const auto& [name, json] : std::vector<std::pair<std::string, const char*>>{
+           {"focal", R"({"gamma": 2.0, "alpha": 0.5})"}, {"bce_with_logits", R"({"pos_weight": 3.0})"}}) {
+    INFO(name);
+    const auto l = loss(name, json);
+    auto compute = [&](const at::Tensor& x, const at::Tensor& t) { return l->compute(x, t).item<double>(); };
+    auto weight = [&](const at::Tensor& t) { return l->target_weight(t); };
+    CHECK(split_sum(compute, weight) == Approx(compute(logits, targets)).epsilon(1e-6));
+  }
+  {
+    INFO("crf: a mean over the sentences with a label");
+    auto crf = test::shipped_plugins().create<Head>(plugin::Kind::head, "crf",
+                                                    Config(nlohmann::json{{"constrain_bio", false}}, "[test crf]"));
+    crf->build(4, 3);
+    auto compute = [&](const at::Tensor& x, const at::Tensor& t) { return crf->loss(x, t).item<double>(); };
+    auto weight = [&](const at::Tensor& t) { return crf->loss_target_weight(t); };
+    CHECK(crf->loss_target_weight(targets) == 3.0);
+    CHECK(split_sum(compute, weight) == Approx(compute(logits, targets)).epsilon(1e-6));
+    CHECK(split_sum(compute, weight, true) != Approx(compute(logits, targets)).epsilon(1e-3));
+  }
+}

@@ -38,6 +38,9 @@ class Head : public plugin::PluginObject, public torch::nn::Module {
   // `output` is forward()'s; `targets` as a loss plugin gets them ([B, T] for a token
   // head, kIgnoreIndex where nothing is to be learnt). Returns a scalar.
   virtual at::Tensor loss(const at::Tensor& output, const at::Tensor& targets);
+  // For a head that owns its loss: what `targets` weigh in the mean loss() takes,
+  // as Loss::target_weight (default: the labelled targets).
+  virtual double loss_target_weight(const at::Tensor& targets) const;
 
   // Token heads: label ids [B, T] (int64) from forward()'s output. `mask` [B, T]
   // (bool) marks the positions that carry a word's label (each word's first piece);

@@ -18,7 +18,7 @@ namespace plugin {
 
 // Bumped whenever Descriptor, PluginObject or a plugin interface changes layout.
 // The loader reads `abi_version` (the first field) before anything else.
-inline constexpr std::uint32_t kAbiVersion = 4;
+inline constexpr std::uint32_t kAbiVersion = 5;  // 5: Loss::target_weight, Head::loss_target_weight
 
 enum class Kind : std::uint32_t { backbone = 0, head = 1, loss = 2, optimizer = 3 };
 

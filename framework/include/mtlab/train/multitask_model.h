@@ -36,6 +36,9 @@ class MultiTaskModel : public torch::nn::Module {
   // else that of the task's loss plugin in `losses` (by task name).
   at::Tensor task_loss(const std::string& task, const at::Tensor& output, const at::Tensor& targets,
                        const std::map<std::string, Loss*>& losses);
+  // What `targets` weigh in that loss's mean (Loss::target_weight, Head::loss_target_weight).
+  double task_target_weight(const std::string& task, const at::Tensor& targets,
+                            const std::map<std::string, Loss*>& losses);
 
   // Frozen modules stay in eval mode whatever train() is asked for.
   void train(bool on = true) override;

@@ -67,18 +67,20 @@ Batch make_batch(const TokenizedSplit& split, const std::vector<std::size_t>& in
                  std::int64_t mask_round = kEvalMaskRound);
 
 // One rank's part of a global batch (data-parallel training): rows rank,
-// rank + size, … of `global`, and per task (indexed like `tasks`) the share of
-// the global batch's labelled targets these rows hold. A task's loss is a mean
-// over its labelled targets, so share × the shard's mean, summed over the ranks,
-// is the global batch's mean. A rank left without rows gets the batch's first
-// row at share 0 (it still runs forward and backward, so every rank's
-// parameters get gradients alike).
+// rank + size, … of `global`. A rank left without rows gets the batch's first
+// row, marked `empty` (it still runs forward and backward, so every rank's
+// parameters get gradients alike, but its loss counts for nothing).
 struct BatchShard {
   std::vector<std::size_t> indices;
-  std::vector<double> share;
+  bool empty = false;
 };
-BatchShard shard_batch(const TokenizedSplit& split, const std::vector<std::size_t>& global,
-                       const std::vector<const TaskSpec*>& tasks, int rank, int size);
+BatchShard shard_batch(const std::vector<std::size_t>& global, int rank, int size);
+
+// Each task's share of the global batch's loss: `mine` is what this rank's
+// targets weigh in each task's mean (Loss::target_weight), `all` the same summed
+// over the ranks. share × the shard's loss, summed over the ranks, is the global
+// batch's loss, for any loss that is a (weighted) mean; 0 where `all` is 0.
+std::vector<double> loss_shares(const std::vector<double>& mine, const std::vector<double>& all);
 
 // Training order: shuffle, cut into chunks of 50 batches, sort each chunk by
 // length, batch it, shuffle the batches. Padding stays low while every epoch

@@ -5,7 +5,10 @@
 // same megabytes in again, zeroed by the kernel: about 58,000 faults (230 MB)
 // per BERT-base training step, 5 % of it (docs/performance.md, "Fourth round").
 // What jemalloc or tcmalloc do under LD_PRELOAD, done with glibc's own knobs.
-// The process's resident size then stays at its peak until it exits.
+// The process's resident size then stays at its peak until it exits. A block
+// allocated alone between small ones, again and again at the same size, can
+// still miss (LibTorch's 64-byte-aligned requests are a little larger than the
+// block they freed); a step's mix of sizes is served (tests/train).
 namespace mtlab {
 
 // Raises glibc's mmap threshold to its maximum (32 MB), its trim threshold out

@@ -165,7 +165,8 @@ int run_experiment(const RunOptions& options) {
   install_interrupt_handlers();
   const auto sweep_start = std::chrono::steady_clock::now();
   SweepCounts counts;
-  const NewestRuns before = newest_runs(*store, experiment);
+  // What was on record before, for the counts read back from the store (below).
+  const NewestRuns before = options.workers > 0 || experiment.prune ? newest_runs(*store, experiment) : NewestRuns();
   if (options.workers > 0) {
     publish_experiment(*store, experiment, settings.spec_dir);
     counts = run_local_workers(*store, experiment, options, before);

@@ -31,9 +31,14 @@ class CrossEntropy : public mtlab::Loss {
   // labelled targets' class weights.
   double target_weight(const at::Tensor& targets) const override {
     if (weights_.empty()) return mtlab::labelled_targets(targets);
-    const auto valid = targets.masked_select(targets != mtlab::kIgnoreIndex);
+    const auto valid = targets.masked_select(targets != mtlab::kIgnoreIndex).cpu();
     if (valid.numel() == 0) return 0.0;
-    return torch::tensor(weights_, torch::kDouble).index_select(0, valid.cpu()).sum().item<double>();
+    // Data-parallel training asks before compute() runs: the same error, not an index error.
+    if (const auto top = valid.max().item<std::int64_t>(); top >= static_cast<std::int64_t>(weights_.size())) {
+      throw mtlab::Error("cross_entropy: class_weights has " + std::to_string(weights_.size()) +
+                         " entries but a target is label " + std::to_string(top));
+    }
+    return torch::tensor(weights_, torch::kDouble).index_select(0, valid).sum().item<double>();
   }
 
  private:

@@ -33,6 +33,8 @@ TEST_CASE("cross_entropy ignores -100 targets, smooths labels and weighs classes
   CHECK(w == Approx((-logp[0][0].item<double>() - 3.0 * logp[1][2].item<double>()) / 4.0));
   CHECK_THROWS_WITH(loss("cross_entropy", R"({"class_weights": [1.0]})")->compute(logits, targets),
                     Contains("class_weights has 1 entries but the task has 3 labels"));
+  CHECK_THROWS_WITH(loss("cross_entropy", R"({"class_weights": [1.0]})")->target_weight(targets),
+                    Contains("class_weights has 1 entries but a target is label 2"));
 
   // Token-level shapes [B, T, C] and all-ignored batches.
   CHECK(loss("cross_entropy")->compute(logits.view({1, 3, 3}), targets.view({1, 3})).item<double>() ==

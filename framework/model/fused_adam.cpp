@@ -5,7 +5,6 @@
 // x86-64 version as the fallback; the loader picks one for the machine.
 #include "mtlab/model/fused_adam.h"
 
-
 #include <cmath>
 
 #include "cpu_clones.h"

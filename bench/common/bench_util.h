@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <string>
 
@@ -18,6 +19,18 @@
 namespace mtlab::bench {
 
 using Clock = std::chrono::steady_clock;
+
+// Runs a benchmark's main `body`; a bad option or a failure is one line on stderr
+// naming the benchmark, and exit status 2, not std::terminate's abort.
+template <class Body>
+int guarded_main(const char* name, Body body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name, e.what());
+    return 2;
+  }
+}
 
 inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 

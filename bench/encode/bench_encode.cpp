@@ -8,9 +8,7 @@
 // in fp32 and in that precision, interleaved the same way: the speed ratio to fp32
 // in one run, and the cosine similarity of the two precisions' embeddings.
 //
-//   bench_encode [--sentences 1000] [--batch-size 32] [--threads 2] [--matmul onednn|blas]
-//                [--family bert|roberta|electra|distilbert|all] [--compare] [--rounds N]
-//                [--dtype fp32|bf16] [--quantize int8]
+// Options: kUsage below (bench_encode --help).
 //   bench_encode --save DIR [--sentences N] [--family F]
 //     writes the family's model as a folder DIR/model and the sentences, one a line, as
 //     DIR/sentences.txt, then stops: what bench/encode/cli_vs_bench.sh gives `mtlab encode`.
@@ -58,15 +56,26 @@ struct Options {
   mtlab::Precision precision = mtlab::Precision::fp32;  // not fp32: compared with fp32
 };
 
+constexpr const char* kUsage =
+    "usage: bench_encode [--sentences 1000] [--batch-size 32] [--threads 2] [--matmul onednn|blas]\n"
+    "                    [--family bert|roberta|electra|distilbert|all] [--compare] [--rounds N]\n"
+    "                    [--dtype fp32|bf16] [--quantize int8]\n"
+    "       bench_encode --save DIR [--sentences N] [--family F]\n"
+    "       bench_encode --model DIR ...\n";
+
 Options parse_options(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s", kUsage);
+      std::exit(0);
+    }
     if (arg == "--compare") {
       o.compare = true;
       continue;
     }
-    if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+    if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value (see --help)");
     const char* value = argv[++i];
     if (arg == "--sentences") o.sentences = std::atoi(value);
     else if (arg == "--batch-size") o.batch = std::atoi(value);
@@ -79,7 +88,7 @@ Options parse_options(int argc, char** argv) {
     else if (arg == "--quantize" && std::string(value) == "int8") o.precision = mtlab::Precision::int8;
     else if (arg == "--save") o.save = value;
     else if (arg == "--model") o.model = value;
-    else throw std::invalid_argument("unknown option " + arg);
+    else throw std::invalid_argument("unknown option " + arg + " (see --help)");
   }
   if (o.family == "all") o.compare = true;
   if (o.precision != mtlab::Precision::fp32) {
@@ -294,7 +303,7 @@ int save_workload(const Options& o, const Tokenizers& tokenizers, const std::vec
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int bench_main(int argc, char** argv) {
   mtlab::keep_freed_memory();  // before the first large allocation (heap_retention.h)
   const Options o = parse_options(argc, argv);
   mtlab::set_threads(o.threads);
@@ -365,4 +374,8 @@ int main(int argc, char** argv) {
   if (o.compare) print_comparison(runs, o.sentences, chunk);
   if (o.precision != mtlab::Precision::fp32) print_closeness(runs, inputs);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return mtlab::bench::guarded_main("bench_encode", [&] { return bench_main(argc, argv); });
 }

@@ -5,9 +5,7 @@
 // a share of the best plain GEMM rate measured in the same run; for the whole
 // run, and for its steady state (steps 2..N, without the first step's one-time
 // costs: oneDNN primitives made, optimizer moments allocated).
-//   bench_train [--shape mini|base] [--steps N] [--batch B] [--threads T]
-//               [--concat K] [--matmul onednn|blas] [--record none|sqlite]
-//               [--precision fp32|bf16] [--adamw fused|libtorch|both] [--rounds R]
+// Options: kUsage below (bench_train --help).
 // --precision bf16 trains the same model from the same start in fp32 and in bf16
 // (training.precision = "bf16": CPU autocast), alternating R rounds of each in this
 // process, and prints the speed ratio of the best rounds. --adamw both does the same
@@ -43,6 +41,13 @@ namespace {
 
 using namespace mtlab;
 using namespace mtlab::bench;
+
+constexpr const char* kUsage =
+    "usage: bench_train [--shape mini|base] [--steps N] [--batch B] [--threads T]\n"
+    "                   [--concat K] [--matmul onednn|blas] [--record none|sqlite]\n"
+    "                   [--precision fp32|bf16] [--adamw fused|libtorch|both] [--rounds R]\n"
+    "defaults: --shape mini --steps 30 --batch 16 --threads 2 --concat 1 --record none --precision fp32\n"
+    "          --adamw fused --rounds 1; --matmul from MTLAB_MATMUL, else onednn\n";
 
 class NullRecorder : public Recorder {
  public:
@@ -121,12 +126,17 @@ std::vector<Example> concatenated(const std::vector<Example>& in, int k) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int bench_main(int argc, char** argv) {
   mtlab::keep_freed_memory();  // before the first large allocation (heap_retention.h)
   std::string shape = "mini", matmul = matmul_path_name(matmul_path()), record = "none";
   std::string precision = "fp32", adamw_step = "fused";
   int steps = 30, batch = 16, threads = 2, concat = 1, rounds = 1;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf("%s", kUsage);
+      return 0;
+    }
+    if (i + 1 == argc) throw std::runtime_error(std::string(argv[i]) + " needs a value (see --help)");
     if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
     else if (!std::strcmp(argv[i], "--steps")) steps = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::stoi(argv[i + 1]);
@@ -291,19 +301,31 @@ int main(int argc, char** argv) {
               static_cast<long long>(config.intermediate_size), blas, onednn);
   std::printf("ratio train / best GEMM (%.1f GFLOP/s): %.1f%%; peak RSS %.0f MB\n", best, 100.0 * gflops / best,
               peak_rss_mb());
-  std::printf("steady state (steps 2..%lld, scaled to %lld steps): %.2f s, %.1f sentences/s, %.1f effective GFLOP/s; "
-              "ratio %.1f%%\n", static_cast<long long>(result.steps), static_cast<long long>(result.steps), steady,
-              data.train.size() / steady, 3.0 * forward / steady / 1e9, 300.0 * forward / steady / 1e9 / best);
+  // A steady state needs a step after the first: with one step there is none to print.
+  const bool has_steady = result.steps >= 2;
+  if (has_steady) {
+    std::printf("steady state (steps 2..%lld, scaled to %lld steps): %.2f s, %.1f sentences/s, %.1f effective "
+                "GFLOP/s; ratio %.1f%%\n", static_cast<long long>(result.steps), static_cast<long long>(result.steps),
+                steady, data.train.size() / steady, 3.0 * forward / steady / 1e9, 300.0 * forward / steady / 1e9 / best);
+  } else {
+    std::printf("steady state: none (1 step; steps 2..N need --steps 2 or more)\n");
+  }
+  const auto steady_ratio = [&](double before, double after) {
+    return has_steady ? fmt::format(", steady state {:.2f}x", before / after) : std::string();
+  };
   if (compare_adamw) {
-    std::printf("AdamW step: LibTorch's %.2f s, fused %.2f s; speed fused / LibTorch = %.2fx, steady state %.2fx (best "
-                "of %d alternating rounds each, s:%s)\n", seconds_libtorch, seconds, seconds_libtorch / seconds,
-                steady_libtorch / steady, rounds, rounds_text.c_str());
+    std::printf("AdamW step: LibTorch's %.2f s, fused %.2f s; speed fused / LibTorch = %.2fx%s (best of %d "
+                "alternating rounds each, s:%s)\n", seconds_libtorch, seconds, seconds_libtorch / seconds,
+                steady_ratio(steady_libtorch, steady).c_str(), rounds, rounds_text.c_str());
   }
   if (compare) {
-    std::printf("bf16 (training.precision = \"bf16\"): %.2f s, %.1f sentences/s; speed bf16 / fp32 = %.2fx, steady "
-                "state %.2fx (best of %d alternating rounds each, s:%s)\n", seconds_bf16,
-                data.train.size() / seconds_bf16, seconds / seconds_bf16, steady / steady_bf16, rounds,
-                rounds_text.c_str());
+    std::printf("bf16 (training.precision = \"bf16\"): %.2f s, %.1f sentences/s; speed bf16 / fp32 = %.2fx%s (best "
+                "of %d alternating rounds each, s:%s)\n", seconds_bf16, data.train.size() / seconds_bf16,
+                seconds / seconds_bf16, steady_ratio(steady, steady_bf16).c_str(), rounds, rounds_text.c_str());
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return guarded_main("bench_train", [&] { return bench_main(argc, argv); });
 }

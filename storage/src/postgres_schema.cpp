@@ -194,11 +194,16 @@ CREATE TABLE rungs (
 );
 )sql";
 
+const char* const v7_resumed_at = R"sql(
+ALTER TABLE runs ADD COLUMN resumed_at TEXT;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& postgres_migration_sql() {
   static const std::vector<std::string> all = {v1_base_tables, v2_liveness_lineage_views, v3_run_facts,
-                                               v4_config_hash_scheme, v5_workers, v6_pruning};
+                                               v4_config_hash_scheme, v5_workers, v6_pruning,
+                                               v7_resumed_at};
   return all;
 }
 

@@ -161,7 +161,7 @@ int mark_stale_runs_interrupted(const Database& db, std::string_view experiment,
                   "coalesce(heartbeat_at, started_at, created_at) || ' and process ' || "
                   "coalesce(CAST(pid AS TEXT), '?') || ' on ' || coalesce(host, '?') || ' is gone' "
                   "WHERE id = ?1 AND status IN ('pending', 'running')",
-                  sql::seconds_between(db, "coalesce(heartbeat_at, started_at, created_at)", "started_at"),
+                  sql::run_seconds_until(db, "coalesce(heartbeat_at, resumed_at, started_at, created_at)"),
                   sql::newline(db)),
       "mark stale run interrupted");
   for (auto id : dead) mark.bind_all(id).run();

@@ -212,6 +212,13 @@ CREATE TABLE rungs (
 );
 )sql";
 
+// v7: runs.resumed_at — when the run's current stretch of running began, set when
+// a paused (pruned at a rung) run is promoted or an interrupted one resumed;
+// duration_s then adds up the stretches, so time spent paused is not counted.
+const char* const v7_resumed_at = R"sql(
+ALTER TABLE runs ADD COLUMN resumed_at TEXT;
+)sql";
+
 // SQLite cannot alter a CHECK constraint; its documented way to loosen one is to
 // edit the table's SQL in sqlite_schema and bump the schema cookie, in the
 // migration's transaction (https://sqlite.org/lang_altertable.html#otheralter).
@@ -270,6 +277,7 @@ const std::vector<Migration>& migrations() {
       {5, "workers: runs.attempt; trial_queue (an experiment's published trials)", v5_workers},
       {6, "pruning: runs.status 'pruned'; rungs (each judgement of a trial at a rung)", v6_pruning,
        widen_status_check},
+      {7, "runs.resumed_at: duration_s leaves out the time a run spent paused or interrupted", v7_resumed_at},
   };
   return all;
 }

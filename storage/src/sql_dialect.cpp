@@ -17,6 +17,15 @@ std::string seconds_between(const Database& db, std::string_view later, std::str
   return fmt::format("((julianday({}) - julianday({})) * 86400.0)", later, earlier);
 }
 
+std::string run_seconds_until(const Database& db, std::string_view end) {
+  return fmt::format("(coalesce(duration_s, 0) + {})", seconds_between(db, end, "coalesce(resumed_at, started_at)"));
+}
+
+std::string reopen_duration(const Database& db) {
+  return fmt::format("CASE WHEN status IN ('pending', 'running') THEN {} ELSE duration_s END",
+                     run_seconds_until(db, "coalesce(heartbeat_at, resumed_at, started_at)"));
+}
+
 std::string seconds_since(const Database& db, std::string_view earlier) {
   if (pg(db)) {
     return fmt::format("CAST(EXTRACT(EPOCH FROM (clock_timestamp() - CAST({} AS timestamptz))) AS DOUBLE PRECISION)",

@@ -12,6 +12,13 @@ namespace mtlab::storage::sql {
 
 // Seconds from the time `earlier` to the time `later` (both ISO text expressions), a REAL.
 std::string seconds_between(const Database& db, std::string_view later, std::string_view earlier);
+// SQL for a runs row's seconds of running until `end`: the stretches before it was
+// last reopened (duration_s, kept by reopen_duration) plus the current one, from
+// resumed_at (or started_at); NULL for a run that never started.
+std::string run_seconds_until(const Database& db, std::string_view end);
+// SQL for duration_s when a run is reopened (promoted, resumed): what it ran so far.
+// A run found still 'pending'/'running' (its process died unmarked) ran until its last heartbeat.
+std::string reopen_duration(const Database& db);
 // Seconds from the time `earlier` to now.
 std::string seconds_since(const Database& db, std::string_view earlier);
 // A newline character as an SQL expression.

@@ -176,9 +176,10 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
   if (claim.decision.run && policy == RerunPolicy::resume && previous &&
       claim.decision.previous_status != RunStatus::failed && resumable && resumable(*previous)) {
     const auto now = iso_utc_now();
-    db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, duration_s = NULL, heartbeat_at = ?2, pid = ?3, "
-               "attempt = attempt + 1, host = coalesce(nullif(?4, ''), host), error = coalesce(error || " +
-                   sql::newline(db) + ", '') || 'resumed at ' || ?2 WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
+    db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, duration_s = " + sql::reopen_duration(db) +
+                   ", resumed_at = ?2, heartbeat_at = ?2, pid = ?3, attempt = attempt + 1, "
+                   "host = coalesce(nullif(?4, ''), host), error = coalesce(error || " + sql::newline(db) +
+                   ", '') || 'resumed at ' || ?2 WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
                "reopen interrupted run")
         .bind_all(*previous, now, static_cast<std::int64_t>(getpid()), run.environment.host)
         .run();
@@ -233,7 +234,7 @@ void Writer::set_status(std::int64_t run_id, RunStatus status, std::string_view 
         fmt::format("UPDATE runs SET status = ?2, ended_at = ?3, heartbeat_at = ?3, duration_s = {}, "
                     "error = CASE WHEN CAST(?4 AS TEXT) IS NULL THEN error WHEN error IS NULL THEN ?4 ELSE error || {} || ?4 END "
                     "WHERE id = ?1 AND status IN ('pending', 'running')",
-                    sql::seconds_between(db, "?3", "started_at"), sql::newline(db)),
+                    sql::run_seconds_until(db, "?3"), sql::newline(db)),
         "set run status"));
     update->bind_all(run_id, to_string(status), now, non_empty(error));
   }

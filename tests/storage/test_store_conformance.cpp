@@ -364,6 +364,34 @@ TEST_CASE("store: a pruned run keeps its rungs and is not re-run and is promoted
   });
 }
 
+TEST_CASE("store: duration_s counts the time a run ran, not the time it spent paused or dead before it went on",
+          "[storage][conformance]") {
+  each_store("duration", [](const std::string& location) {
+    const auto store = open_rw(location);
+    const auto e = store->begin_experiment("e");
+    // Paused at a rung, then promoted; and a run whose process died, then resumed from its checkpoint.
+    const auto paused = finished_run(*store, e, test::make_run("none", 1), RunStatus::pruned);
+    store->record_rung(rung_record(paused, 0, 0.61, "paused"));
+    const auto spec = test::make_run("all", 1);
+    const auto dead = store->claim_trial(e, spec, RerunPolicy::resume, kStaleAfter, {}, 3);
+    REQUIRE(dead.run_id);
+    store->set_status(*dead.run_id, RunStatus::running);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the pause; the dead time
+
+    REQUIRE(store->promote_run(paused, 0, "h"));
+    const auto resumed = store->claim_trial(e, spec, RerunPolicy::resume, std::chrono::seconds(-1),
+                                            [](auto) { return true; }, 3);
+    REQUIRE(resumed.resumed);
+    for (const auto run : {paused, *dead.run_id}) {
+      const auto id = std::to_string(run);
+      CHECK(text(*store, "SELECT resumed_at > started_at FROM runs WHERE id = " + id) == "1");
+      store->set_status(run, RunStatus::completed);
+      // Both stretches together took well under the 1.1 s between them (ended_at - started_at is over it).
+      CHECK(text(*store, "SELECT duration_s >= 0 AND duration_s < 0.6 FROM runs WHERE id = " + id) == "1");
+    }
+  });
+}
+
 TEST_CASE("store: heartbeats keep a run of another host alive, and a silent one goes stale", "[storage][conformance]") {
   each_store("heartbeat", [](const std::string& location) {
     const auto store = open_rw(location);

@@ -4,17 +4,31 @@
 // runs unchanged but for its placeholders: ?N becomes $N, cast to the type of
 // the value bound to it (so that `?1 = ''` or `?4 IS NULL` never leaves the
 // server guessing a parameter's type).
+//
+// A server that restarted (or closed the connection) between two units of work
+// is met with a new connection: before a statement outside a transaction, or
+// the BEGIN of one, the socket is looked at (a poll, no round trip) and a
+// closed connection opened again, retrying while the server comes back for up
+// to kReconnectWindow. A connection lost inside a transaction, or during a
+// statement that may have run, is an error: the server rolled back what was
+// open, and running it again could write it twice.
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <pqxx/pqxx>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "connection.h"
 #include "mtlab/core/error.h"
+#include "mtlab/core/log.h"
 #include "postgres_url.h"
 
 namespace mtlab::storage {
@@ -37,25 +51,29 @@ std::string one_line(std::string_view message) {
     if (line.rfind("ERROR:", 0) == 0) line.erase(0, line.find_first_not_of(' ', 6));
     out += (out.empty() ? "" : "; ") + line;
     // The query text after LINE n: adds nothing the purpose does not say.
-    if (message.substr(start).rfind("LINE ", 0) == 0) break;
+    if (start < message.size() && message.substr(start).rfind("LINE ", 0) == 0) break;
   }
   return out;
 }
 
+// How long a lost connection is tried again while the server comes back (a
+// restart takes seconds; a failover of a managed database, tens of them).
+constexpr std::chrono::seconds kReconnectWindow(60);
+
+// Whether `sql` starts with the keyword `word` (in upper case): BEGIN in "BEGIN READ ONLY".
+bool starts_with_word(std::string_view sql, std::string_view word) {
+  if (sql.size() < word.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(sql[i])) != word[i]) return false;
+  }
+  return sql.size() == word.size() || !std::isalpha(static_cast<unsigned char>(sql[word.size()]));
+}
+
 class PostgresConnection final : public Connection {
  public:
-  PostgresConnection(const std::string& url, bool read_only, int lock_timeout_ms) : url_(url), read_only_(read_only) {
-    try {
-      conn_.emplace(url);
-    } catch (const std::exception& e) {
-      throw Error(fmt::format("PostgreSQL ({}): cannot connect: {}", url, one_line(e.what())));
-    }
-    // A broken connection is an error, never a silent reconnect in the middle of a transaction.
-    conn_->inhibit_reactivation(true);
-    execute("SET client_min_messages = warning", "quiet the server's notices");
-    if (read_only) execute("SET default_transaction_read_only = on", "make the connection read-only");
-    // SQLite's busy timeout: how long a write waits for another transaction's locks.
-    execute(fmt::format("SET lock_timeout = {}", std::max(lock_timeout_ms, 0)), "set the lock timeout");
+  PostgresConnection(const std::string& url, bool read_only, int lock_timeout_ms)
+      : url_(url), read_only_(read_only), lock_timeout_ms_(std::max(lock_timeout_ms, 0)) {
+    connect();
   }
 
   Dialect dialect() const override { return Dialect::postgresql; }
@@ -63,31 +81,139 @@ class PostgresConnection final : public Connection {
   bool read_only() const override { return read_only_; }
   std::unique_ptr<StatementBackend> prepare(std::string_view sql, std::string_view purpose) override;
   void execute(std::string_view sql, std::string_view purpose) override {
-    run(purpose, [&](pqxx::nontransaction& tx) { return tx.exec(std::string(sql)); });
+    const bool begins = starts_with_word(sql, "BEGIN");
+    const bool ends = starts_with_word(sql, "COMMIT") || starts_with_word(sql, "ROLLBACK");
+    if (ends && std::exchange(lost_transaction_, false)) {
+      // The transaction went with the lost connection: its ROLLBACK is done; a COMMIT cannot be.
+      if (starts_with_word(sql, "ROLLBACK")) return;
+      throw Error(fmt::format("PostgreSQL ({}): {}: the transaction was lost with the connection", url_, purpose));
+    }
+    // Still inside while COMMIT runs (it must never go to a new connection, where
+    // it would commit nothing and say so only as a warning); over after it, however it went.
+    struct Ends {
+      bool on;
+      bool& inside;
+      ~Ends() {
+        if (on) inside = false;
+      }
+    } end{ends, in_transaction_};
+    run(purpose, [&](pqxx::nontransaction& tx) { return tx.exec(std::string(sql)); }, begins);
+    if (begins) in_transaction_ = true;
   }
   std::int64_t changes() const override { return changes_; }
 
-  // Runs `body` on a fresh nontransaction; records the rows it changed.
+  // Runs `body` on a fresh nontransaction; records the rows it changed. A
+  // `begin` (BEGIN) that meets a lost connection did nothing, so it is sent again
+  // on a new one.
   template <class Body>
-  pqxx::result run(std::string_view purpose, Body body) {
-    try {
-      pqxx::nontransaction tx(*conn_);
-      pqxx::result result = body(tx);
-      changes_ = static_cast<std::int64_t>(result.affected_rows());
-      return result;
-    } catch (const pqxx::sql_error& e) {
-      throw Error(fmt::format("PostgreSQL ({}): {}: {}{}", url_, purpose, one_line(e.what()),
-                              e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"));
-    } catch (const pqxx::failure& e) {
-      throw Error(fmt::format("PostgreSQL ({}): {}: {}", url_, purpose, one_line(e.what())));
+  pqxx::result run(std::string_view purpose, Body body, bool begin = false) {
+    if (!in_transaction_) reconnect_if_closed(purpose);
+    for (bool again = begin;; again = false) {
+      try {
+        return run_once(body);
+      } catch (const pqxx::broken_connection& e) {
+        const bool inside = in_transaction_;
+        in_transaction_ = false;  // the server rolls back what was open
+        lost_transaction_ = inside;
+        if (again && !inside) {
+          reconnect(purpose, one_line(e.what()));
+          continue;
+        }
+        throw Error(fmt::format("PostgreSQL ({}): {}: the connection to the server was lost {}: {}", url_, purpose,
+                                inside ? "inside a transaction, which the server rolled back unless this was its "
+                                         "COMMIT and it arrived"
+                                       : "during the statement, which is not sent again (it may have taken effect)",
+                                one_line(e.what())));
+      } catch (const pqxx::sql_error& e) {
+        throw Error(fmt::format("PostgreSQL ({}): {}: {}{}", url_, purpose, one_line(e.what()),
+                                e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"));
+      } catch (const pqxx::failure& e) {
+        throw Error(fmt::format("PostgreSQL ({}): {}: {}", url_, purpose, one_line(e.what())));
+      }
     }
   }
 
  private:
+  template <class Body>
+  pqxx::result run_once(Body& body) {
+    pqxx::nontransaction tx(*conn_);
+    pqxx::result result = body(tx);
+    changes_ = static_cast<std::int64_t>(result.affected_rows());
+    return result;
+  }
+
+  // Opens the connection and sets up its session.
+  void connect() {
+    conn_.reset();
+    try {
+      conn_.emplace(url_);
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("PostgreSQL ({}): cannot connect: {}", url_, one_line(e.what())));
+    }
+    // Never pqxx's own silent reconnect, which could fall in the middle of a transaction.
+    conn_->inhibit_reactivation(true);
+    std::string session = "SET client_min_messages = warning; ";  // quiet the server's notices
+    if (read_only_) session += "SET default_transaction_read_only = on; ";
+    // SQLite's busy timeout: how long a write waits for another transaction's locks.
+    session += fmt::format("SET lock_timeout = {}", lock_timeout_ms_);
+    try {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec(session);
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("PostgreSQL ({}): cannot connect: setting up the session: {}", url_, one_line(e.what())));
+    }
+  }
+
+  void reconnect_if_closed(std::string_view purpose) {
+    if (conn_->is_open() && !closed_by_server()) return;
+    reconnect(purpose, "the server closed it");
+  }
+
+  // A server that went away sent its last words (FATAL: terminating connection …)
+  // and closed the socket; libpq notices only when it reads. On a live idle
+  // connection nothing is waiting, so this costs one poll().
+  bool closed_by_server() {
+    const int fd = conn_->sock();
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return false;
+    try {
+      conn_->get_notifs();  // reads what is waiting
+    } catch (const pqxx::broken_connection&) {
+      return true;
+    }
+    if (!conn_->is_open()) return true;
+    char byte;
+    return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;  // the end of the stream after the last words
+  }
+
+  // Connects again, retrying for kReconnectWindow while the server comes back.
+  void reconnect(std::string_view purpose, const std::string& why) {
+    const auto deadline = std::chrono::steady_clock::now() + kReconnectWindow;
+    auto wait = std::chrono::milliseconds(100);
+    for (;;) {
+      try {
+        connect();
+        log::warn("PostgreSQL ({}): the connection was lost ({}); connected again", url_, why);
+        return;
+      } catch (const Error& e) {
+        if (std::chrono::steady_clock::now() + wait > deadline) {
+          throw Error(fmt::format("PostgreSQL ({}): {}: the connection was lost ({}) and no new one was accepted "
+                                  "within {} s: {}",
+                                  url_, purpose, why, kReconnectWindow.count(), e.what()));
+        }
+      }
+      std::this_thread::sleep_for(wait);
+      wait = std::min<std::chrono::milliseconds>(wait * 2, std::chrono::seconds(2));
+    }
+  }
+
   std::string url_;
   bool read_only_;
+  int lock_timeout_ms_;
   std::optional<pqxx::connection> conn_;
   std::int64_t changes_ = 0;
+  bool in_transaction_ = false;    // between a BEGIN and its COMMIT/ROLLBACK
+  bool lost_transaction_ = false;  // the connection broke inside one, not yet ended by its caller
 };
 
 class PostgresStatement final : public StatementBackend {

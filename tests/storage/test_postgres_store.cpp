@@ -87,6 +87,45 @@ TEST_CASE("postgresql store: a server that is not there is one clear line naming
                     StartsWith("PostgreSQL (" + missing + "): cannot connect: ") && Contains("no_such_database"));
 }
 
+TEST_CASE("postgresql store: a server restart between writes is met with a new connection, and one inside a "
+          "transaction is an error that rolls its writes back",
+          "[storage][postgresql]") {
+  const auto url = test::postgres_database("restart");
+  auto& server = test::PostgresServer::instance();
+  const auto store = open_store(url, StoreMode::read_write);
+  const auto reader = open_store(url, StoreMode::read_only);
+  const auto e = store->begin_experiment("e");
+  const auto run = store->create_run(e, test::make_run("none", 1));
+  CHECK(reader->query("SELECT count(*) FROM runs").rows.at(0).at(0) == Value{std::int64_t{1}});
+
+  // Between units of work: every connection finds its server gone and connects again.
+  server.restart();
+  store->set_status(run, RunStatus::running);
+  store->log_metric({run, "", "train", "loss", 1, std::nullopt, 0.5, 0});
+  store->flush();
+  server.restart();
+  store->heartbeat(run);
+  store->set_status(run, RunStatus::completed);
+  CHECK(to_text(reader->query("SELECT status || ' ' || (SELECT count(*) FROM metrics) FROM runs").rows.at(0).at(0)) ==
+        "completed 1");
+
+  // Inside a transaction: the statement after the restart fails and says so; what the
+  // transaction wrote is gone, its ROLLBACK is quiet, and the connection works again.
+  const auto db = Database::open_postgres(url, {});
+  db.execute("BEGIN", "test transaction");
+  db.execute("INSERT INTO experiments (name, created_at) VALUES ('cut', '2026-01-01')", "test insert");
+  server.restart();
+  CHECK_THROWS_WITH(db.execute("INSERT INTO experiments (name, created_at) VALUES ('cut2', '2026-01-01')", "test insert"),
+                    StartsWith("PostgreSQL (" + url + "): test insert: the connection to the server was lost inside "
+                                                      "a transaction, which the server rolled back"));
+  CHECK_NOTHROW(db.execute("ROLLBACK", "test rollback"));
+  CHECK(to_text(reader->query("SELECT count(*) FROM experiments WHERE name LIKE 'cut%'").rows.at(0).at(0)) == "0");
+  db.execute("BEGIN", "test transaction");
+  server.restart();
+  CHECK_THROWS_WITH(db.execute("COMMIT", "test commit"), Contains("lost inside a transaction"));
+  CHECK(to_text(reader->query("SELECT count(*) FROM experiments").rows.at(0).at(0)) == "1");
+}
+
 TEST_CASE("postgresql store: query() runs in a read-only transaction that the server enforces",
           "[storage][postgresql]") {
   const auto url = test::postgres_database("query_read_only");

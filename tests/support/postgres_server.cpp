@@ -89,6 +89,14 @@ PostgresServer::PostgresServer() {
                log);
 }
 
+void PostgresServer::restart() {
+  const std::string log = folder_ + "/server.log";
+  run_or_throw("pg_ctl restart",
+               as_server_user() + kBin + "pg_ctl -D " + shell_quote(folder_ + "/data") + " -l " + shell_quote(log) +
+                   " -w -m fast restart",
+               log);
+}
+
 std::string PostgresServer::url(const std::string& name) const {
   return "postgresql://mtlab@/" + name + "?host=" + folder_;
 }

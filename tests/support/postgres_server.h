@@ -22,6 +22,9 @@ class PostgresServer {
   std::string url(const std::string& name) const;
   // The folder holding the server's socket.
   const std::string& socket_folder() const { return folder_; }
+  // Restarts the server (pg_ctl restart -m fast: open connections are closed),
+  // waiting until it accepts connections again.
+  void restart();
 
  private:
   PostgresServer();

@@ -4,13 +4,18 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <vector>
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
+#include "onednn_matmul.h"
 #include "prepared_linear.h"
 
 namespace mtlab {
@@ -76,6 +81,54 @@ Precision usable_precision(Precision precision, const std::string& what, const C
   if (missing.empty()) return precision;
   log::warn("{}: {}; computing in fp32 instead", what, missing);
   return Precision::fp32;
+}
+
+Precision usable_precision(Precision precision, const std::string& what) {
+  const Precision usable = usable_precision(precision, what, cpu_features());
+  if (usable == Precision::fp32) return usable;
+  const double speedup = product_speedup(usable);
+  log::debug("{}: {} matrix products run at {:.2f}x the fp32 rate on this CPU", what, precision_name(usable), speedup);
+  if (const auto warning = slow_precision_warning(usable, what, speedup); !warning.empty()) log::warn("{}", warning);
+  return usable;
+}
+
+double product_speedup(Precision precision) {
+  if (precision == Precision::fp32) return 1.0;
+  static std::mutex mutex;
+  static std::map<Precision, double> measured;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (const auto it = measured.find(precision); it != measured.end()) return it->second;
+  torch::NoGradGuard no_grad;
+  const auto a = torch::randn({256, 768}), w = torch::randn({768, 768});
+  const auto best_of_5 = [](const auto& product) {
+    product();  // the primitive made, caches warm
+    double best = 1e30;
+    for (int r = 0; r < 5; ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      product();
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    return best;
+  };
+  const double fp32 = best_of_5([&] { detail::onednn_matmul(a, w, {}); });
+  double reduced = fp32;
+  if (precision == Precision::bf16) {
+    const auto a16 = a.to(at::kBFloat16), w16 = w.to(at::kBFloat16);
+    reduced = best_of_5([&] { detail::onednn_matmul_bf16(a16, w16, {}); });
+  } else {
+    const auto a8 = torch::randint(0, 255, {256, 768}, torch::kUInt8), w8 = torch::randint(-127, 127, {768, 768}, torch::kInt8);
+    reduced = best_of_5([&] { detail::onednn_matmul_u8s8(a8, w8); });
+  }
+  return measured[precision] = fp32 / reduced;
+}
+
+std::string slow_precision_warning(Precision precision, const std::string& what, double speedup) {
+  if (speedup >= 1.0) return {};
+  return fmt::format("{}: {} matrix products run at {:.2f}x the fp32 rate on this CPU{}, so {} is likely slower than "
+                     "fp32 here; computing in {} as asked",
+                     what, precision_name(precision), speedup,
+                     precision == Precision::bf16 && !cpu_features().amx_bf16 ? " (it has no AMX)" : "",
+                     precision_name(precision), precision_name(precision));
 }
 
 void prepare_linear_layers(torch::nn::Module& module, Precision precision) {

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "mtlab/bert/bert_model.h"
 #include "mtlab/model/fast_linear.h"
 #include "mtlab/model/precision.h"
@@ -12,6 +14,8 @@
 #include "reference.h"
 
 using namespace mtlab;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
 
 namespace {
 
@@ -80,6 +84,23 @@ TEST_CASE("a CPU without the instructions gets a message naming them and fp32", 
   amx.amx_bf16 = amx.amx_int8 = amx.onednn = true;
   CHECK(usable_precision(Precision::bf16, "--dtype bf16", amx) == Precision::bf16);
   CHECK(usable_precision(Precision::int8, "--quantize int8", amx) == Precision::int8);
+}
+
+TEST_CASE("reduced-precision products slower than fp32 get a warning naming the measured rate", "[precision]") {
+  CHECK(slow_precision_warning(Precision::bf16, "--dtype bf16", 1.0).empty());
+  CHECK(slow_precision_warning(Precision::int8, "--quantize int8", 2.8).empty());
+  const auto warning = slow_precision_warning(Precision::bf16, "--dtype bf16", 0.62);
+  CHECK_THAT(warning, StartsWith("--dtype bf16: bf16 matrix products run at 0.62x the fp32 rate on this CPU") &&
+                          Contains("so bf16 is likely slower than fp32 here; computing in bf16 as asked"));
+  // Measured on this machine: a positive, finite rate for what it runs natively.
+  for (auto precision : {Precision::bf16, Precision::int8}) {
+    if (!missing_support(precision, cpu_features()).empty()) continue;
+    const double speedup = product_speedup(precision);
+    INFO(precision_name(precision) << " products: " << speedup << "x fp32");
+    CHECK(std::isfinite(speedup));
+    CHECK(speedup > 0);
+    CHECK(product_speedup(precision) == speedup);  // measured once per process
+  }
 }
 
 TEST_CASE("prepared weights leave the module's own tensors and other modules alone", "[precision]") {

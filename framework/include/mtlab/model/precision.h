@@ -31,9 +31,24 @@ CpuFeatures cpu_features();
 // Empty when `features` run `precision` on native instructions, else what is missing.
 std::string missing_support(Precision precision, const CpuFeatures& features);
 
-// `precision` when the CPU runs it natively; otherwise a warning naming `what`
+// `precision` when `features` run it natively; otherwise a warning naming `what`
 // (e.g. "--dtype bf16") and what is missing, and fp32.
-Precision usable_precision(Precision precision, const std::string& what, const CpuFeatures& features = cpu_features());
+Precision usable_precision(Precision precision, const std::string& what, const CpuFeatures& features);
+
+// The same for this machine; where it runs `precision` natively, also a warning
+// when its products are slower than fp32's here (product_speedup < 1: a CPU with
+// avx512_bf16 but no AMX may run bf16 products below the fp32 rate), computing
+// in `precision` as asked.
+Precision usable_precision(Precision precision, const std::string& what);
+
+// The rate of this machine's `precision` (bf16 or int8) matrix products over its
+// fp32 ones: oneDNN's [256 × 768] · [768 × 768] products, the kernels the layers
+// use, best of 5 each, measured once per process (a few ms).
+double product_speedup(Precision precision);
+
+// Empty when `speedup` is 1 or more; otherwise the warning that `what` (in
+// `precision`) is likely slower than fp32 on this CPU.
+std::string slow_precision_warning(Precision precision, const std::string& what, double speedup);
 
 // Prepares `module`'s linear layers (its torch::nn::Linear submodules) for
 // inference in `precision`: bf16 turns their weights and biases to bf16; int8

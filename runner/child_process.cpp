@@ -97,7 +97,7 @@ pid_t spawn_child(const std::vector<std::string>& argv, const SpawnOptions& o) {
 }
 
 ChildResult run_child_process(const std::vector<std::string>& argv, std::chrono::seconds timeout,
-                              const std::function<bool()>& stop_requested) {
+                              const std::function<bool()>& stop_requested, std::vector<std::string> env) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
   const auto start = Clock::now();
@@ -105,6 +105,7 @@ ChildResult run_child_process(const std::vector<std::string>& argv, std::chrono:
   spawn.what = "a trial process";
   spawn.death_signal = SIGKILL;  // a killed runner takes its trial with it
   spawn.output_fd = pipe_fds[1];
+  spawn.env = std::move(env);
   pid_t child = -1;
   try {
     child = spawn_child(argv, spawn);

@@ -35,9 +35,9 @@ struct ChildResult {
 };
 
 // `timeout` 0: none. `stop_requested` is polled: once true, the child is asked
-// to stop (SIGTERM) as a Ctrl-C would.
+// to stop (SIGTERM) as a Ctrl-C would. `env`: NAME=VALUE set in its environment.
 ChildResult run_child_process(const std::vector<std::string>& argv, std::chrono::seconds timeout,
-                              const std::function<bool()>& stop_requested);
+                              const std::function<bool()>& stop_requested, std::vector<std::string> env = {});
 
 // One line for the run's error column, with the last output lines below it.
 std::string describe_child_failure(const ChildResult& result, std::chrono::seconds timeout);

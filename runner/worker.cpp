@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
 #include "mtlab/spec/resolve_options.h"
 #include "mtlab/spec/trial_file.h"
+#include "mtlab/model/environment.h"
 #include "mtlab/train/interrupt.h"
+#include "host_workers.h"
 #include "revisit_source.h"
 #include "sweep_loop.h"
 
@@ -103,6 +106,19 @@ int run_worker(const WorkerOptions& o) {
   install_interrupt_handlers();
   log::info("worker {}: {} trial(s) of '{}' in {}", getpid(), work.trials.size(), work.experiment,
             store->location());
+  // Workers started by hand on one host share its cores, counted again for each trial
+  // (host_workers.h); `run --workers`, launchers and users set OMP_NUM_THREADS, which wins.
+  const HostWorkerSlot slot;
+  share_cores([last = std::make_shared<int>(1)] {
+    const int workers = HostWorkerSlot::live_workers();
+    if (workers != *last) {
+      log::info("worker {}: {} worker(s) on this host share its {} cores: {} thread(s) a trial (OMP_NUM_THREADS or "
+                "training.threads decide instead when set)",
+                getpid(), workers, available_cores(), std::max(1, available_cores() / std::max(1, workers)));
+      *last = workers;
+    }
+    return workers;
+  });
   // Look again at trials held by others often enough to notice a dead one soon
   // after it counts as dead, without keeping the store busy.
   const auto pause = std::clamp<std::chrono::milliseconds>(settings.heartbeat_timeout / 8,

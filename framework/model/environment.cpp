@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 
 #include "mtlab/build_info.h"
@@ -109,6 +110,16 @@ int available_cores() {
   return static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
 }
 
+namespace {
+std::mutex sharing_mutex;
+std::function<int()> sharing;  // share_cores
+}  // namespace
+
+void share_cores(std::function<int()> processes) {
+  std::lock_guard<std::mutex> lock(sharing_mutex);
+  sharing = std::move(processes);
+}
+
 int threads_or_all_cores(int threads) {
   if (threads > 0) return threads;
   if (const char* omp = std::getenv("OMP_NUM_THREADS")) {
@@ -116,7 +127,9 @@ int threads_or_all_cores(int threads) {
     const long n = std::strtol(omp, &end, 10);
     if (end != omp && *end == '\0' && n > 0) return static_cast<int>(std::min<long>(n, 1024));
   }
-  return available_cores();
+  std::lock_guard<std::mutex> lock(sharing_mutex);
+  const int processes = sharing ? std::max(1, sharing()) : 1;
+  return std::max(1, available_cores() / processes);
 }
 
 }  // namespace mtlab

@@ -82,7 +82,7 @@ INSERT INTO metrics (run_id, task, split, name, step, value, wall_time) VALUES
 TEST_CASE("a version 1 database is migrated to the current version with its data kept", "[storage]") {
   const auto path = test::scratch_dir("storage_migrate_v1") / "v1.db";
   raw_exec(path, v1_schema);
-  REQUIRE(current_schema_version() == 6);
+  REQUIRE(current_schema_version() == 7);
 
   // Read-only users do not migrate: they say how.
   CHECK_THROWS_WITH(Database::open_read_only(path), Contains("schema version 1") && Contains("older"));
@@ -94,8 +94,9 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
 
   {
     const auto db = Database::open(path);
-    CHECK(schema_version(db) == 6);
-    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 6);
+    CHECK(schema_version(db) == 7);
+    CHECK(scalar_int(db, "SELECT count(*) FROM schema_version") == 7);
+    CHECK(scalar_text(db, "SELECT coalesce(resumed_at, 'null') FROM runs") == "null");  // v7: never reopened
     CHECK(scalar_int(db, "SELECT count(*) FROM rungs") == 0);  // v6's table, empty
     CHECK(scalar_int(db, "SELECT attempt FROM runs") == 1);  // v5: an old run was one attempt
     CHECK(scalar_int(db, "SELECT count(*) FROM trial_queue") == 0);
@@ -130,7 +131,7 @@ TEST_CASE("a version 1 database is migrated to the current version with its data
     CHECK(scalar_text(w.database(), "PRAGMA integrity_check") == "ok");
   }
   // Opening again is a no-op.
-  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 6);
+  CHECK(scalar_int(Database::open(path), "SELECT count(*) FROM schema_version") == 7);
 }
 
 TEST_CASE("runs hashed before version 4 are re-keyed when their trial is claimed again, and counted done",

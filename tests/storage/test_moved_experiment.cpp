@@ -75,6 +75,7 @@ void downgrade_to_v3(const fs::path& db_path) {
     db.prepare("UPDATE runs SET config_hash = ?2 WHERE id = ?1", "write a legacy hash").bind_all(id, hash).run();
   }
   db.execute("ALTER TABLE runs DROP COLUMN config_hash_scheme; ALTER TABLE runs DROP COLUMN attempt; "
+             "ALTER TABLE runs DROP COLUMN resumed_at; "
              "DROP TABLE trial_queue; DROP TABLE rungs; DELETE FROM schema_version WHERE version >= 4",
              "back to schema version 3");
 }

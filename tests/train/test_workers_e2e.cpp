@@ -3,11 +3,14 @@
 // with the results of a serial run; a SIGKILLed worker's trial is taken over
 // and resumed by another; experiment.max_retries bounds the attempts.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
 #include "e2e_helpers.h"
+#include "mtlab/model/environment.h"
 #include "run_command.h"
 
 using Catch::Matchers::Contains;
@@ -148,6 +151,35 @@ TEST_CASE("experiment.max_retries = 0: a dead worker's trial is marked failed, n
   CHECK(scalar(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 3);
   CHECK(scalar(db, "SELECT count(*) FROM runs WHERE status = 'failed' AND attempt = 1 AND "
                    "error LIKE '%experiment.max_retries%'") == 1);
+}
+
+// Without OMP_NUM_THREADS, a worker started by hand divides the host's cores by the
+// live workers of this user (runner/host_workers.h). Another worker is stood in for by
+// flock(1) holding a slot in the slots folder, as a worker does while it lives.
+TEST_CASE("a worker started by hand shares the host's cores with the other live workers on it", "[e2e][workers]") {
+  const int cores = mtlab::available_cores();
+  const std::string one_trial = " --set 'sweep.freeze=[\"none\"]' --set 'sweep.seeds=[1]'";
+  auto threads_of_a_sweep = [&](const std::string& name, bool another_worker) {
+    const auto dir = experiment_dir(name);
+    const auto slots = dir / "tmp" / ("mtlab-workers-" + std::to_string(getuid()));
+    fs::create_directories(slots);
+    std::string holder;
+    if (another_worker) {
+      holder = run_command("flock -o -s " + mtlab::test::shell_quote((slots / "other").string()) +
+                           " sleep 300 > /dev/null 2>&1 & echo $!")
+                   .output;
+    }
+    const auto r = run_command(mtlab::test::mtlab_command(
+        dir, "worker exp.toml --no-progress" + one_trial,
+        "env -u OMP_NUM_THREADS TMPDIR=" + mtlab::test::shell_quote((dir / "tmp").string())));
+    if (!holder.empty()) run_command("kill " + holder);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(another_worker == (r.output.find("2 worker(s) on this host share its") != std::string::npos));
+    return scalar(Database::open_read_only(dir / "results.db"), "SELECT threads FROM runs");
+  };
+  CHECK(threads_of_a_sweep("workers_alone", false) == cores);
+  CHECK(threads_of_a_sweep("workers_sharing", true) == std::max(1, cores / 2));
 }
 
 TEST_CASE("mtlab worker: a missing queue, a changed sweep and two ways at once are refused", "[e2e][workers]") {

@@ -1,6 +1,7 @@
 #pragma once
 // Facts about this process's build and machine, for `mtlab --version` and for
 // every run record: what produced a number matters as much as the number.
+#include <functional>
 #include <string>
 
 namespace mtlab {
@@ -34,7 +35,12 @@ int set_threads(int threads);
 // every core unless told otherwise, and so does training (training.threads = 0).
 int available_cores();
 // `threads` when positive; else OMP_NUM_THREADS when set (the share that
-// `run --workers` and `--nproc` give each child process); else available_cores().
+// `run --workers` and `--nproc` give each child process); else available_cores()
+// divided by the processes this one shares the host with (share_cores; at least 1).
 int threads_or_all_cores(int threads);
+
+// From now on, threads_or_all_cores(0) divides the cores by `processes()` (the
+// live mtlab workers of this host, counted again for each trial: runner/host_workers.h).
+void share_cores(std::function<int()> processes);
 
 }  // namespace mtlab

@@ -107,23 +107,17 @@ class PostgresConnection final : public Connection {
   // on a new one.
   template <class Body>
   pqxx::result run(std::string_view purpose, Body body, bool begin = false) {
-    if (!in_transaction_) reconnect_if_closed(purpose);
+    if (!conn_->is_open() || closed_by_server()) {
+      if (in_transaction_) lost(purpose, "the server closed it");
+      reconnect(purpose, "the server closed it");
+    }
     for (bool again = begin;; again = false) {
       try {
         return run_once(body);
       } catch (const pqxx::broken_connection& e) {
-        const bool inside = in_transaction_;
-        in_transaction_ = false;  // the server rolls back what was open
-        lost_transaction_ = inside;
-        if (again && !inside) {
-          reconnect(purpose, one_line(e.what()));
-          continue;
-        }
-        throw Error(fmt::format("PostgreSQL ({}): {}: the connection to the server was lost {}: {}", url_, purpose,
-                                inside ? "inside a transaction, which the server rolled back unless this was its "
-                                         "COMMIT and it arrived"
-                                       : "during the statement, which is not sent again (it may have taken effect)",
-                                one_line(e.what())));
+        if (in_transaction_ || !again) lost(purpose, one_line(e.what()));
+        reconnect(purpose, one_line(e.what()));  // a BEGIN that met a closed connection did nothing
+        continue;
       } catch (const pqxx::sql_error& e) {
         throw Error(fmt::format("PostgreSQL ({}): {}: {}{}", url_, purpose, one_line(e.what()),
                                 e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")"));
@@ -164,26 +158,33 @@ class PostgresConnection final : public Connection {
     }
   }
 
-  void reconnect_if_closed(std::string_view purpose) {
-    if (conn_->is_open() && !closed_by_server()) return;
-    reconnect(purpose, "the server closed it");
+  // The connection broke inside a transaction (rolled back by the server, unless
+  // this was its COMMIT and it arrived) or during a statement outside one (which may
+  // have taken effect): an error, and nothing is sent again.
+  [[noreturn]] void lost(std::string_view purpose, const std::string& why) {
+    const bool inside = std::exchange(in_transaction_, false);
+    lost_transaction_ = inside;
+    throw Error(fmt::format("PostgreSQL ({}): {}: the connection to the server was lost {}: {}", url_, purpose,
+                            inside ? "inside a transaction, which the server rolled back unless this was its "
+                                     "COMMIT and it arrived"
+                                   : "during the statement, which is not sent again (it may have taken effect)",
+                            why));
   }
 
-  // A server that went away sent its last words (FATAL: terminating connection …)
-  // and closed the socket; libpq notices only when it reads. On a live idle
-  // connection nothing is waiting, so this costs one poll().
-  bool closed_by_server() {
+  // A server that went away sent its last words (an ErrorResponse, 'E': FATAL:
+  // terminating connection …) and closed the socket; libpq notices only when it
+  // reads. On a live idle connection nothing is waiting, so this costs one poll().
+  // Peeked, not read: what a live server may send unasked (a notice, a parameter
+  // change) stays for libpq. (Over TLS the bytes are encrypted: only the end of the
+  // stream is seen, and a BEGIN meeting a closed connection is sent again anyway.)
+  bool closed_by_server() const {
     const int fd = conn_->sock();
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 0) <= 0) return false;
-    try {
-      conn_->get_notifs();  // reads what is waiting
-    } catch (const pqxx::broken_connection&) {
-      return true;
-    }
-    if (!conn_->is_open()) return true;
-    char byte;
-    return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;  // the end of the stream after the last words
+    if ((p.revents & (POLLHUP | POLLERR)) != 0) return true;
+    char first = 0;
+    const auto n = ::recv(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n == 1 && first == 'E');
   }
 
   // Connects again, retrying for kReconnectWindow while the server comes back.

@@ -6,12 +6,12 @@
 // server guessing a parameter's type).
 //
 // A server that restarted (or closed the connection) between two units of work
-// is met with a new connection: before a statement outside a transaction, or
-// the BEGIN of one, the socket is looked at (a poll, no round trip) and a
-// closed connection opened again, retrying while the server comes back for up
-// to kReconnectWindow. A connection lost inside a transaction, or during a
-// statement that may have run, is an error: the server rolled back what was
-// open, and running it again could write it twice.
+// is met with a new connection: before every statement the socket is looked at
+// (a poll, no round trip); closed outside a transaction, or at a BEGIN, it is
+// opened again, retrying while the server comes back for up to kReconnectWindow.
+// A connection lost inside a transaction, or during a statement that may have
+// run, is an error: the server rolled back what was open, and running it again
+// could write it twice.
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>

@@ -45,6 +45,14 @@ HostWorkerSlot::HostWorkerSlot() {
   const fs::path folder = slots_folder();
   std::error_code ec;
   fs::create_directories(folder, ec);
+  // Ours and a real folder: another user's (or a link planted in a shared /tmp) could
+  // count fake workers and starve ours of threads.
+  struct stat info {};
+  if (::lstat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != getuid()) {
+    throw Error(fmt::format("mtlab worker: {} is not a folder of this user (expected the workers' slots there; "
+                            "remove it, or set TMPDIR to a folder of your own)",
+                            folder.string()));
+  }
   fs::permissions(folder, fs::perms::owner_all, fs::perm_options::replace, ec);
   file_ = folder / std::to_string(getpid());
   for (int attempt = 0; attempt < 10; ++attempt) {

@@ -182,6 +182,18 @@ TEST_CASE("a worker started by hand shares the host's cores with the other live 
   CHECK(threads_of_a_sweep("workers_sharing", true) == std::max(1, cores / 2));
 }
 
+TEST_CASE("mtlab worker refuses a slots folder that is a link planted in its temporary folder", "[e2e][workers]") {
+  const auto dir = experiment_dir("workers_planted_slots");
+  fs::create_directories(dir / "tmp" / "elsewhere");
+  fs::create_directory_symlink(dir / "tmp" / "elsewhere", dir / "tmp" / ("mtlab-workers-" + std::to_string(getuid())));
+  const auto r = run_command(mtlab::test::mtlab_command(
+      dir, "worker exp.toml --no-progress", "TMPDIR=" + mtlab::test::shell_quote((dir / "tmp").string())));
+  INFO(r.output);
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("is not a folder of this user") && Contains("set TMPDIR"));
+  CHECK(fs::is_empty(dir / "tmp" / "elsewhere"));
+}
+
 TEST_CASE("mtlab worker: a missing queue, a changed sweep and two ways at once are refused", "[e2e][workers]") {
   const auto dir = experiment_dir("workers_refused");
   auto r = mtlab_in(dir, "worker --db results.db --experiment workers");

@@ -186,8 +186,9 @@ TrialEnd SweepLoop::run_isolated(const spec::Trial& trial, std::int64_t run_id, 
   spec::write_trial_file(trial_file, {trial, settings_.spec_dir, settings_.prune});
   // The threads this process would give the trial (its share of the cores, for a
   // worker), not every core: training.threads, when set, still wins in the child.
+  const auto threads = fmt::format("OMP_NUM_THREADS={}", threads_or_all_cores(0));
   const auto child = run_child_process(trial_child_command(trial_file, run_id, resumed), settings_.trial_timeout,
-                                       interrupt_requested, {fmt::format("OMP_NUM_THREADS={}", threads_or_all_cores(0))});
+                                       interrupt_requested, {threads});
   if (child.exit_code == 0 && !child.timed_out) {
     store_.set_status(run_id, storage::RunStatus::completed);
     return TrialEnd::completed;

@@ -8,9 +8,9 @@
 
 #include "mtlab/core/error.h"
 #include "mtlab/core/log.h"
+#include "mtlab/model/environment.h"
 #include "mtlab/spec/resolve_options.h"
 #include "mtlab/spec/trial_file.h"
-#include "mtlab/model/environment.h"
 #include "mtlab/train/interrupt.h"
 #include "host_workers.h"
 #include "revisit_source.h"
@@ -114,7 +114,7 @@ int run_worker(const WorkerOptions& o) {
     if (workers != *last) {
       log::info("worker {}: {} worker(s) on this host share its {} cores: {} thread(s) a trial (OMP_NUM_THREADS or "
                 "training.threads decide instead when set)",
-                getpid(), workers, available_cores(), std::max(1, available_cores() / std::max(1, workers)));
+                getpid(), workers, available_cores(), cores_share(workers));
       *last = workers;
     }
     return workers;

@@ -128,8 +128,9 @@ int threads_or_all_cores(int threads) {
     if (end != omp && *end == '\0' && n > 0) return static_cast<int>(std::min<long>(n, 1024));
   }
   std::lock_guard<std::mutex> lock(sharing_mutex);
-  const int processes = sharing ? std::max(1, sharing()) : 1;
-  return std::max(1, available_cores() / processes);
+  return cores_share(sharing ? sharing() : 1);
 }
+
+int cores_share(int processes) { return std::max(1, available_cores() / std::max(1, processes)); }
 
 }  // namespace mtlab

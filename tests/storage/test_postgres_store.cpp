@@ -115,7 +115,8 @@ TEST_CASE("postgresql store: a server restart between writes is met with a new c
   db.execute("BEGIN", "test transaction");
   db.execute("INSERT INTO experiments (name, created_at) VALUES ('cut', '2026-01-01')", "test insert");
   server.restart();
-  CHECK_THROWS_WITH(db.execute("INSERT INTO experiments (name, created_at) VALUES ('cut2', '2026-01-01')", "test insert"),
+  const std::string cut2 = "INSERT INTO experiments (name, created_at) VALUES ('cut2', '2026-01-01')";
+  CHECK_THROWS_WITH(db.execute(cut2, "test insert"),
                     StartsWith("PostgreSQL (" + url + "): test insert: the connection to the server was lost inside "
                                                       "a transaction, which the server rolled back"));
   CHECK_NOTHROW(db.execute("ROLLBACK", "test rollback"));

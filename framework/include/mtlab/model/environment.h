@@ -39,8 +39,10 @@ int available_cores();
 // divided by the processes this one shares the host with (share_cores; at least 1).
 int threads_or_all_cores(int threads);
 
-// From now on, threads_or_all_cores(0) divides the cores by `processes()` (the
-// live mtlab workers of this host, counted again for each trial: runner/host_workers.h).
+// From now on, threads_or_all_cores(0) is cores_share(processes()) (`processes`:
+// the live mtlab workers of this host, counted again for each trial: runner/host_workers.h).
 void share_cores(std::function<int()> processes);
+// One of `processes`' share of available_cores(): at least 1.
+int cores_share(int processes);
 
 }  // namespace mtlab

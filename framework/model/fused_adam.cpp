@@ -42,8 +42,6 @@ MTLAB_CLONES void update_l2(float* p, const float* g, float* m, float* v, std::i
 
 }  // namespace
 
-GradientScaling::~GradientScaling() = default;  // the key function: one type_info, in mtlab_nn
-
 void fused_adam_update(Decay decay, float* p, const float* g, float* m, float* v, std::int64_t n,
                        const AdamStepScalars& s) {
   at::parallel_for(0, n, 32768, [&](std::int64_t begin, std::int64_t end) {

@@ -66,10 +66,7 @@ double clip_gradients(const std::vector<at::Tensor>& params, double max_norm, to
     scaling->scale_next_gradients(static_cast<float>(coefficient));
     return norm;
   }
-  if (coefficient == 1.0) return norm;  // a multiplication by one changes nothing
-  for (const auto& p : params) {
-    if (p.grad().defined()) p.grad().mul_(coefficient);
-  }
+  if (coefficient != 1.0) scale_gradients(params, coefficient);  // a multiplication by one changes nothing
   return norm;
 }
 

@@ -55,13 +55,8 @@ class FusedAdam : public TorchOptimizer, public GradientScaling {
     // cannot be fused sends the whole step LibTorch's way.
     std::vector<Pending> pending;
     auto libtorch_step = [&] {
-      torch::NoGradGuard no_grad;
       if (scale != 1.0f) {
-        for (auto& group : this->param_groups_) {
-          for (auto& p : group.params()) {
-            if (p.grad().defined()) p.grad().mul_(scale);
-          }
-        }
+        for (auto& group : this->param_groups_) scale_gradients(group.params(), scale);
       }
       return TorchOptimizer::step();
     };

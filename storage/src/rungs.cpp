@@ -64,9 +64,7 @@ bool promote_run(const Database& db, std::int64_t run_id, int rung, std::string_
       .bind_all(run_id, static_cast<std::int64_t>(rung), now)
       .run();
   if (db.changes() != 1) return false;
-  db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, duration_s = " + sql::reopen_duration(db) +
-                 ", resumed_at = ?2, heartbeat_at = ?2, pid = ?3, host = coalesce(nullif(?4, ''), host), "
-                 "error = coalesce(error || " + sql::newline(db) + ", '') || ?5 WHERE id = ?1 AND status = 'pruned'",
+  db.prepare("UPDATE runs SET " + sql::reopen_run(db, "?5") + " WHERE id = ?1 AND status = 'pruned'",
              "reopen a promoted run")
       .bind_all(run_id, now, static_cast<std::int64_t>(getpid()), host,
                 fmt::format("promoted from rung {} at {}", rung, now))

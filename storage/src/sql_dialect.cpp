@@ -21,9 +21,12 @@ std::string run_seconds_until(const Database& db, std::string_view end) {
   return fmt::format("(coalesce(duration_s, 0) + {})", seconds_between(db, end, "coalesce(resumed_at, started_at)"));
 }
 
-std::string reopen_duration(const Database& db) {
-  return fmt::format("CASE WHEN status IN ('pending', 'running') THEN {} ELSE duration_s END",
-                     run_seconds_until(db, "coalesce(heartbeat_at, resumed_at, started_at)"));
+std::string reopen_run(const Database& db, std::string_view note) {
+  return fmt::format("status = 'running', ended_at = NULL, "
+                     "duration_s = CASE WHEN status IN ('pending', 'running') THEN {} ELSE duration_s END, "
+                     "resumed_at = ?2, heartbeat_at = ?2, pid = ?3, host = coalesce(nullif(?4, ''), host), "
+                     "error = coalesce(error || {}, '') || {}",
+                     run_seconds_until(db, "coalesce(heartbeat_at, resumed_at, started_at)"), newline(db), note);
 }
 
 std::string seconds_since(const Database& db, std::string_view earlier) {

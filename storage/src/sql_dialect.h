@@ -13,12 +13,14 @@ namespace mtlab::storage::sql {
 // Seconds from the time `earlier` to the time `later` (both ISO text expressions), a REAL.
 std::string seconds_between(const Database& db, std::string_view later, std::string_view earlier);
 // SQL for a runs row's seconds of running until `end`: the stretches before it was
-// last reopened (duration_s, kept by reopen_duration) plus the current one, from
+// last reopened (duration_s, kept by reopen_run) plus the current one, from
 // resumed_at (or started_at); NULL for a run that never started.
 std::string run_seconds_until(const Database& db, std::string_view end);
-// SQL for duration_s when a run is reopened (promoted, resumed): what it ran so far.
-// A run found still 'pending'/'running' (its process died unmarked) ran until its last heartbeat.
-std::string reopen_duration(const Database& db);
+// The SET list that reopens a run (an ASHA promotion, a resume): running again from
+// ?2 (now) in process ?3 on host ?4 (kept when empty), duration_s what it ran so
+// far (a run found still 'pending'/'running', whose process died unmarked, ran until
+// its last heartbeat), and the SQL text `note` appended to its error as a line.
+std::string reopen_run(const Database& db, std::string_view note);
 // Seconds from the time `earlier` to now.
 std::string seconds_since(const Database& db, std::string_view earlier);
 // A newline character as an SQL expression.

@@ -176,10 +176,8 @@ TrialClaim Writer::claim_trial(std::int64_t experiment_id, const NewRun& run, Re
   if (claim.decision.run && policy == RerunPolicy::resume && previous &&
       claim.decision.previous_status != RunStatus::failed && resumable && resumable(*previous)) {
     const auto now = iso_utc_now();
-    db.prepare("UPDATE runs SET status = 'running', ended_at = NULL, duration_s = " + sql::reopen_duration(db) +
-                   ", resumed_at = ?2, heartbeat_at = ?2, pid = ?3, attempt = attempt + 1, "
-                   "host = coalesce(nullif(?4, ''), host), error = coalesce(error || " + sql::newline(db) +
-                   ", '') || 'resumed at ' || ?2 WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
+    db.prepare("UPDATE runs SET " + sql::reopen_run(db, "'resumed at ' || ?2") +
+                   ", attempt = attempt + 1 WHERE id = ?1 AND status IN ('pending', 'running', 'interrupted')",
                "reopen interrupted run")
         .bind_all(*previous, now, static_cast<std::int64_t>(getpid()), run.environment.host)
         .run();

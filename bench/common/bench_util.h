@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 #include "mtlab/bert/bert_config.h"
@@ -30,6 +31,23 @@ int guarded_main(const char* name, Body body) {
     std::fprintf(stderr, "%s: %s\n", name, e.what());
     return 2;
   }
+}
+
+// Reads a benchmark's `--name value` pairs: `set(name, value)` takes one and
+// returns whether it knows the name. --help or -h prints `usage` and returns false
+// (the caller exits 0); a name without a value, or one `set` does not know, throws.
+template <class Set>
+bool read_options(int argc, char** argv, const char* usage, Set set) {
+  for (int i = 1; i < argc; i += 2) {
+    const std::string name = argv[i];
+    if (name == "--help" || name == "-h") {
+      std::printf("%s", usage);
+      return false;
+    }
+    if (i + 1 == argc) throw std::runtime_error(name + " needs a value (see --help)");
+    if (!set(name, argv[i + 1])) throw std::runtime_error("unknown option " + name + " (see --help)");
+  }
+  return true;
 }
 
 inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }

@@ -4,14 +4,7 @@
 // length, batch size and model size. Inputs are random token ids of a fixed
 // length (no padding), so every token is real and the FLOP count is exact.
 //
-//   bench_profile [--part all|profile|length|batch|size] [--threads 2] [--reps 3]
-//                 [--shape tiny|mini|small|base] (for --part profile)
-//                 [--length 64] [--batch 16]       (for --part profile)
-//                 [--adamw fused|libtorch]         (the optimizer step: mtlab's fused one, the default, or LibTorch's)
-//                 [--grads release|zero]           (after a step: gradients released, as the trainer does, or zeroed)
-//                 [--precision fp32|bf16]          (for --trace: the step's forward in bf16 autocast, as training.precision)
-//                 [--trace FILE]                   (for --part profile: also a Chrome trace of 3 whole steps, op by op,
-//                                                   summed by bench/profile/trace_ops.py)
+// Options: kUsage below (bench_profile --help).
 //
 // The profile times each component on its own, forward and backward, at the
 // step's shapes: the embeddings; one layer's attention half (Q/K/V, scores,
@@ -58,6 +51,19 @@ using namespace mtlab;
 using namespace mtlab::bench;
 
 constexpr std::int64_t kIntents = 20, kTags = 40;
+constexpr const char* kUsage =
+    "usage: bench_profile [--part all|profile|length|batch|size] [--threads 2] [--reps 3]\n"
+    "                     [--shape tiny|mini|small|base] (for --part profile)\n"
+    "                     [--length 64] [--batch 16]       (for --part profile)\n"
+    "                     [--adamw fused|libtorch]         (the optimizer step: mtlab's fused one, the default, or "
+    "LibTorch's)\n"
+    "                     [--grads release|zero]           (after a step: gradients released, as the trainer does, or "
+    "zeroed)\n"
+    "                     [--precision fp32|bf16]          (for --trace: the step's forward in bf16 autocast, as "
+    "training.precision)\n"
+    "                     [--trace FILE]                   (for --part profile: also a Chrome trace of 3 whole steps, "
+    "op by op,\n"
+    "                                                       summed by bench/profile/trace_ops.py)\n";
 constexpr double kGradClip = 1.0;  // training.grad_clip's default, as the trainer clips
 
 BertConfig shape_config(const std::string& shape) {
@@ -329,24 +335,26 @@ void scaling_header(const char* title) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int bench_main(int argc, char** argv) {
   mtlab::keep_freed_memory();  // before the first large allocation (heap_retention.h)
   std::string part = "all", shape = "base", adamw = "fused", grads = "release", trace, precision = "fp32";
   int threads = 2, reps = 3;
   std::int64_t length = 64, batch = 16;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--part")) part = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--reps")) reps = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--length")) length = std::stoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--batch")) batch = std::stoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--adamw")) adamw = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--grads")) grads = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--trace")) trace = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--precision")) precision = argv[i + 1];
-    else throw std::runtime_error(std::string("unknown option ") + argv[i]);
-  }
+  const bool go = read_options(argc, argv, kUsage, [&](const std::string& name, const char* value) {
+    if (name == "--part") part = value;
+    else if (name == "--threads") threads = std::stoi(value);
+    else if (name == "--reps") reps = std::stoi(value);
+    else if (name == "--shape") shape = value;
+    else if (name == "--length") length = std::stoll(value);
+    else if (name == "--batch") batch = std::stoll(value);
+    else if (name == "--adamw") adamw = value;
+    else if (name == "--grads") grads = value;
+    else if (name == "--trace") trace = value;
+    else if (name == "--precision") precision = value;
+    else return false;
+    return true;
+  });
+  if (!go) return 0;
   if (adamw != "fused" && adamw != "libtorch") throw std::runtime_error("--adamw: expected fused or libtorch");
   if (grads != "release" && grads != "zero") throw std::runtime_error("--grads: expected release or zero");
   const bool fused = adamw == "fused", release = grads == "release";
@@ -387,3 +395,5 @@ int main(int argc, char** argv) {
   std::printf("\npeak RSS %.0f MB\n", peak_rss_mb());
   return 0;
 }
+
+int main(int argc, char** argv) { return guarded_main("bench_profile", [&] { return bench_main(argc, argv); }); }

@@ -131,24 +131,21 @@ static int bench_main(int argc, char** argv) {
   std::string shape = "mini", matmul = matmul_path_name(matmul_path()), record = "none";
   std::string precision = "fp32", adamw_step = "fused";
   int steps = 30, batch = 16, threads = 2, concat = 1, rounds = 1;
-  for (int i = 1; i < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-      std::printf("%s", kUsage);
-      return 0;
-    }
-    if (i + 1 == argc) throw std::runtime_error(std::string(argv[i]) + " needs a value (see --help)");
-    if (!std::strcmp(argv[i], "--shape")) shape = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--steps")) steps = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--batch")) batch = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--concat")) concat = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--matmul")) matmul = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--record")) record = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--precision")) precision = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--rounds")) rounds = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--adamw")) adamw_step = argv[i + 1];
-    else throw std::runtime_error(std::string("unknown option ") + argv[i]);
-  }
+  const bool go = read_options(argc, argv, kUsage, [&](const std::string& name, const char* value) {
+    if (name == "--shape") shape = value;
+    else if (name == "--steps") steps = std::stoi(value);
+    else if (name == "--batch") batch = std::stoi(value);
+    else if (name == "--threads") threads = std::stoi(value);
+    else if (name == "--concat") concat = std::stoi(value);
+    else if (name == "--matmul") matmul = value;
+    else if (name == "--record") record = value;
+    else if (name == "--precision") precision = value;
+    else if (name == "--rounds") rounds = std::stoi(value);
+    else if (name == "--adamw") adamw_step = value;
+    else return false;
+    return true;
+  });
+  if (!go) return 0;
   set_threads(threads);
   torch::manual_seed(1);
   BertConfig config;

@@ -21,6 +21,8 @@ where=(--set experiment.database="$work/curves.db" --set experiment.output="$wor
 python3 - "$work/curves.db" <<'PY'
 import sqlite3, statistics, sys
 db = sqlite3.connect(sys.argv[1])
+def config_of(trial):  # the trial's name without its seed: what the seeds are averaged over
+    return ",".join(p for p in trial.split(",") if not p.startswith("seed="))
 def curves(experiment):
     rows = db.execute("""
         SELECT r.trial, m.split, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
@@ -28,8 +30,7 @@ def curves(experiment):
         WHERE e.name = ? AND m.name = 'loss' AND m.task = '' AND m.split IN ('train', 'dev')""", (experiment,))
     points = {}
     for trial, split, step, value in rows:
-        config = ",".join(p for p in trial.split(",") if not p.startswith("seed="))
-        points.setdefault((config, split, step), []).append(value)
+        points.setdefault((config_of(trial), split, step), []).append(value)
     return points
 precisions = db.execute("""
     SELECT e.name, f.value, count(*) FROM run_facts f JOIN runs r ON r.id = f.run_id
@@ -53,8 +54,7 @@ def best(experiment):
         (experiment,))
     by = {}
     for trial, task, name, value in rows:
-        config = ",".join(p for p in trial.split(",") if not p.startswith("seed="))
-        by.setdefault(config, {}).setdefault(name, []).append(value)
+        by.setdefault(config_of(trial), {}).setdefault(name, []).append(value)
     return by
 f, b = best("quickstart"), best("quickstart-bf16")
 top = min(f, key=lambda c: statistics.mean(f[c]["loss"]))
